@@ -1,0 +1,150 @@
+"""`python -m grader PATH…`: grade one submission (or a whole class), print the French report, export.
+
+Exit codes: 0 every check outside the bonus passed, 1 some failed, 2 usage error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from grader.catalogue import load_catalogue
+from grader.engine import CLIENT_FILE, SERVER_FILE, GraderInternalError, grade
+from grader.harness.workspace import SubmissionError
+from grader.model import SubmissionReport
+from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
+from grader.scale import Scale, ScaleError, load_scale
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A French message for the user; exit code 2."""
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors, in the user's language
+        raise UsageError(f"arguments invalides ({message}). Voir : python -m grader --aide")
+
+
+def build_parser() -> FrenchParser:
+    parser = FrenchParser(
+        prog="python -m grader",
+        description="Corrige un « serveur de chat » (serveur_exo.py, client_exo.py) et donne une note sur 20.",
+        add_help=False,
+    )
+    parser._positionals.title = "arguments"
+    parser._optionals.title = "options"
+    parser.add_argument("chemins", nargs="*", type=Path, metavar="CHEMIN",
+                        help="dossier d'une soumission, ou dossier/zip d'une classe (un rendu par sous-dossier)")
+    parser.add_argument("-h", "--aide", "--help", action="help", help="affiche cette aide")
+    parser.add_argument("--liste", action="store_true", help="affiche le catalogue des vérifications")
+    parser.add_argument("--only", metavar="IDS", help="seulement ces vérifications (et leurs prérequis), ex. S03,S05")
+    parser.add_argument("-v", "--verbose", action="store_true", help="transcriptions complètes des échanges")
+    parser.add_argument("-q", "--silencieux", action="store_true", help="n'affiche pas le rapport (exports seuls)")
+    parser.add_argument("--bareme", type=Path, metavar="FICHIER.toml", help="barème : points par vérification, bonus")
+    parser.add_argument("--json", type=Path, metavar="FICHIER", help="résultats au format JSON")
+    parser.add_argument("--csv", type=Path, metavar="FICHIER", help="tableau des notes (Moodle, tableur)")
+    parser.add_argument("--csv-format", choices=("fr", "intl"), default="fr",
+                        help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point")
+    parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
+    parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
+    parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
+    parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
+    parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
+    return parser
+
+
+def _selected_ids(text: str | None, catalogue: dict) -> set[str] | None:
+    if not text:
+        return None
+    ids = {part.strip().upper() for part in text.split(",") if part.strip()}
+    unknown = sorted(ids.difference(catalogue))
+    if unknown:
+        raise UsageError(f"vérification inconnue : {', '.join(unknown)} (voir python -m grader --liste)")
+    return ids
+
+
+def _single_submission(path: Path) -> Path:
+    if not path.exists():
+        raise UsageError(f"le chemin {path} n'existe pas.")
+    if not path.is_dir():
+        raise UsageError(f"{path} n'est pas un dossier : donnez le dossier qui contient {SERVER_FILE} et {CLIENT_FILE}.")
+    if not (path / SERVER_FILE).is_file() and not (path / CLIENT_FILE).is_file():
+        raise UsageError(f"ni {SERVER_FILE} ni {CLIENT_FILE} dans {path}.")
+    return path
+
+
+def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
+    if args.bareme is None:
+        return None
+    try:
+        return load_scale(args.bareme, catalogue)
+    except ScaleError as error:
+        raise UsageError(str(error)) from error
+
+
+def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scale: Scale | None) -> SubmissionReport:
+    console = make_console()
+    listener = None
+    if not args.silencieux:
+        print_header(console, str(path))
+        listener = LiveReport(console)
+    report = grade(path, only=only, scale=scale, verbose=args.verbose, listener=listener)
+    if not args.silencieux:
+        print_summary(console, report)
+    return report
+
+
+def _exit_code(report: SubmissionReport) -> int:
+    if report.has_internal_error:
+        return EXIT_INTERNAL
+    return EXIT_OK if report.all_required_passed else EXIT_FAILED
+
+
+def run(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue()
+    if args.liste:
+        print_catalogue(make_console(), catalogue)
+        return EXIT_OK
+    if not args.chemins:
+        raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
+    only = _selected_ids(args.only, catalogue)
+    scale = _load_scale(args, catalogue)
+    from grader.batch import find_submissions, run_batch
+    from grader.exports import write_exports
+
+    items = find_submissions(args.chemins)
+    if items is not None:
+        return run_batch(items, args)
+    report = _grade_one(_single_submission(args.chemins[0]), args, only, scale)
+    if args.json:
+        args.json.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    write_exports([report], argparse.Namespace(**{**vars(args), "json": None}))
+    return _exit_code(report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
+    try:
+        return run(build_parser().parse_args(argv))
+    except (UsageError, SubmissionError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except GraderInternalError as error:
+        print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        print("Correction interrompue.", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last barrier: never a grader traceback in front of a student
+        print(f"Erreur interne du correcteur ({type(error).__name__} : {error}). "
+              "Signalez-la à votre enseignant.", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,66 @@
+"""Running the grader end to end, as a student or a teacher does, from the kit's own tests.
+
+`grade(path, *args)` runs `python -m grader PATH --json FILE *args` in a subprocess and caches the result
+for the whole test session, so that several tests can assert on one run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "soumissions"
+SOLUTION = ROOT / "solution"
+STARTERS = ROOT / "exercice"
+GRADING_TIMEOUT_S = 150
+
+
+@dataclass(frozen=True)
+class GradingResult:
+    exit_code: int
+    report: dict
+    output: str  # what the grader printed (stdout then stderr)
+
+    def check(self, check_id: str) -> dict:
+        for item in self.report.get("verifications", []):
+            if item["id"] == check_id:
+                return item
+        raise KeyError(f"{check_id} absent du rapport : {sorted(i['id'] for i in self.report.get('verifications', []))}")
+
+    def status(self, check_id: str) -> str:
+        return self.check(check_id)["statut"]
+
+    def message(self, check_id: str) -> str:
+        return self.check(check_id)["message"]
+
+    def statuses(self) -> dict[str, str]:
+        return {item["id"]: item["statut"] for item in self.report.get("verifications", [])}
+
+
+def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """`python -m grader *args` from the repository root, output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@lru_cache(maxsize=None)
+def grade(path: Path, *args: str) -> GradingResult:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rapport.json"
+        done = run_grader(str(path), "--json", str(out), *args)
+        report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    return GradingResult(done.returncode, report, done.stdout + done.stderr)
