@@ -1,0 +1,26 @@
+"""The kit's own test session: no test may leave a student process running.
+
+Every student process the grader starts carries a GRADER_RUN_TOKEN in its environment; this session
+sets GRADER_RUN_FAMILY so that tokens are prefixed by it, and only this session's processes are looked
+for (other grader runs on the same machine are left alone). Linux only: elsewhere nothing is listed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from grader.harness.process import FAMILY_VARIABLE, kill_surviving_processes, surviving_processes
+
+os.environ[FAMILY_VARIABLE] = f"tests-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(autouse=True)
+def no_student_process_left():
+    yield
+    left = surviving_processes()
+    if left:
+        kill_surviving_processes()
+        pytest.fail(f"processus d'élève encore vivants après le test : {left}")

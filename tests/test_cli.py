@@ -1,0 +1,74 @@
+"""The command line: usage errors in French with exit code 2, the catalogue, the report's last lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.catalogue import load_catalogue
+from tests.grading import SOLUTION, grade, run_grader
+
+
+def test_without_a_path_the_user_is_told_what_to_type():
+    done = run_grader()
+    assert done.returncode == 2
+    assert "indiquez le dossier à corriger" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path):
+    done = run_grader(str(tmp_path / "nulle_part"))
+    assert done.returncode == 2
+    assert "n'existe pas" in done.stderr
+
+
+def test_a_folder_without_the_exercise_files_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("rien à voir", encoding="utf-8")
+    done = run_grader(str(tmp_path))
+    assert done.returncode == 2
+    assert "serveur_exo.py" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_check_id_is_a_usage_error():
+    done = run_grader(str(SOLUTION), "--only", "S03,Z99")
+    assert done.returncode == 2
+    assert "Z99" in done.stderr
+
+
+def test_a_bad_option_is_explained_in_french():
+    done = run_grader("--nimporte-quoi")
+    assert done.returncode == 2
+    assert "arguments invalides" in done.stderr
+
+
+def test_the_catalogue_lists_every_check():
+    done = run_grader("--liste")
+    assert done.returncode == 0
+    for check_id in load_catalogue():
+        assert check_id in done.stdout
+
+
+def test_catalogue_points_make_twenty_and_bonuses_are_half_points():
+    catalogue = load_catalogue()
+    base = [spec for spec in catalogue.values() if spec.category.value != "bonus"]
+    bonus = [spec for spec in catalogue.values() if spec.category.value == "bonus"]
+    assert sum(spec.points for spec in base) == 20
+    assert sum(spec.points for spec in catalogue.values() if spec.id.startswith("S")) == 13
+    assert [spec.points for spec in bonus] == [0.5] * 7
+    for spec in catalogue.values():
+        assert all(required in catalogue for required in spec.requires)
+        assert list(catalogue).index(spec.id) > max((list(catalogue).index(r) for r in spec.requires), default=-1)
+
+
+def test_only_runs_the_requested_checks_and_their_prerequisites():
+    result = grade(SOLUTION, "--only", "S03")
+    assert set(result.statuses()) == {"S01", "S03"}
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("variable", ["NO_COLOR", "TERM"])
+def test_report_is_plain_text_without_a_terminal(variable, monkeypatch):
+    monkeypatch.setenv(variable, "1" if variable == "NO_COLOR" else "dumb")
+    done = run_grader(str(SOLUTION), "--only", "S01")
+    assert "\x1b[" not in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1] == "Note : 20 / 20"
