@@ -1,0 +1,80 @@
+"""Driving the student's client against the grader's scripted server."""
+
+from __future__ import annotations
+
+from . import timing
+from .connection import LineConnection, ScriptedServer
+from .errors import fail
+from .process import StudentProcess
+from .french import seconds
+from .student import PORT_HINT, start_client
+from .waiting import wait_for
+from .workspace import Workspace
+
+
+class ClientSession:
+    """The student's client (stdin typed into, stdout read) and the scripted server it talks to."""
+
+    def __init__(self, server: ScriptedServer, process: StudentProcess) -> None:
+        self.server = server
+        self.process = process
+
+    @classmethod
+    def start(cls, workspace: Workspace) -> ClientSession:
+        server = ScriptedServer()
+        try:
+            process = start_client(workspace, server.port)
+        except BaseException:
+            server.close()
+            raise
+        return cls(server, process)
+
+    def type_line(self, text: str) -> None:
+        """Type a line on the client's stdin; CheckFailure if it cannot be typed."""
+        if self.process.type_line(text):
+            return
+        code = self.process.wait_exit(timing.DRAIN) if self.process.stdin_broken else self.process.poll()
+        if code is not None:
+            self.process.stderr.wait_eof(timing.DRAIN)
+            fail(
+                f"Impossible de taper « {text} » : le client s'est arrêté (code {code}).",
+                received=self.process.traceback_tail() or self.process.stdout.tail(8) or None,
+            )
+        fail(
+            f"Le client ne lit pas ce qui est tapé : « {text} » n'a pas pu être écrit sur son entrée "
+            f"standard en {seconds(timing.TYPE)} s.",
+            hint="Le client lit le clavier avec input(), dans une boucle.",
+        )
+
+    def wait_prompt(self, timeout: float) -> bool:
+        """True once the client has printed something (its name prompt), even without "\\n"."""
+        return self.process.stdout.wait_text(lambda text: bool(text.strip()), timeout)
+
+    def accept(self, timeout: float) -> LineConnection:
+        """The client's connection to the scripted server; CheckFailure if it never comes."""
+        connection = wait_for(
+            lambda: self.server.next_connection() or self.process.poll() is not None,
+            timeout,
+            [self.server, self.process],
+        )
+        if isinstance(connection, LineConnection):
+            return connection
+        code = self.process.poll()
+        if code is not None:
+            self.process.stderr.wait_eof(timing.DRAIN)
+            fail(
+                f"Le client s'est arrêté (code {code}) sans se connecter au serveur (port {self.server.port}).",
+                received=self.process.traceback_tail() or self.process.stdout.tail(8) or None,
+                hint=PORT_HINT,
+            )
+        fail(
+            f"Le client ne s'est pas connecté au serveur (127.0.0.1, port {self.server.port} donné par "
+            f"CHAT_PORT) en {seconds(timeout)} s.",
+            received=self.process.stdout.tail(8) or None,
+            hint=PORT_HINT + " Le client se connecte au démarrage, ou juste après avoir lu le nom.",
+        )
+
+    def close(self) -> None:
+        """Kill the client's process tree, then close the scripted server (idempotent)."""
+        self.process.kill_tree()
+        self.server.close()

@@ -1,0 +1,44 @@
+"""The one exception a check fails with: what went wrong, in French, for the student."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+_PART_LABELS = (("sent", "Envoyé"), ("expected", "Attendu"), ("received", "Reçu"), ("hint", "Indice"))
+
+
+class CheckFailure(AssertionError):
+    """A check failed because of the student's program (never because of the grader)."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        sent: str | None = None,
+        expected: str | None = None,
+        received: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.sent = sent
+        self.expected = expected
+        self.received = received
+        self.hint = hint
+
+    def french(self) -> str:
+        """The summary, then each part that is present on its own line ("Envoyé : …")."""
+        lines = [self.summary]
+        for attribute, label in _PART_LABELS:
+            value = getattr(self, attribute)
+            if value is not None:
+                lines.append(f"{label} : {value}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.french()
+
+
+def fail(summary: str, **parts: str | None) -> NoReturn:
+    """Raise CheckFailure(summary, sent=…, expected=…, received=…, hint=…)."""
+    raise CheckFailure(summary, **parts)

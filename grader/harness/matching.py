@@ -1,0 +1,104 @@
+"""Tolerant matching of relayed lines (`Nom : message`), and the diagnosis of a relay gone wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# "[14:05] ", "[14:05:33] ", "[14h05] ", with or without brackets or parentheses.
+_TIME_PREFIX = re.compile(r"[ \t]*[\[(]?\d{1,2}[:hH]\d{2}(?::\d{2})?[\])]?[ \t]*")
+_SEPARATOR = re.compile(r"[ \t]*:[ \t]*")
+EXACT_SEPARATOR = " : "
+STRIP_HINT = (
+    "Le nom lu sur la connexion garde sa fin de ligne : retirez-la avec .strip() "
+    "(nom = conn.recv(1024).decode(\"utf-8\").strip())."
+)
+
+
+@dataclass(frozen=True)
+class Relay:
+    name: str
+    message: str
+    timestamp: str | None  # the time prefix as written ("[14:05]", "[14h05]"), None if absent
+    exact_separator: bool  # True only for exactly " : "
+
+
+def _without_time(line: str) -> tuple[str | None, str]:
+    line = line[:-1] if line.endswith("\r") else line
+    prefix = _TIME_PREFIX.match(line)
+    if prefix is None:
+        return None, line
+    return prefix.group(0).strip(), line[prefix.end() :]
+
+
+def parse_relay(line: str, name: str) -> Relay | None:
+    """`[time] name : message` with any spacing around ":"; None if the line is not from `name`."""
+    timestamp, body = _without_time(line)
+    body = body.lstrip(" \t")
+    if not name or not body.startswith(name):
+        return None
+    separator = _SEPARATOR.match(body, len(name))
+    if separator is None:
+        return None
+    return Relay(name, body[separator.end() :], timestamp, separator.group(0) == EXACT_SEPARATOR)
+
+
+def is_relay(line: str, name: str, message: str) -> bool:
+    relay = parse_relay(line, name)
+    return relay is not None and relay.message.strip() == message.strip()
+
+
+def contains_message(line: str, message: str) -> bool:
+    """The message's text is in the line, whatever comes before or after it."""
+    return message.strip() in line
+
+
+def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]:
+    """Why `lines` (what a recipient got) hold no `name : message`: (French summary, hint)."""
+    expected = f"« {name} : {message} »"
+    if not any(line.strip() for line in lines):
+        return (
+            "Rien n'a été reçu.",
+            "Le serveur doit renvoyer chaque message reçu à tous les autres clients connectés "
+            "(une boucle sur la liste des clients, avec sendall(texte.encode(\"utf-8\"))).",
+        )
+    for previous, line in zip(lines, lines[1:]):
+        if previous.strip() == name and _without_time(line)[1].lstrip().startswith(":"):
+            return (f"Le nom a gardé son retour à la ligne : « {name} » puis « {line} ».", STRIP_HINT)
+    for line in lines:
+        if contains_message(line, message):
+            return _diagnose_line(line, name, message, expected)
+    return (
+        f"Aucune des lignes reçues ne contient « {message.strip()} ».",
+        "Le serveur doit renvoyer le message de chaque client à tous les autres clients, "
+        "pas seulement à l'expéditeur.",
+    )
+
+
+def _diagnose_line(line: str, name: str, message: str, expected: str) -> tuple[str, str]:
+    if is_relay(line, name, message):
+        return (f"Le message est bien arrivé : « {line} ».", "")
+    body = _without_time(line)[1]
+    before = body[: body.find(message.strip())]
+    if not before.strip():
+        return (
+            f"Le message est arrivé sans le nom de l'expéditeur : « {line} » au lieu de {expected}.",
+            'Préfixez chaque message par le nom de l\'expéditeur : f"{nom} : {message}".',
+        )
+    if re.match(re.escape(name) + r"[ \t]*[\r\n]", before.lstrip()):
+        return (f"Le nom a gardé sa fin de ligne : « {line} ».", STRIP_HINT)
+    if name in before:
+        return (
+            f"Le nom et le message sont séparés autrement : « {line} » au lieu de {expected}.",
+            'Séparez le nom et le message par « : » (espace, deux-points, espace) : f"{nom} : {message}".',
+        )
+    if before.rstrip().endswith(":"):
+        shown = before.rstrip()[:-1].strip()
+        return (
+            f"Le message est préfixé par « {shown} » au lieu du nom « {name} ».",
+            "Le préfixe est le nom que le client a envoyé en premier à la connexion, gardé pour ce client.",
+        )
+    return (
+        f"Le message est arrivé sous une autre forme : « {line} » au lieu de {expected}.",
+        f"Chaque message relayé doit être exactement {expected} (un horodatage « [HH:MM] » devant est accepté).",
+    )

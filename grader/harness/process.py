@@ -1,0 +1,265 @@
+"""One run of a student's program: started isolated, watched, and killed with its whole tree."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from . import procfs, timing
+from .output import OutputStream
+from .waiting import Observable
+
+TOKEN_VARIABLE = "GRADER_RUN_TOKEN"
+# Optional: when set (e.g. by a test session), every token starts with "<family>." and the survivors
+# looked for are only this family's, so runs of other people on the same machine are left alone.
+FAMILY_VARIABLE = "GRADER_RUN_FAMILY"
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception in thread")
+# The grader's own Python settings must not reach the student's program (PYTHONPATH, PYTHONSTARTUP,
+# PYTHONWARNINGS...); these two describe the installation and stay.
+_KEPT_PYTHON_VARIABLES = frozenset({"PYTHONHOME", "PYTHONUTF8"})
+
+
+def _family_prefix() -> str | None:
+    family = os.environ.get(FAMILY_VARIABLE)
+    return f"{family}." if family else None
+
+
+def new_token() -> str:
+    return (_family_prefix() or "") + uuid.uuid4().hex
+
+
+def _survivors() -> set[int]:
+    return procfs.marked(TOKEN_VARIABLE, prefix=_family_prefix())
+
+
+def surviving_processes() -> list[int]:
+    """Linux: live processes carrying a GRADER_RUN_TOKEN (any value; only this family's when
+    GRADER_RUN_FAMILY is set); [] on other systems."""
+    return sorted(_survivors())
+
+
+def kill_surviving_processes() -> list[int]:
+    """Kill every process that surviving_processes() lists; return their pids (Linux only).
+    Without GRADER_RUN_FAMILY this reaches every grader run of the machine: set it first."""
+    survivors = _survivors()
+    procfs.kill_until_none(_survivors, survivors, timing.KILL)
+    return sorted(survivors)
+
+
+def student_environment(port: int, token: str, extra: dict[str, str] | None) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not (name.startswith("PYTHON") and name not in _KEPT_PYTHON_VARIABLES)
+        and not name.startswith(("PYTEST_", "CHAT_"))
+        and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE)
+    }
+    env.update(
+        CHAT_HOTE="127.0.0.1",
+        CHAT_PORT=str(port),
+        PYTHONUNBUFFERED="1",
+        PYTHONIOENCODING="utf-8",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra or {})
+    env[TOKEN_VARIABLE] = token
+    return env
+
+
+def _isolation() -> dict[str, object]:
+    """Own process group: a new session on POSIX, a new process group on Windows."""
+    if os.name == "nt":
+        return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    return {"start_new_session": True}
+
+
+class _Write:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.done = threading.Event()
+        self.ok = False
+
+
+class StudentProcess(Observable):
+    """A student's program under the grader's control; observers are told when it exits."""
+
+    def __init__(self, popen: subprocess.Popen, *, label: str, workdir: Path, token: str) -> None:
+        super().__init__()
+        self.label = label
+        self.pid = popen.pid
+        self.workdir = workdir
+        self.token = token
+        self._popen = popen
+        self._exited = threading.Event()
+        self._kill_lock = threading.Lock()
+        self._killed = False
+        self._usage: tuple[float, int] | None = None
+        self.stdout = OutputStream("sortie", popen.stdout)
+        self.stderr = OutputStream("erreurs", popen.stderr, block_markers=TRACEBACK_MARKERS)
+        self._writes: queue.Queue[_Write | None] = queue.Queue()
+        self._stdin_closed = False
+        self._stdin_broken = False
+        self._threads = [
+            threading.Thread(target=self._reap, name=f"harness-wait-{label}", daemon=True),
+            threading.Thread(
+                target=self._write_stdin, args=(popen.stdin,), name=f"harness-stdin-{label}", daemon=True
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @classmethod
+    def start(
+        cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
+    ) -> StudentProcess:
+        token = new_token()
+        popen = subprocess.Popen(
+            [sys.executable, "-u", script],
+            cwd=workdir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=student_environment(port, token, env),
+            bufsize=0,
+            **_isolation(),
+        )
+        return cls(popen, label=label, workdir=Path(workdir), token=token)
+
+    # -- life ----------------------------------------------------------------------------------------
+    def _reap(self) -> None:
+        self._popen.wait()
+        self._exited.set()
+        self._notify_observers()
+
+    def poll(self) -> int | None:
+        return self._popen.returncode if self._exited.is_set() else None
+
+    def wait_exit(self, timeout: float) -> int | None:
+        self._exited.wait(max(0.0, timeout))
+        return self.poll()
+
+    # -- stdin ---------------------------------------------------------------------------------------
+    def _write_stdin(self, pipe: BinaryIO) -> None:
+        try:
+            while True:
+                item = self._writes.get()
+                if item is None:
+                    break
+                try:
+                    view = memoryview(item.data)
+                    while view:
+                        view = view[pipe.write(view) :]
+                    item.ok = True
+                except (OSError, ValueError):
+                    self._stdin_broken = True
+                item.done.set()
+        finally:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def type_line(self, text: str) -> bool:
+        """Write text + "\\n" (UTF-8) on the program's stdin; False if stdin is closed or full."""
+        if self._stdin_closed or self._stdin_broken:
+            return False
+        write = _Write((text + "\n").encode("utf-8"))
+        self._writes.put(write)
+        return write.done.wait(timing.TYPE) and write.ok
+
+    @property
+    def stdin_broken(self) -> bool:
+        """True once a write failed: the program closed its stdin or ended."""
+        return self._stdin_broken
+
+    def close_stdin(self) -> None:
+        """End of file on the program's stdin (after what was typed before)."""
+        if not self._stdin_closed:
+            self._stdin_closed = True
+            self._writes.put(None)
+
+    # -- teardown ------------------------------------------------------------------------------------
+    def kill_tree(self) -> None:
+        """Kill the program and everything it started, reap it, close its pipes (idempotent)."""
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
+            tree = self.tree_pids()
+            self._measure(tree)
+            if os.name == "nt":
+                self._kill_windows()
+            else:
+                self._kill_group()
+            if procfs.available():
+                procfs.kill_until_none(
+                    lambda: procfs.marked(TOKEN_VARIABLE, self.token), tree, timing.KILL
+                )
+            self._exited.wait(timing.KILL)
+            self.close_stdin()
+            for thread in self._threads:
+                thread.join(timing.CLOSE)
+            self.stdout.join(timing.CLOSE)
+            self.stderr.join(timing.CLOSE)
+
+    close = kill_tree
+
+    def tree_pids(self) -> set[int]:
+        """Linux: the live processes of this run (descendants and token carriers); empty elsewhere."""
+        return procfs.descendants(self.pid) | procfs.marked(TOKEN_VARIABLE, self.token)
+
+    def _kill_group(self) -> None:
+        if hasattr(os, "killpg"):
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+                return
+            except OSError:  # the group is gone, or the program left it
+                pass
+        self._kill_process()
+
+    def _kill_windows(self) -> None:
+        if self.poll() is None:
+            try:
+                subprocess.run(
+                    ["taskkill", "/F", "/T", "/PID", str(self.pid)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=timing.KILL,
+                    check=False,
+                )
+            except (OSError, subprocess.SubprocessError):
+                pass
+        self._kill_process()
+
+    def _kill_process(self) -> None:
+        try:
+            self._popen.kill()
+        except OSError:
+            pass
+
+    # -- diagnosis -----------------------------------------------------------------------------------
+    def has_traceback(self) -> bool:
+        return self.stderr.blocks_seen > 0
+
+    def traceback_tail(self, max_lines: int = 12) -> str:
+        return "\n".join(self.stderr.last_block()[-max_lines:])
+
+    def resource_usage(self) -> tuple[float, int] | None:
+        """(CPU seconds, peak RSS bytes) of the live tree, best effort: Linux only, else None.
+        Once the tree is gone, the last figures measured (at kill time) or None."""
+        if not procfs.available():
+            return None
+        return self._measure(self.tree_pids())
+
+    def _measure(self, tree: set[int]) -> tuple[float, int] | None:
+        if tree:
+            self._usage = procfs.usage(tree)
+        return self._usage

@@ -1,0 +1,108 @@
+"""Event-driven waits over several sources at once (pipes, sockets, processes, listeners).
+
+A source is an `Observable`: each time something happens to it (a line, an end of file, a connection,
+an exit), it calls its observers. `wait_for` sleeps on a condition that every watched source pokes, so a
+wait ends as soon as the awaited thing happens, or at its deadline; it never polls on a clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Observable:
+    """Something that changes over time and tells its observers each time it does."""
+
+    def __init__(self) -> None:
+        self._observers: list[Callable[[], None]] = []
+        self._observers_lock = threading.Lock()
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        with self._observers_lock:
+            self._observers.append(callback)
+
+    def unwatch(self, callback: Callable[[], None]) -> None:
+        with self._observers_lock:
+            if callback in self._observers:
+                self._observers.remove(callback)
+
+    def _notify_observers(self) -> None:
+        """Call with none of the source's own locks held (observers take their own locks)."""
+        with self._observers_lock:
+            observers = list(self._observers)
+        for callback in observers:
+            callback()
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, sources: Iterable[Observable]) -> T:
+    """Wait until predicate() is truthy or the timeout passes; return its last value.
+
+    The predicate is evaluated at once, then after each change of any source.
+    """
+    condition = threading.Condition()
+
+    def poke() -> None:
+        with condition:
+            condition.notify_all()
+
+    watched = list(sources)
+    for source in watched:
+        source.watch(poke)
+    try:
+        with condition:
+            return condition.wait_for(predicate, timeout=max(0.0, timeout))
+    finally:
+        for source in watched:
+            source.unwatch(poke)
+
+
+class LineSource(Observable):
+    """An Observable made of numbered lines that may come to an end (a pipe, a socket)."""
+
+    def snapshot(self, since: int) -> tuple[list[str], int, bool]:
+        """(kept lines numbered `since` or later, number of the next line, True if no more will come)."""
+        raise NotImplementedError
+
+    def wait_line(
+        self, predicate: Callable[[str], bool], timeout: float, since: int = 0
+    ) -> str | None:
+        """The first line numbered `since` or later that satisfies predicate; None at the deadline or
+        when the source has ended without one."""
+        found = first_line({self: since}, predicate, timeout)
+        return found[1] if found else None
+
+
+def first_line(
+    cursors: dict[LineSource, int],
+    predicate: Callable[[str], bool],
+    timeout: float,
+    *,
+    stop: Callable[[], bool] | None = None,
+    also: Iterable[Observable] = (),
+) -> tuple[LineSource, str] | None:
+    """The first (source, line) satisfying predicate among the lines of each source from its cursor.
+
+    None at the deadline, when every source has ended, or when stop() becomes true (it is evaluated
+    after each change of a source or of `also`). Each line is tested once.
+    """
+    cursors = dict(cursors)
+
+    def scan() -> list[tuple[LineSource, str] | None]:
+        all_finished = True
+        for source, cursor in cursors.items():
+            new, end, finished = source.snapshot(cursor)
+            for line in new:
+                if predicate(line):
+                    return [(source, line)]
+            cursors[source] = end
+            all_finished = all_finished and finished
+        if all_finished or (stop is not None and stop()):
+            return [None]
+        return []
+
+    result = wait_for(scan, timeout, [*cursors, *also])
+    return result[0] if result else None

@@ -1,0 +1,154 @@
+"""A bounded snapshot of the student's folder: the programs always run on a copy, never on the original."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+PROGRAMS = ("serveur_exo.py", "client_exo.py")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 20 * 1024 * 1024
+MAX_FILES = 500
+MAX_DEPTH = 6
+MAX_NOTES = 50
+IGNORED_DIRS = frozenset({"__pycache__", ".git"})
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)  # a file swapped for a link after the listing is still not followed
+    | getattr(os, "O_NONBLOCK", 0)  # nor does a file swapped for a FIFO block the grader
+    | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+)
+
+
+class SubmissionError(Exception):
+    """The submission cannot be graded at all (French message for the user)."""
+
+
+class Workspace:
+    """Snapshot of `source` taken once, in a temporary folder; one fresh copy of it per program run.
+
+    Symbolic links are never followed (neither files nor folders); files over MAX_FILE_BYTES, beyond
+    MAX_TOTAL_BYTES or MAX_FILES in all, or deeper than MAX_DEPTH folders are left out, each with a
+    French note in `skipped`. The two programs are copied first, so the caps never leave them out.
+    """
+
+    def __init__(self, source: Path) -> None:
+        self.source = Path(source)
+        if not self.source.exists():
+            raise SubmissionError(f"Le chemin « {self.source} » n'existe pas.")
+        if not self.source.is_dir():
+            raise SubmissionError(
+                f"« {self.source} » n'est pas un dossier : donnez le dossier qui contient "
+                "serveur_exo.py et/ou client_exo.py."
+            )
+        self._root = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.snapshot = self._root / "copie"
+        self.skipped: list[str] = []
+        self._files = 0
+        self._bytes = 0
+        self._runs = itertools.count(1)
+        try:
+            self.snapshot.mkdir()
+            self._copy_folder(self.source, self.snapshot, depth=0)
+        except BaseException:
+            self.cleanup()
+            raise
+        if not any(self.has(name) for name in PROGRAMS):
+            notes = "".join(f"\n  - {note}" for note in self.skipped)
+            self.cleanup()
+            raise SubmissionError(
+                f"Ni serveur_exo.py ni client_exo.py dans « {self.source} »." + notes
+            )
+
+    def has(self, filename: str) -> bool:
+        return (self.snapshot / filename).is_file()
+
+    def path(self, filename: str) -> Path:
+        """Where `filename` stands in the snapshot (to read it, never to run it)."""
+        return self.snapshot / filename
+
+    def new_workdir(self) -> Path:
+        """A fresh copy of the snapshot, for one run of a program (which may change it freely)."""
+        workdir = self._root / f"execution-{next(self._runs)}"
+        shutil.copytree(self.snapshot, workdir, symlinks=True)
+        return workdir
+
+    def cleanup(self) -> None:
+        """Remove the snapshot and every work folder (idempotent)."""
+        if not self._root.exists():
+            return
+        shutil.rmtree(self._root, ignore_errors=True)
+        if self._root.exists():  # a program made some of its folders read-only
+            for folder, _, _ in os.walk(self._root):
+                os.chmod(folder, stat.S_IRWXU)
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cleanup()
+
+    # -- bounded copy --------------------------------------------------------------------------------
+    def _note(self, text: str) -> None:
+        if len(self.skipped) < MAX_NOTES:
+            self.skipped.append(text)
+
+    def _copy_folder(self, folder: Path, target: Path, depth: int) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: (e.name not in PROGRAMS or depth > 0, e.name))
+        except OSError as exc:
+            self._note(f"{self._relative(folder)} : dossier illisible ({exc.strerror})")
+            return
+        for entry in entries:
+            relative = self._relative(Path(entry.path))
+            if entry.is_symlink():
+                self._note(f"{relative} : lien symbolique, non suivi")
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name in IGNORED_DIRS:
+                    continue
+                if depth + 1 > MAX_DEPTH:
+                    self._note(f"{relative} : dossier trop profond, non copié")
+                    continue
+                (target / entry.name).mkdir()
+                self._copy_folder(Path(entry.path), target / entry.name, depth + 1)
+            elif entry.is_file(follow_symlinks=False):
+                self._copy_file(Path(entry.path), target / entry.name, relative)
+
+    def _copy_file(self, path: Path, target: Path, relative: str) -> None:
+        if self._files >= MAX_FILES:
+            self._note(f"{relative} : plus de {MAX_FILES} fichiers, non copié")
+            return
+        try:
+            fd = os.open(path, _OPEN_FLAGS)
+        except OSError as exc:
+            self._note(f"{relative} : illisible ({exc.strerror})")
+            return
+        with os.fdopen(fd, "rb") as source:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return
+            if info.st_size > MAX_FILE_BYTES:
+                self._note(f"{relative} : trop gros ({info.st_size} octets), non copié")
+                return
+            if self._bytes + info.st_size > MAX_TOTAL_BYTES:
+                self._note(f"{relative} : au-delà de la taille totale copiée, non copié")
+                return
+            data = source.read(MAX_FILE_BYTES + 1)  # the file may have grown since fstat
+        if len(data) > MAX_FILE_BYTES:
+            self._note(f"{relative} : trop gros, non copié")
+            return
+        target.write_bytes(data)
+        self._files += 1
+        self._bytes += len(data)
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.source).as_posix()
+        except ValueError:
+            return str(path)

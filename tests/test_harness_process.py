@@ -1,0 +1,218 @@
+"""StudentProcess: environment, stdin, bounded output, tracebacks, and the whole tree killed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from grader.harness import process as process_module
+from grader.harness import timing
+from grader.harness.process import StudentProcess, surviving_processes
+
+LINUX = sys.platform.startswith("linux")
+
+
+def write_program(folder: Path, name: str, source: str) -> Path:
+    """A tiny student program, dedented, in UTF-8."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return True
+    return state not in ("Z", "X")
+
+
+def start(folder: Path, source: str, **kwargs: object) -> StudentProcess:
+    write_program(folder, "prog.py", source)
+    return StudentProcess.start(folder, "prog.py", port=4321, label="serveur", **kwargs)
+
+
+def test_environment_stdin_and_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONSTARTUP", "/nulle/part.py")
+    monkeypatch.setenv("CHAT_PORT", "55555")
+    proc = start(
+        tmp_path,
+        """
+        import os
+        for name in ("CHAT_HOTE", "CHAT_PORT", "PYTHONIOENCODING", "PYTHONSTARTUP", "EXTRA"):
+            print(name, os.environ.get(name))
+        print("token", os.environ["GRADER_RUN_TOKEN"])
+        nom = input("Entrez votre nom : ")
+        print("Bonjour", nom)
+        try:
+            input()
+        except EOFError:
+            print("fin")
+        """,
+        env={"EXTRA": "oui"},
+    )
+    try:
+        assert proc.stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), timeout=5)
+        assert proc.type_line("Éloïse 🎉")
+        assert proc.stdout.wait_line(lambda line: "Bonjour" in line, 5) == (
+            "Entrez votre nom : Bonjour Éloïse 🎉"
+        )
+        proc.close_stdin()
+        assert proc.wait_exit(timeout=5) == 0
+        assert proc.stdout.wait_eof(timeout=5)
+        assert proc.stdout.lines()[:6] == [
+            "CHAT_HOTE 127.0.0.1",
+            "CHAT_PORT 4321",
+            "PYTHONIOENCODING utf-8",
+            "PYTHONSTARTUP None",
+            "EXTRA oui",
+            f"token {proc.token}",
+        ]
+        assert len(proc.token.rpartition(".")[2]) == 32
+        assert proc.stdout.lines()[-1] == "fin"
+        assert not proc.type_line("trop tard")
+        assert not proc.has_traceback() and proc.traceback_tail() == ""
+    finally:
+        proc.kill_tree()
+
+
+def test_traceback_is_kept(tmp_path: Path) -> None:
+    proc = start(tmp_path, "print('démarrage')\nraise ValueError('port invalide')\n")
+    try:
+        assert proc.wait_exit(timeout=5) == 1
+        assert proc.stderr.wait_eof(timeout=5)
+        assert proc.has_traceback()
+        tail = proc.traceback_tail()
+        assert tail.startswith("Traceback (most recent call last):")
+        assert tail.endswith("ValueError: port invalide")
+    finally:
+        proc.kill_tree()
+
+
+def test_flood_on_both_pipes_is_bounded_and_killed(tmp_path: Path) -> None:
+    proc = start(
+        tmp_path,
+        """
+        import sys
+        ligne = "x" * 99 + "\\n"
+        while True:
+            sys.stdout.write(ligne * 100)
+            sys.stderr.write(ligne * 100 + "\\xff")
+        """,
+    )
+    try:
+        assert proc.stdout.wait_text(lambda text: proc.stdout.total_bytes > 20_000_000, timeout=15)
+    finally:
+        proc.kill_tree()
+    assert proc.poll() is not None and not alive(proc.pid)
+    kept = sum(len(line) for line in proc.stdout.lines()) + sum(len(line) for line in proc.stderr.lines())
+    assert kept < 600_000
+    assert proc.stdout.truncated and "octets omis" in proc.stdout.text()
+
+
+def test_stdin_that_is_never_read_does_not_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "TYPE", 0.2)
+    proc = start(tmp_path, "print('prêt', flush=True)\nimport time\ntime.sleep(60)\n")
+    try:
+        assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
+        assert not proc.type_line("x" * 200_000)  # more than a pipe holds
+    finally:
+        proc.kill_tree()
+    assert not alive(proc.pid)
+
+
+CHILD_THAT_OUTLIVES = """
+    import subprocess, sys
+    subprocess.Popen([sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"])
+"""
+
+DOUBLE_FORK = """
+    import os, sys, time
+    lecture, ecriture = os.pipe()
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.write(ecriture, f"{os.getpid()}\\n".encode())
+            time.sleep(60)
+        os._exit(0)
+    print(os.read(lecture, 100).decode().strip(), flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(CHILD_THAT_OUTLIVES, id="enfant-orphelin"),
+        pytest.param(
+            DOUBLE_FORK,
+            id="double-fork-setsid",
+            marks=pytest.mark.skipif(not LINUX, reason="escaping the group: caught by the Linux token"),
+        ),
+    ],
+)
+def test_kill_tree_kills_children_that_escape(tmp_path: Path, source: str) -> None:
+    proc = start(tmp_path, source)
+    try:
+        line = proc.stdout.wait_line(lambda text: text.strip().isdigit(), timeout=5)
+        assert line is not None, proc.stderr.text()
+        child = int(line)
+        assert alive(child)
+        if LINUX:
+            assert child in surviving_processes()
+    finally:
+        proc.kill_tree()
+    assert not alive(child)
+    assert not alive(proc.pid)
+    if LINUX:
+        assert child not in surviving_processes()
+    proc.kill_tree()  # idempotent
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc")
+def test_resource_usage_and_survivor_cleanup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A family of our own: the machine is shared, other runs' processes must never be touched.
+    monkeypatch.setenv(process_module.FAMILY_VARIABLE, uuid.uuid4().hex)
+    assert surviving_processes() == []
+    proc = start(tmp_path, "print('prêt', flush=True)\nimport time\ntime.sleep(60)\n")
+    try:
+        assert proc.token.startswith(os.environ[process_module.FAMILY_VARIABLE] + ".")
+        assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
+        usage = proc.resource_usage()
+        assert usage is not None and usage[1] > 1_000_000
+        assert surviving_processes() == [proc.pid]
+        assert process_module.kill_surviving_processes() == [proc.pid]
+        assert proc.wait_exit(timeout=5) is not None
+    finally:
+        proc.kill_tree()
+    assert proc.resource_usage() is not None  # the figures measured when the tree was killed
+
+
+def test_platform_guards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    proc = start(tmp_path, "print('prêt', flush=True)\nimport time\ntime.sleep(60)\n")
+    try:
+        assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
+        with monkeypatch.context() as elsewhere:
+            elsewhere.setattr(sys, "platform", "darwin")
+            assert surviving_processes() == [] and proc.tree_pids() == set()
+            assert proc.resource_usage() is None
+            elsewhere.setattr(os, "name", "nt")
+            assert process_module._isolation() == {
+                "creationflags": getattr(process_module.subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+            }
+        if os.name == "posix":
+            assert process_module._isolation() == {"start_new_session": True}
+    finally:
+        proc.kill_tree()
+    assert not alive(proc.pid)

@@ -1,0 +1,264 @@
+"""check_compiles, start_server and start_client on tiny programs (good, broken, hostile)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.harness.errors import CheckFailure
+from grader.harness.scene import Scene
+from grader.harness.student import check_compiles, start_client, start_server
+from grader.harness.workspace import Workspace
+from tests.test_harness_process import alive, write_program
+
+LINUX = sys.platform.startswith("linux")
+
+CHAT_SERVER = """
+    import os, socket, sys, threading, traceback
+    HOTE = os.environ.get("CHAT_HOTE", "127.0.0.1")
+    PORT = int(os.environ.get("CHAT_PORT", 55555))
+    clients = {}
+    verrou = threading.Lock()
+
+    def diffuser(texte, expediteur):
+        with verrou:
+            cibles = [c for c in clients if (c is expediteur) == OPTIONS["to_sender_only"]]
+        for c in cibles:
+            try:
+                c.sendall((texte + OPTIONS["end"]).encode("utf-8"))
+            except OSError:
+                pass
+
+    def servir(conn, adresse):
+        fichier = conn.makefile("r", encoding="utf-8", newline="\\n")
+        try:
+            nom = fichier.readline().strip()
+            if not nom:
+                return
+            with verrou:
+                clients[conn] = nom
+            if OPTIONS["log_joins"]:
+                print(f"{nom} ({adresse[0]}) a rejoint le chat.", flush=True)
+            for ligne in fichier:
+                if ligne.startswith("/"):
+                    continue
+                texte = f"{nom} : {ligne.rstrip(chr(10))}"
+                print(texte, flush=True)
+                diffuser(texte, conn)
+        except ConnectionResetError:
+            if OPTIONS["crash_on_reset"]:
+                traceback.print_exc()
+                os._exit(1)
+        except OSError:
+            pass
+        finally:
+            with verrou:
+                parti = clients.pop(conn, None)
+            if parti:
+                print(f"{parti} a quitté le chat.", flush=True)
+            conn.close()
+
+    def console():
+        for commande in sys.stdin:
+            print("commande :", commande.strip(), flush=True)
+
+    threading.Thread(target=console, daemon=True).start()
+    serveur = socket.socket()
+    serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    serveur.bind((HOTE, PORT))
+    serveur.listen()
+    print("Serveur en attente de connexions...", flush=True)
+    while True:
+        conn, adresse = serveur.accept()
+        print("connexion acceptée", flush=True)
+        threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()
+"""
+
+
+def chat_server(**options: object) -> str:
+    """A small threaded chat server; options change its behaviour to play one bug or another."""
+    chosen = {"log_joins": True, "end": "\n", "crash_on_reset": False, "to_sender_only": False}
+    chosen.update(options)
+    return f"OPTIONS = {chosen!r}\n" + textwrap.dedent(CHAT_SERVER)
+
+
+def make_workspace(folder: Path, **programs: str) -> Workspace:
+    """A Workspace holding programs given as serveur_exo="...", client_exo="..."."""
+    for stem, source in programs.items():
+        write_program(folder, f"{stem}.py", source)
+    return Workspace(folder)
+
+
+class Starter:
+    """Starts programs written into folders of tmp_path (`stem`.py), each with `start(workspace)`;
+    everything is tracked by one Scene, and close() kills it all and removes the copies."""
+
+    def __init__(self, tmp_path: Path, stem: str, start: Callable[[Workspace], object]) -> None:
+        self.scene = Scene()
+        self._tmp_path = tmp_path
+        self._stem = stem
+        self._start = start
+        self._workspaces: list[Workspace] = []
+
+    def __call__(self, source: str):
+        folder = self._tmp_path / f"{self._stem}{len(self._workspaces)}"
+        self._workspaces.append(make_workspace(folder, **{self._stem: source}))
+        return self.scene.track(self._start(self._workspaces[-1]))
+
+    def close(self) -> None:
+        self.scene.close()
+        for workspace in self._workspaces:
+            workspace.cleanup()
+
+
+def starter_fixture(stem: str, start: Callable[[Workspace], object]):
+    """A pytest fixture giving a Starter of `stem` programs, closed at teardown."""
+
+    @pytest.fixture
+    def fixture(tmp_path: Path) -> Iterator[Starter]:
+        starter = Starter(tmp_path, stem, start)
+        yield starter
+        starter.close()
+
+    return fixture
+
+
+@pytest.fixture
+def chat_workspace(tmp_path: Path):
+    workspace = make_workspace(tmp_path / "chat", serveur_exo=chat_server())
+    yield workspace
+    workspace.cleanup()
+
+
+def failure_of(workspace: Workspace, filename: str = "serveur_exo.py") -> CheckFailure:
+    with pytest.raises(CheckFailure) as raised:
+        check_compiles(workspace, filename)
+    return raised.value
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (b"", "est vide"),
+        (b"  \n\n", "est vide"),
+        (b'print("x"\n', "erreur de syntaxe à la ligne 1.\n    print(\"x\"\n         ^\nMessage de Python"),
+        (b"if True:\nprint(1)\n", "erreur d'indentation à la ligne 2"),
+        (b"x = 1\nnom = \"\xe9l\xe8ve\"\n", "n'est pas enregistré en UTF-8 (ligne 2 : « nom = \"élève\" »)"),
+        (b"nom = \"\xe9l\xe8ve\"\n", "n'est pas enregistré en UTF-8 (ligne 1 : « nom = \"élève\" »)"),
+        (b"# coding: klingon\nx = 1\n", "déclare un encodage que Python ne connaît pas"),
+        (b"x = 1\x00\n", "octets nuls"),
+    ],
+)
+def test_check_compiles_diagnoses(tmp_path: Path, source: bytes, expected: str) -> None:
+    (tmp_path / "serveur_exo.py").write_bytes(source)
+    with Workspace(tmp_path) as workspace:
+        failure = failure_of(workspace)
+    assert expected in failure.summary
+    assert failure.hint
+
+
+def test_check_compiles_accepts_declared_encodings_and_reports_missing_files(tmp_path: Path) -> None:
+    (tmp_path / "serveur_exo.py").write_bytes(b"# -*- coding: latin-1 -*-\nnom = \"\xe9l\xe8ve\"\n")
+    with Workspace(tmp_path) as workspace:
+        check_compiles(workspace, "serveur_exo.py")
+        failure = failure_of(workspace, "client_exo.py")
+    assert failure.summary == "Le fichier client_exo.py est introuvable dans le dossier rendu."
+
+
+def test_compiling_never_runs_the_program(tmp_path: Path) -> None:
+    witness = tmp_path / "execute.txt"
+    (tmp_path / "serveur_exo.py").write_text(f"open({str(witness)!r}, 'w').close()\n", encoding="utf-8")
+    with Workspace(tmp_path) as workspace:
+        check_compiles(workspace, "serveur_exo.py")
+    assert not witness.exists()
+
+
+def test_server_ready_and_readiness_socket_handed_over(chat_workspace: Workspace) -> None:
+    server = start_server(chat_workspace)
+    try:
+        assert server.host == "127.0.0.1"
+        assert server.process.stdout.wait_line(lambda l: "en attente" in l, timeout=5)
+        ready = server.take_ready_socket()
+        assert isinstance(ready, socket.socket) and server.take_ready_socket() is None
+        ready.sendall(b"Alice\n")
+        assert server.process.stdout.wait_line(lambda l: l == "Alice (127.0.0.1) a rejoint le chat.", 5)
+        ready.close()
+        if LINUX:
+            assert server.listening_ports() == [server.port]
+    finally:
+        server.close()
+    assert not alive(server.process.pid)
+
+
+def test_unused_readiness_socket_is_closed_at_teardown(chat_workspace: Workspace) -> None:
+    server = start_server(chat_workspace)
+    ready = server._ready
+    server.close()
+    assert ready is not None and ready.fileno() == -1
+
+
+def start_failure(folder: Path, source: str, timeout: float = 5.0) -> CheckFailure:
+    with make_workspace(folder, serveur_exo=source) as workspace:
+        with pytest.raises(CheckFailure) as raised:
+            start_server(workspace, timeout=timeout)
+    return raised.value
+
+
+def test_crash_at_start_is_told_at_once_with_its_traceback(tmp_path: Path) -> None:
+    began = time.monotonic()
+    failure = start_failure(tmp_path, "import socket\nsocket.socket().bind(('127.0.0.1', 'port'))\n")
+    assert time.monotonic() - began < 3
+    assert failure.summary.startswith("Le serveur s'est arrêté au démarrage (code 1)")
+    assert failure.received.startswith("Traceback (most recent call last):")
+    assert "TypeError" in failure.received.splitlines()[-1]
+
+
+def test_exit_at_once_with_code_zero(tmp_path: Path) -> None:
+    failure = start_failure(tmp_path, "print('Serveur en attente de connexions...')\n")
+    assert failure.summary.startswith("Le serveur s'est terminé tout de suite (code 0)")
+    assert failure.received == "Serveur en attente de connexions..."
+
+
+def test_never_listens(tmp_path: Path) -> None:
+    source = "import socket, time\nprint('je réfléchis', flush=True)\ns = socket.socket()\ntime.sleep(60)\n"
+    began = time.monotonic()
+    failure = start_failure(tmp_path, source, timeout=0.5)
+    assert time.monotonic() - began < 4
+    where = "n'écoute sur aucun port" if LINUX else "n'écoute pas sur le port"
+    assert failure.summary.startswith(f"Le serveur {where} au bout de 0,5 s.")
+    assert failure.received == "je réfléchis"
+
+
+def test_listens_on_another_port(tmp_path: Path) -> None:
+    source = """
+        import socket, time
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        print(s.getsockname()[1], flush=True)
+        time.sleep(60)
+    """
+    failure = start_failure(tmp_path, source, timeout=0.5)
+    if LINUX:
+        assert failure.summary.endswith(f"il écoute sur le port {failure.received}.")
+        assert "CHAT_PORT" in failure.hint
+    else:
+        assert "n'écoute pas sur le port" in failure.summary
+
+
+def test_start_client_gets_the_port(tmp_path: Path) -> None:
+    client = "import os\nprint(os.environ['CHAT_HOTE'], os.environ['CHAT_PORT'])\n"
+    with make_workspace(tmp_path, client_exo=client) as workspace:
+        process = start_client(workspace, 6543)
+        try:
+            assert process.wait_exit(timeout=5) == 0
+            assert process.stdout.wait_line(lambda l: l == "127.0.0.1 6543", timeout=5)
+            assert process.workdir != workspace.snapshot
+        finally:
+            process.kill_tree()
