@@ -6,13 +6,14 @@ Exit codes: 0 every check outside the bonus passed, 1 some failed, 2 usage error
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
+from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
 from grader.engine import CLIENT_FILE, SERVER_FILE, GraderInternalError, grade
+from grader.exports import ExportError, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
@@ -116,16 +117,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
     only = _selected_ids(args.only, catalogue)
     scale = _load_scale(args, catalogue)
-    from grader.batch import find_submissions, run_batch
-    from grader.exports import write_exports
-
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, args)
     report = _grade_one(_single_submission(args.chemins[0]), args, only, scale)
-    if args.json:
-        args.json.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-    write_exports([report], argparse.Namespace(**{**vars(args), "json": None}))
+    write_exports([report], args, single=True)
     return _exit_code(report)
 
 
@@ -135,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     try:
         return run(build_parser().parse_args(argv))
-    except (UsageError, SubmissionError) as error:
+    except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return EXIT_USAGE
     except GraderInternalError as error:

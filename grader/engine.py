@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from grader.catalogue import check_module_paths, load_catalogue, with_prerequisites
-from grader.model import CheckSpec, SubmissionReport
+from grader.model import SubmissionReport
 from grader.plugin import GraderPlugin, GradingSession, Listener
-from grader.scale import Scale
+from grader.scale import Scale, default_scale
 
 CHECK_TIMEOUT_S = 60.0  # pytest-timeout, the last safety net: every wait of the harness has its own deadline
 SERVER_FILE = "serveur_exo.py"
@@ -21,10 +21,6 @@ CLIENT_FILE = "client_exo.py"
 
 class GraderInternalError(Exception):
     """The grader itself could not run its checks (exit code 3)."""
-
-
-def default_scale(catalogue: dict[str, CheckSpec]) -> Scale:
-    return Scale(points={check_id: spec.points for check_id, spec in catalogue.items()})
 
 
 def grade(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grader.catalogue import load_catalogue
@@ -72,3 +74,19 @@ def test_report_is_plain_text_without_a_terminal(variable, monkeypatch):
     done = run_grader(str(SOLUTION), "--only", "S01")
     assert "\x1b[" not in done.stdout
     assert done.stdout.rstrip().splitlines()[-1] == "Note : 20 / 20"
+
+
+def test_single_json_is_the_submission_object_in_a_new_folder(tmp_path):
+    out = tmp_path / "nouveau" / "rapport.json"
+    done = run_grader(str(SOLUTION), "--only", "S01", "--json", str(out))
+    assert done.returncode == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["soumission"] == str(SOLUTION)
+    assert [item["id"] for item in data["verifications"]] == ["S01"]
+
+
+def test_an_unwritable_export_is_a_usage_error(tmp_path):
+    (tmp_path / "fichier").write_text("pas un dossier", encoding="utf-8")
+    done = run_grader(str(SOLUTION), "--only", "S01", "--csv", str(tmp_path / "fichier" / "notes.csv"))
+    assert done.returncode == 2
+    assert "impossible d'écrire" in done.stderr

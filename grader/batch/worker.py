@@ -1,0 +1,151 @@
+"""Grading one submission of a batch in its own process: `python -m grader PATH --json OUT`.
+
+Isolation: a submission that hangs, floods or crashes the grader costs its own time bound and nothing
+else. The worker runs in its own session with a batch token in its environment (the student programs
+it starts inherit it); on timeout or at the end, its whole tree and every process carrying the token
+are killed. Whatever goes wrong becomes a report with a French `fatal_error`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import grader
+from grader.batch.discovery import BatchItem
+from grader.harness import procfs
+from grader.model import SubmissionReport
+
+SUBMISSION_TIMEOUT_S = 240.0  # a whole grading run; the slowest honest submission takes well under a minute
+TOKEN_VARIABLE = "GRADER_BATCH_TOKEN"
+KILL_WAIT_S = 5.0
+STDERR_TAIL_BYTES = 2000
+_PACKAGE_ROOT = str(Path(grader.__file__).resolve().parent.parent)
+
+
+def fatal_report(item: BatchItem, message: str, duration_s: float = 0.0) -> SubmissionReport:
+    return SubmissionReport(submission=item.source, student=item.student, fatal_error=message, duration_s=duration_s)
+
+
+def worker_command(item: BatchItem, output: Path, args: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "grader", str(item.path), "--json", str(output), "--silencieux"]
+    if getattr(args, "bareme", None):
+        command += ["--bareme", str(Path(args.bareme).resolve())]
+    if getattr(args, "only", None):
+        command += ["--only", args.only]
+    if getattr(args, "verbose", False):
+        command.append("--verbose")
+    return command
+
+
+def _environment(token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env[TOKEN_VARIABLE] = token
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))  # this very grader
+    env["NO_COLOR"] = "1"
+    return env
+
+
+class _TailReader(threading.Thread):
+    """Reads a pipe to its end, keeping only the last bytes (a flood costs neither memory nor disk)."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.tail = b""
+
+    def run(self) -> None:
+        for chunk in iter(lambda: self.stream.read1(65536), b""):
+            self.tail = (self.tail + chunk)[-STDERR_TAIL_BYTES:]
+
+    def text(self) -> str:
+        self.join(KILL_WAIT_S)
+        return self.tail.decode("utf-8", "replace").strip()
+
+
+class Worker:
+    """One grading subprocess; `kill()` may be called from another thread (Ctrl-C), even before `run()`."""
+
+    def __init__(self, item: BatchItem, args: argparse.Namespace, folder: Path, timeout: float) -> None:
+        self.item, self.args, self.folder, self.timeout = item, args, folder, timeout
+        self.token = uuid.uuid4().hex
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._cancelled = False
+
+    def run(self) -> SubmissionReport:
+        if self.item.path is None:
+            return fatal_report(self.item, self.item.error)
+        output = self.folder / "rapport.json"
+        started = time.monotonic()
+        with self._lock:
+            if self._cancelled:
+                return fatal_report(self.item, "Correction interrompue.")
+            self.process = subprocess.Popen(
+                worker_command(self.item, output, self.args),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=_environment(self.token),
+                **_new_group(),
+            )
+        errors = _TailReader(self.process.stderr)
+        errors.start()
+        try:
+            code = self.process.wait(self.timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            self.kill()
+        stderr_tail = errors.text()
+        self.process.stderr.close()
+        elapsed = time.monotonic() - started
+        if code is None:
+            return fatal_report(
+                self.item,
+                f"Délai dépassé : la correction a été interrompue au bout de {self.timeout:g} s "
+                "(un programme bloque-t-il ?).",
+                elapsed,
+            )
+        return self._report(output, code, stderr_tail, elapsed)
+
+    def _report(self, output: Path, code: int, stderr_tail: str, elapsed: float) -> SubmissionReport:
+        try:
+            report = SubmissionReport.from_dict(json.loads(output.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            detail = f"\n{stderr_tail}" if stderr_tail else ""
+            return fatal_report(self.item, f"Le correcteur s'est arrêté (code {code}) sans rapport.{detail}", elapsed)
+        report.submission = self.item.source
+        report.student = self.item.student
+        return report
+
+    def _marked(self) -> set[int]:
+        return procfs.marked(TOKEN_VARIABLE, self.token)
+
+    def kill(self) -> None:
+        """Kill the worker, the student programs it started and anything carrying its token."""
+        with self._lock:
+            self._cancelled = True
+            process = self.process
+        if process is None:
+            return
+        # Once reaped, the worker's pid may belong to someone else: its tree is then found by the token only.
+        tree = procfs.descendants(process.pid) if process.returncode is None else set()
+        if procfs.available():
+            procfs.kill_until_none(self._marked, tree | self._marked(), KILL_WAIT_S)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _new_group() -> dict:
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}

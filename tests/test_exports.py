@@ -1,0 +1,265 @@
+"""Every export format, written from synthetic reports, parsed back and checked (fast: no subprocess)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from grader.exports import ExportError, usage_problem, write_exports
+from grader.exports.html_report import pass_rates
+from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
+
+SPECS = {
+    "S01": CheckSpec("S01", "Le serveur démarre", 1, Category.SERVER),
+    "S03": CheckSpec("S03", "Messages préfixés par le nom", 2.5, Category.SERVER, ("S01",)),
+    "S04": CheckSpec("S04", "Diffusion à tous les autres", 9.5, Category.SERVER, ("S01",)),
+    "C01": CheckSpec("C01", "Le client se connecte", 7, Category.CLIENT),
+    "B01": CheckSpec("B01", "Commande /liste", 0.5, Category.BONUS),
+    "B02": CheckSpec("B02", "Horodatage", 0.5, Category.BONUS),
+}
+HOSTILE = "<script>alert('x')</script> & \"guillemets\" \x07\x00 🎉 こんにちは"
+
+
+def make_report(statuses: dict[str, Status], *, student: Student | None = None, messages: dict[str, str] | None = None,
+                bonus_in_grade: bool = False, bonus_cap: float | None = None) -> SubmissionReport:
+    results = [
+        CheckResult(
+            spec=SPECS[check_id],
+            status=status,
+            points=SPECS[check_id].points if status is Status.PASSED else 0.0,
+            points_max=SPECS[check_id].points,
+            message=(messages or {}).get(check_id, ""),
+            duration_s=0.25,
+        )
+        for check_id, status in statuses.items()
+    ]
+    return SubmissionReport(submission=f"rendus/{student.identifier if student else 'x'}", results=results,
+                            duration_s=2.0, student=student, bonus_counts_in_grade=bonus_in_grade,
+                            bonus_cap=bonus_cap)
+
+
+ALL_PASS = {check_id: Status.PASSED for check_id in SPECS}
+ALICE = make_report(ALL_PASS, student=Student("12345", "Alice Martin"))
+ZOE = make_report(
+    {**ALL_PASS, "S03": Status.FAILED, "B01": Status.FAILED, "B02": Status.ERROR},
+    student=Student("67890", "Zoé <b>Ünïcode</b>"),
+    messages={"S03": "Bob n'a pas reçu « Alice : Bonjour ! »\n" + HOSTILE, "B02": "erreur interne"},
+)
+BOB = make_report(
+    {**ALL_PASS, "S01": Status.FAILED, "S03": Status.SKIPPED, "S04": Status.SKIPPED},
+    student=Student("TD1/bob"),
+    messages={"S01": "Le serveur n'écoute pas sur le port 55555.", "S03": "ignorée : S01 a échoué"},
+)
+TIMEOUT = SubmissionReport(submission="rendus/lent", student=Student("11111", "Charlie Lent"),
+                           fatal_error="Délai dépassé : la correction a été interrompue au bout de 240 s.")
+CLASS = [ALICE, ZOE, BOB, TIMEOUT]
+
+
+def export_args(tmp_path, **overrides) -> argparse.Namespace:
+    values = dict(csv=None, csv_format="fr", json=None, gradescope=None, classroom=None, junit=None, vpl=False,
+                  html=None)
+    files = ("csv", "json", "gradescope", "classroom", "junit", "html")
+    values.update({key: tmp_path / value if key in files else value for key, value in overrides.items()})
+    return argparse.Namespace(**values)
+
+
+def read_csv(path, delimiter: str) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "le CSV doit commencer par un BOM UTF-8"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+
+def test_csv_french_format_semicolon_decimal_comma_bom(tmp_path):
+    write_exports(CLASS, export_args(tmp_path, csv="notes.csv"))
+    rows = read_csv(tmp_path / "notes.csv", ";")
+    assert list(rows[0]) == ["Identifiant", "Nom complet", "Note", "Bonus", *SPECS, "Commentaire"]
+    alice, zoe, bob, late = rows
+    assert (alice["Identifiant"], alice["Nom complet"], alice["Note"], alice["Bonus"]) == (
+        "Participant 12345", "Alice Martin", "20", "1")
+    assert (zoe["Note"], zoe["S03"], zoe["S04"], zoe["B01"]) == ("17,5", "0", "9,5", "0")
+    assert "S03 Messages préfixés par le nom" in zoe["Commentaire"]
+    assert "S04" not in zoe["Commentaire"]
+    assert bob["Identifiant"] == "TD1/bob" and bob["Nom complet"] == ""
+    assert "S01 Le serveur démarre" in bob["Commentaire"] and "prérequis" in bob["Commentaire"]
+    assert late["Note"] == "0" and late["S01"] == "" and late["Commentaire"].startswith("Correction impossible")
+
+
+def test_csv_intl_format_comma_and_dot(tmp_path):
+    write_exports(CLASS, export_args(tmp_path, csv="notes.csv", csv_format="intl"))
+    rows = read_csv(tmp_path / "notes.csv", ",")
+    assert rows[1]["Note"] == "17.5" and rows[1]["S04"] == "9.5"
+    assert rows[0]["Bonus"] == "1"
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+def test_json_lists_every_submission_and_reads_back(tmp_path):
+    write_exports(CLASS, export_args(tmp_path, json="classe.json"))
+    data = json.loads((tmp_path / "classe.json").read_text(encoding="utf-8"))
+    assert list(data) == ["soumissions"]
+    back = [SubmissionReport.from_dict(item) for item in data["soumissions"]]
+    assert [r.note for r in back] == [20.0, 17.5, 7.0, 0.0]
+    assert back[1].student.name == "Zoé <b>Ünïcode</b>" and back[1].student.identifier == "67890"
+    assert data["soumissions"][3]["erreur"].startswith("Délai dépassé")
+
+
+# -- Gradescope and GitHub Classroom (one submission) ----------------------------------------------
+
+def test_gradescope_results_json(tmp_path):
+    write_exports([ZOE], export_args(tmp_path, gradescope="results.json"))
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert data["score"] == 17.5
+    by_number = {test["number"]: test for test in data["tests"]}
+    assert list(by_number) == list(SPECS)
+    assert by_number["S03"]["status"] == "failed" and by_number["S03"]["score"] == 0
+    assert by_number["S03"]["max_score"] == 2.5 and "Alice : Bonjour" in by_number["S03"]["output"]
+    assert by_number["S04"]["status"] == "passed" and by_number["S04"]["score"] == 9.5
+    assert all(test["visibility"] == "visible" and test["name"] for test in data["tests"])
+
+
+@pytest.mark.parametrize("option", ["gradescope", "classroom", "vpl"])
+def test_single_submission_formats_refuse_a_class(tmp_path, option):
+    args = export_args(tmp_path, **{option: True if option == "vpl" else f"{option}.json"})
+    assert "une seule soumission" in usage_problem(args, len(CLASS))
+    with pytest.raises(ExportError, match="une seule soumission"):
+        write_exports(CLASS, args)
+    assert usage_problem(args, 1) is None
+
+
+def test_classroom_reporter_json(tmp_path):
+    write_exports([ZOE], export_args(tmp_path, classroom="classroom.json"))
+    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
+    assert (data["version"], data["status"], data["max_score"]) == (3, "error", 20.0)  # B02: grader error
+    statuses = {test["name"].split(" ")[0]: test["status"] for test in data["tests"]}
+    assert statuses == {"S01": "pass", "S03": "fail", "S04": "pass", "C01": "pass", "B01": "fail", "B02": "error"}
+    assert sum(test["score"] for test in data["tests"]) == pytest.approx(ZOE.note)
+    assert all({"name", "status", "message", "score", "max_score"} <= set(test) for test in data["tests"])
+
+
+def test_classroom_scores_add_up_to_the_grade_with_a_capped_bonus(tmp_path):
+    partial = {**ALL_PASS, "S03": Status.FAILED}
+    report = make_report(partial, bonus_in_grade=True, bonus_cap=0.75)
+    assert report.note == 18.25
+    write_exports([report], export_args(tmp_path, classroom="classroom.json"))
+    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
+    scores = {test["name"].split(" ")[0]: test["score"] for test in data["tests"]}
+    assert sum(scores.values()) == pytest.approx(18.25)
+    assert (scores["B01"], scores["B02"]) == (0.5, 0.25)
+    assert make_report(ALL_PASS).note == 20 and data["status"] == "fail"
+
+
+# -- JUnit -----------------------------------------------------------------------------------------
+
+def test_junit_one_testcase_per_check(tmp_path):
+    write_exports(CLASS, export_args(tmp_path, junit="junit.xml"))
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert root.tag == "testsuites" and root.get("tests") == str(3 * len(SPECS) + 1)
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["Alice Martin", "Zoé <b>Ünïcode</b>", "TD1/bob", "Charlie Lent"]
+    zoe_cases = {case.get("name").split(" ")[0]: case for case in suites[1].findall("testcase")}
+    assert list(zoe_cases) == list(SPECS)
+    failure = zoe_cases["S03"].find("failure")
+    assert failure is not None and "Alice : Bonjour" in failure.text and "🎉" in failure.text
+    assert zoe_cases["B02"].find("error") is not None and zoe_cases["S01"].find("failure") is None
+    bob_cases = {case.get("name").split(" ")[0]: case for case in suites[2].findall("testcase")}
+    assert bob_cases["S04"].find("skipped") is not None
+    assert (suites[2].get("failures"), suites[2].get("skipped")) == ("1", "2")
+    (late_case,) = suites[3].findall("testcase")
+    assert late_case.get("name") == "correction" and "Délai dépassé" in late_case.find("error").text
+    properties = {p.get("name"): p.get("value") for p in suites[1].iter("property")}
+    assert properties["note"] == "17.5"
+
+
+# -- VPL -------------------------------------------------------------------------------------------
+
+def test_vpl_grade_and_comments_on_stdout(tmp_path, capsys):
+    write_exports([ZOE], export_args(tmp_path, vpl=True))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "Grade :=>> 17.5"
+    assert all(line.startswith(("Comment :=>>", "Grade :=>>")) for line in lines)
+    assert any("S03 Messages préfixés par le nom" in line and "échouée" in line for line in lines)
+    assert "Comment :=>>>Bob n'a pas reçu « Alice : Bonjour ! »" in lines
+
+
+# -- HTML ------------------------------------------------------------------------------------------
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+
+class HtmlChecker(HTMLParser):
+    """Tracks open tags (well-formedness), every attribute, and the pass-rate cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.attributes: list[tuple[str, str, str | None]] = []
+        self.tags: set[str] = set()
+        self.rates: dict[str, str] = {}
+        self._rate_of: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes += [(tag, name, value) for name, value in attrs]
+        self._rate_of = dict(attrs).get("data-check")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.problems.append(f"</{tag}> inattendu")
+
+    def handle_data(self, data):
+        if self._rate_of:
+            self.rates[self._rate_of] = data
+            self._rate_of = None
+
+
+def test_html_report_self_contained_escaped_and_complete(tmp_path):
+    write_exports(CLASS, export_args(tmp_path, html="classe.html"))
+    text = (tmp_path / "classe.html").read_text(encoding="utf-8")
+    checker = HtmlChecker()
+    checker.feed(text)
+    checker.close()
+    assert checker.problems == [] and checker.stack == []
+    assert not {"script", "link", "img", "iframe", "object"} & checker.tags
+    assert not [a for a in checker.attributes if a[1] == "src"]
+    assert all(value.startswith("#") for _, name, value in checker.attributes if name == "href")
+    assert "svg" in checker.tags and "<script>alert" not in text and "&lt;script&gt;alert" in text
+    assert checker.rates["S03"] == "1 / 3 (33 %)" and checker.rates["S01"] == "2 / 3 (67 %)"
+    assert set(checker.rates) == set(SPECS)
+    assert all("%" in rate for rate in checker.rates.values())
+    for needle in ("Alice Martin", "Zoé &lt;b&gt;Ünïcode&lt;/b&gt;", "Délai dépassé", "Le serveur n&#x27;écoute pas"):
+        assert needle in text
+
+
+def test_pass_rates_count_each_graded_submission():
+    rates = {spec.id: (passed, graded) for spec, passed, graded in pass_rates(CLASS)}
+    assert rates["S01"] == (2, 3) and rates["S04"] == (2, 3) and rates["B01"] == (2, 3)
+
+
+def test_html_single_submission(tmp_path):
+    write_exports([ALICE], export_args(tmp_path, html="seul.html"))
+    assert "100 %" in (tmp_path / "seul.html").read_text(encoding="utf-8")
+
+
+# -- several at once, errors -----------------------------------------------------------------------
+
+def test_every_class_format_at_once_in_a_new_folder(tmp_path):
+    args = export_args(tmp_path, csv="out/a.csv", json="out/a.json", junit="out/a.xml", html="out/a.html")
+    write_exports(CLASS, args)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "a.html", "a.json", "a.xml"]
+
+
+def test_unwritable_destination_is_a_french_error(tmp_path):
+    (tmp_path / "fichier").write_text("x")
+    with pytest.raises(ExportError, match="impossible d'écrire"):
+        write_exports(CLASS, export_args(tmp_path, csv="fichier/notes.csv"))
