@@ -1,0 +1,406 @@
+"""Client checks C01..C07: the grader plays the server, the student's client runs with a typed stdin.
+
+Each check starts the student's `client_exo.py` against a scripted server (`client_session`), types into
+its stdin as a user would, and reads what it prints. A line received by the client may be printed after a
+pending input prompt (`Votre message : Bob : Salut`), so received lines are matched with "contains".
+"""
+
+from __future__ import annotations
+
+import time
+
+from grader.checks import verification
+from grader.harness import timing
+from grader.harness.client_session import ClientSession
+from grader.harness.connection import LineConnection
+from grader.harness.errors import CheckFailure, fail
+from grader.harness.french import seconds
+from grader.harness.matching import parse_relay
+from grader.harness.process import StudentProcess
+from grader.harness.scene import Scene
+from grader.harness.waiting import wait_for
+
+NAME = "Alice"
+MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
+PUSHED = ("Bob : Salut Alice !", "Charlie : Tu es la ?")  # ASCII: C07 tests UTF-8
+WAKE_UP = "Tu m'entends ?"
+AFTER_CLOSE = "Il y a quelqu'un ?"
+TYPED_UTF8 = "Ça va très bien, Éloïse ! 🎉 こんにちは"
+PUSHED_UTF8 = "Zoé : Bienvenue à toi 😀 ça marche"
+
+RECEIVE_S = 2.0  # a pushed line must be shown within this delay (issue 4, C04)
+FLOOD_BYTES = 20_000  # more than this printed after the server left: an endless printing loop
+SPIN_CPU_SHARE = 0.25  # CPU time / wall time above this while idle: a loop spinning on recv() == b""
+
+PROTOCOL_HINT = (
+    "Le protocole : la première ligne envoyée est le nom seul, puis chaque ligne tapée est envoyée telle "
+    "quelle. C'est le serveur qui ajoute « Nom : » en relayant (il sait quel nom va avec quelle connexion) ; "
+    "si le client l'ajoute aussi, les autres lisent « Alice : Alice : … »."
+)
+SEND_HINT = (
+    "Envoyez chaque ligne tapée terminée par \"\\n\" : client.sendall((message + \"\\n\").encode(\"utf-8\"))."
+)
+WAITS_FOR_REPLY_HINT = (
+    "Le premier message est passé, pas le second : le client attend sans doute une réponse du serveur "
+    "(recv()) après chaque envoi, alors que le serveur ne renvoie rien à l'expéditeur. La réception doit "
+    "se faire dans un thread à part, pas après chaque input()."
+)
+RECEIVE_THREAD_HINT = (
+    "input() bloque le programme tant que l'utilisateur ne tape rien : un client qui ne lit le réseau "
+    "qu'après chaque input() n'affiche rien pendant ce temps. Lancez un thread de réception "
+    "(threading.Thread(target=recevoir, daemon=True).start()) qui boucle sur recv() et affiche chaque "
+    "ligne dès qu'elle arrive, pendant que le programme principal attend la saisie."
+)
+EXIT_HINT = (
+    "Après exit : sortez de la boucle de saisie et fermez le socket. Un thread non daemon encore bloqué "
+    "(dans recv() ou input()) garde le programme en vie après la fin du programme principal : créez le "
+    "thread de réception avec daemon=True. Attention : close() seul ne débloque pas toujours un recv() en "
+    "cours dans un autre thread ; client.shutdown(socket.SHUT_RDWR) avant client.close() le débloque."
+)
+UTF8_HINT = (
+    "Encodez en UTF-8 ce que vous envoyez (message.encode(\"utf-8\")) et décodez en UTF-8 ce que vous "
+    "recevez (donnees.decode(\"utf-8\"))."
+)
+SERVER_GONE_HINT = (
+    "Quand le serveur ferme la connexion, recv() renvoie b'' (et un envoi peut lever BrokenPipeError ou "
+    "ConnectionResetError). Dans le thread de réception : si recv() renvoie b'', affichez « Connexion "
+    "fermée par le serveur. » et sortez de la boucle ; attrapez OSError autour de recv() et de sendall() ; "
+    "puis terminez le programme (par exemple os._exit(0), ou un drapeau vérifié après chaque input())."
+)
+
+
+def _ended(process: StudentProcess, timeout: float) -> int | None:
+    """The exit code if the program ends within timeout, once its last error output has been read."""
+    code = process.wait_exit(timeout)
+    if code is not None:
+        process.stderr.wait_eof(timing.DRAIN)
+    return code
+
+
+def _type_name(session: ClientSession) -> str:
+    """Wait for the name prompt, type the name; returns what the client had printed before."""
+    process = session.process
+    if not session.wait_prompt(timing.PROMPT):
+        if _ended(process, 0) is not None:
+            fail(
+                "Le client s'est arrêté avant même de demander le nom.",
+                received=process.traceback_tail() or process.stdout.tail() or None,
+                hint="Lancez python client_exo.py vous-même et lisez le message d'erreur.",
+            )
+        fail(
+            f"Le client n'affiche aucune invite en {seconds(timing.PROMPT)} s : il devrait demander le nom.",
+            expected="Entrez votre nom : ",
+            hint='nom = input("Entrez votre nom : ")',
+        )
+    shown = process.stdout.text()
+    session.type_line(NAME)
+    return shown
+
+
+def _connect(session: ClientSession) -> LineConnection:
+    """The prompt shown, the name typed, the client connected to the scripted server."""
+    _type_name(session)
+    try:
+        return session.accept(timing.ACCEPT)
+    except CheckFailure:
+        if session.process.poll() == 0 and not session.process.has_traceback():
+            fail(
+                "Le client se termine normalement juste après la saisie du nom, sans jamais se connecter "
+                "au serveur.",
+                sent=NAME,
+                hint="Après le nom : connexion = socket.create_connection((HOTE, PORT)), envoi du nom, "
+                "puis la boucle de saisie des messages.",
+            )
+        raise
+
+
+def _first_line(connection: LineConnection) -> str | None:
+    """The first line the client sent (the name, for a client that follows the protocol)."""
+    return connection.wait_line(lambda _line: True, timing.JOIN)
+
+
+def _pasted_prefix(line: str) -> bool:
+    """True when the client wrote `Alice : message` itself."""
+    relay = parse_relay(line, NAME)
+    return relay is not None and bool(relay.message)
+
+
+@verification("C01", "Le client demande le nom", points=1)
+def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
+    prompt = _type_name(client_session)
+    if "nom" not in prompt.lower():
+        scene.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
+    process, server = client_session.process, client_session.server
+    before = process.stdout.total_bytes
+    # The name was read when the client then connects, prints something more, or ends (a starter).
+    reacted = wait_for(
+        lambda: bool(server.connections) or process.stdout.total_bytes > before or process.poll() is not None,
+        timing.ACCEPT,
+        [server, process, process.stdout],
+    )
+    _ended(process, 0)
+    if process.has_traceback():
+        fail(
+            "Le client plante juste après avoir lu le nom.",
+            sent=NAME,
+            received=process.traceback_tail(),
+            hint="Lisez la dernière ligne de la trace d'erreur : elle dit quelle instruction a échoué.",
+        )
+    if not reacted:
+        fail(
+            f"Après la saisie du nom, rien ne se passe en {seconds(timing.ACCEPT)} s : ni connexion au serveur, "
+            "ni affichage.",
+            sent=NAME,
+            hint='Lisez le nom avec nom = input("Entrez votre nom : "), puis connectez-vous au serveur.',
+        )
+
+
+@verification("C02", "Le nom est envoyé dès la connexion", points=1, requires=("C01",))
+def test_nom_envoye(client_session: ClientSession) -> None:
+    connection = _connect(client_session)
+    first = _first_line(connection)
+    if first is not None and first.strip() == NAME:
+        return
+    late = first is None
+    if late:
+        client_session.type_line(MESSAGES[0])
+        first = connection.wait_line(lambda _line: True, timing.RELAY)
+    sent = f"{NAME} (le nom tapé)" + (f", puis {MESSAGES[0]}" if late else "")
+    hint = (
+        "Juste après connect(), envoyez le nom seul, terminé par un saut de ligne : "
+        "client.sendall((nom + \"\\n\").encode(\"utf-8\"))."
+    )
+    if first is None:
+        fail("Le serveur n'a rien reçu : ni le nom, ni le message tapé ensuite.", sent=sent, expected=NAME, hint=hint)
+    if _pasted_prefix(first):
+        fail(
+            "Le client envoie « Nom : message » au lieu du nom seul : ce n'est pas le protocole.",
+            sent=sent,
+            expected=f"{NAME} (le nom seul, en première ligne)",
+            received=first,
+            hint=PROTOCOL_HINT,
+        )
+    if first.strip() == NAME:
+        fail(
+            f"Le nom n'est envoyé qu'avec le premier message tapé : en {seconds(timing.JOIN)} s après la connexion, "
+            "le serveur n'avait rien reçu.",
+            sent=sent,
+            expected=NAME,
+            received=first,
+            hint=hint,
+        )
+    summary = (
+        "Le nom n'est jamais envoyé : la première ligne reçue est le premier message tapé."
+        if first.strip() == MESSAGES[0]
+        else "La première ligne reçue n'est pas le nom seul."
+    )
+    fail(summary, sent=sent, expected=NAME, received=first, hint=hint)
+
+
+@verification("C03", "Envoi des messages", points=1, requires=("C01",))
+def test_envoi_des_messages(client_session: ClientSession) -> None:
+    connection = _connect(client_session)
+    for message in MESSAGES:
+        mark = connection.mark()
+        client_session.type_line(message)
+        line = connection.wait_line(lambda received, m=message: m in received, timing.RELAY, since=mark)
+        if line is None:
+            fail(
+                "Le message tapé n'est pas arrivé au serveur (aucune ligne complète le contenant).",
+                sent=message,
+                expected=message,
+                received=connection.describe_received(mark),
+                hint=SEND_HINT if message == MESSAGES[0] else WAITS_FOR_REPLY_HINT,
+            )
+        if _pasted_prefix(line):
+            fail(
+                "Le client ajoute lui-même « Nom : » devant ses messages : ce n'est pas le protocole.",
+                sent=message,
+                expected=message,
+                received=line,
+                hint=PROTOCOL_HINT,
+            )
+    received = connection.lines()
+    if received and received[0].strip() == NAME:
+        received = received[1:]
+    if received != list(MESSAGES):
+        fail(
+            "Chaque ligne tapée doit arriver au serveur en exactement une ligne, sans ligne en plus.",
+            sent="\n".join(MESSAGES),
+            expected="\n".join(MESSAGES),
+            received="\n".join(received),
+            hint="Envoyez exactement message + \"\\n\" pour chaque ligne tapée, rien d'autre.",
+        )
+
+
+def _shown(process: StudentProcess, text: str, timeout: float, since: int) -> bool:
+    return process.stdout.wait_text(lambda output: text in output, timeout, since=since)
+
+
+@verification("C04", "Réception en continu", points=2, requires=("C01",))
+def test_reception_en_continu(client_session: ClientSession) -> None:
+    connection = _connect(client_session)
+    process = client_session.process
+    for index, pushed in enumerate(PUSHED):
+        mark = process.stdout.mark()
+        connection.send_line(pushed)
+        if _shown(process, pushed, RECEIVE_S, mark):
+            continue
+        if _ended(process, 0) is not None:
+            fail(
+                "Le client s'est arrêté en recevant une ligne du serveur.",
+                sent=f"(serveur) {pushed}",
+                received=process.traceback_tail() or process.stdout.tail(),
+            )
+        which = "La ligne" if index == 0 else "La deuxième ligne"
+        sent = f"(serveur, sans rien taper) {pushed}"
+        expected = f"{pushed} affiché en moins de {seconds(RECEIVE_S)} s, sans rien taper"
+        process.type_line(WAKE_UP)
+        if _shown(process, pushed, timing.RELAY, mark):
+            fail(
+                f"{which} envoyée par le serveur ne s'affiche qu'après que l'utilisateur a tapé un message : "
+                "le client ne lit le réseau qu'après chaque input(), il lui faut un thread de réception.",
+                sent=sent,
+                expected=expected,
+                hint=RECEIVE_THREAD_HINT,
+            )
+        fail(
+            f"{which} envoyée par le serveur ne s'affiche jamais, même après une saisie.",
+            sent=sent,
+            expected=expected,
+            received=process.stdout.tail(),
+            hint=RECEIVE_THREAD_HINT,
+        )
+
+
+@verification("C05", "Quitter avec exit", points=1, requires=("C01",))
+def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
+    connection = _connect(client_session)
+    process = client_session.process
+    client_session.type_line("exit")
+    code = _ended(process, timing.EXIT)
+    if code is None:
+        summary = f"{seconds(timing.EXIT)} s après exit, le programme tourne encore"
+        summary += " (la connexion est fermée)." if connection.closed else " et la connexion n'est pas fermée."
+        if any(line.strip() == "exit" for line in connection.lines()):
+            summary += " « exit » a été envoyé au serveur comme un message ordinaire."
+        expected = f"la connexion fermée et le programme terminé en {seconds(timing.EXIT)} s"
+        fail(summary, sent="exit", expected=expected, hint=EXIT_HINT)
+    if code != 0:
+        fail(
+            f"Après exit, le programme s'est terminé avec le code {code} au lieu de 0.",
+            sent="exit",
+            received=process.traceback_tail() or process.stderr.tail(),
+            hint="Une exception non rattrapée termine le programme avec le code 1 : lisez la trace d'erreur.",
+        )
+    if not connection.wait_closed(timing.EXIT):
+        fail(
+            "Le programme s'est terminé mais le serveur n'a pas vu la connexion se fermer.",
+            sent="exit",
+            hint="Fermez le socket avant de quitter : client.close().",
+        )
+    if process.has_traceback():
+        scene.remark(
+            "Une trace d'erreur s'affiche en quittant (sans doute le thread de réception) : attrapez OSError "
+            "autour de recv().\n" + process.traceback_tail(4)
+        )
+
+
+def _cpu_seconds(process: StudentProcess) -> float | None:
+    usage = process.resource_usage()
+    return usage[0] if usage is not None else None
+
+
+def _no_endless_loop(
+    process: StudentProcess, bytes_before: int, cpu_before: float | None, since: float
+) -> None:
+    """Fail when, since the server left, the client printed a flood or kept a processor busy."""
+    printed = process.stdout.total_bytes - bytes_before
+    if printed > FLOOD_BYTES:
+        fail(
+            f"Boucle sans fin : après la fermeture par le serveur, le client a affiché {printed} octets "
+            "(des lignes vides en rafale).",
+            received=process.stdout.tail(5),
+            hint=SERVER_GONE_HINT,
+        )
+    cpu_now = _cpu_seconds(process)
+    if cpu_before is None or cpu_now is None:
+        return
+    busy, elapsed = cpu_now - cpu_before, time.monotonic() - since
+    if busy > SPIN_CPU_SHARE * elapsed:
+        fail(
+            "Boucle sans fin : après la fermeture par le serveur, le client a occupé le processeur "
+            f"{seconds(round(busy, 1))} s sur {seconds(round(elapsed, 1))} s sans rien recevoir.",
+            hint=SERVER_GONE_HINT,
+        )
+
+
+@verification("C06", "Serveur fermé", points=0.5, requires=("C01",))
+def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
+    connection = _connect(client_session)
+    _first_line(connection)  # the name: the client has reached its chatting loop
+    process = client_session.process
+    bytes_before, cpu_before, since = process.stdout.total_bytes, _cpu_seconds(process), time.monotonic()
+    mark = process.stdout.mark()
+    connection.close()
+    ended = _ended(process, timing.EXIT) is not None
+    typed = False
+    if not ended:
+        _no_endless_loop(process, bytes_before, cpu_before, since)
+        typed = process.type_line(AFTER_CLOSE)
+        ended = _ended(process, timing.EXIT) is not None
+    _no_endless_loop(process, bytes_before, cpu_before, since)
+    sent = "(le serveur ferme la connexion)" + (f"\n{AFTER_CLOSE} (tapé ensuite)" if typed else "")
+    if process.has_traceback():
+        fail(
+            "Le client plante quand le serveur ferme la connexion.",
+            sent=sent,
+            received=process.traceback_tail(),
+            hint=SERVER_GONE_HINT,
+        )
+    if not ended:
+        fail(
+            "Le client ne s'arrête pas quand le serveur ferme la connexion, ni à la ligne tapée ensuite.",
+            sent=sent,
+            expected=f"un message puis la fin du programme (en {seconds(timing.EXIT)} s)",
+            received=process.stdout.tail(5),
+            hint=SERVER_GONE_HINT,
+        )
+    if not "".join(process.stdout.lines(mark)).strip() and not process.stdout.partial().strip():
+        scene.remark("Le client s'arrête sans dire à l'utilisateur que le serveur est parti.")
+
+
+@verification("C07", "UTF-8 côté client", points=0.5, requires=("C01",))
+def test_utf8_client(client_session: ClientSession) -> None:
+    connection = _connect(client_session)
+    process = client_session.process
+    out_mark, mark = process.stdout.mark(), connection.mark()
+    # Pushed first: shown at once, or after the typed line by a client that reads only after input().
+    connection.send_line(PUSHED_UTF8)
+    client_session.type_line(TYPED_UTF8)
+    line = connection.wait_line(lambda received: "bien" in received, timing.RELAY, since=mark)
+    if line is None:
+        _ended(process, 0)
+        fail(
+            "Le message tapé avec accents et emoji n'est pas arrivé au serveur.",
+            sent=TYPED_UTF8,
+            expected=TYPED_UTF8,
+            received=process.traceback_tail() or connection.describe_received(mark),
+            hint=UTF8_HINT,
+        )
+    if TYPED_UTF8 not in line:
+        fail(
+            "Les accents ou emoji tapés n'arrivent pas intacts : le client n'envoie pas en UTF-8.",
+            sent=TYPED_UTF8,
+            expected=TYPED_UTF8,
+            received=line,
+            hint=UTF8_HINT,
+        )
+    if not _shown(process, PUSHED_UTF8, timing.RELAY, out_mark):
+        fail(
+            "Une ligne reçue avec accents et emoji ne s'affiche pas intacte : le client ne décode pas en UTF-8.",
+            sent=f"(serveur) {PUSHED_UTF8}",
+            expected=PUSHED_UTF8,
+            received=process.stdout.tail(3),
+            hint=UTF8_HINT,
+        )

@@ -1,0 +1,72 @@
+"""The client checks C01..C07, end to end: the client corpus, the reference client and the starter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from tests.grading import CORPUS, SOLUTION, STARTERS, GradingResult, grade
+
+CLIENT_IDS = tuple(f"C0{n}" for n in range(1, 8))
+ONLY_CLIENT = ("--only", ",".join(CLIENT_IDS))
+
+# Corpus folder -> {failing check: French words its message must hold}; every other C check passes.
+EXPECTED_FAILURES: dict[str, dict[str, tuple[str, ...]]] = {
+    "client_sans_thread_reception": {"C03": ("recv()", "thread"), "C04": ("input()", "thread de réception")},
+    "client_nom_jamais_envoye": {"C02": ("nom n'est jamais envoyé",)},
+    "client_prefixe_le_nom": {"C02": ("pas le protocole", "le serveur qui ajoute"), "C03": ("pas le protocole",)},
+    "client_exit_reste_vivant": {"C05": ("tourne encore", "daemon")},
+    "client_ascii": {"C07": ("UTF-8", "accents")},
+    "client_boucle_infinie": {"C06": ("Boucle sans fin",)},
+    "client_plante_fermeture": {"C06": ("plante", "Traceback")},
+    "client_valide_fichier_texte": {},
+}
+
+
+def assert_failures_named(result: GradingResult, failures: dict[str, tuple[str, ...]]) -> None:
+    """Each failing check's message holds every French word given for it."""
+    for check, words in failures.items():
+        message = result.message(check)
+        missing = [word for word in words if word not in message]
+        assert not missing, f"{check} : {missing} absent de :\n{message}"
+
+
+def docstring_lines(folders: Iterable[str], filename: str) -> dict[str, str]:
+    """The one-line docstring of `filename` in each corpus folder, which holds no other Python file."""
+    lines = {}
+    for folder in folders:
+        assert sorted(path.name for path in (CORPUS / folder).glob("*.py")) == [filename], folder
+        first = (CORPUS / folder / filename).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith('"""') and first.endswith('"""') and len(first) > 6, folder
+        lines[folder] = first
+    return lines
+
+
+@pytest.mark.parametrize("folder", sorted(EXPECTED_FAILURES))
+def test_client_corpus(folder: str) -> None:
+    result = grade(CORPUS / folder, *ONLY_CLIENT)
+    failures = EXPECTED_FAILURES[folder]
+    expected = {check: "echouee" if check in failures else "reussie" for check in CLIENT_IDS}
+    assert result.statuses() == expected, result.output
+    assert_failures_named(result, failures)
+    assert result.exit_code == (1 if failures else 0)
+
+
+def test_corpus_files_carry_their_bug() -> None:
+    for folder, first in docstring_lines(EXPECTED_FAILURES, "client_exo.py").items():
+        assert first.startswith('"""Bug : ' if EXPECTED_FAILURES[folder] else '"""Valide'), folder
+
+
+def test_reference_client_passes() -> None:
+    result = grade(SOLUTION, *ONLY_CLIENT)
+    assert {check: result.status(check) for check in CLIENT_IDS} == dict.fromkeys(CLIENT_IDS, "reussie"), result.output
+
+
+def test_starter_client_asks_the_name_only() -> None:
+    result = grade(STARTERS, *ONLY_CLIENT)
+    assert result.status("C01") == "reussie", result.output
+    for check in CLIENT_IDS[1:]:
+        assert result.status(check) in ("echouee", "ignoree"), result.output
+        assert result.message(check).strip(), check
+    assert result.exit_code == 1
