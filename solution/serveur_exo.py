@@ -242,11 +242,13 @@ def depart(client, annonce=None):
 def relayer(client, message):
     """Envoie le message du client à tous les autres, l'affiche et l'ajoute à l'historique."""
     ligne = f"{horodatage()} {client.nom} : {message}"
+    # On diffuse d'abord : les autres reçoivent le message sans attendre l'affichage et
+    # l'écriture du fichier, qui passent chacun par un verrou partagé par tous les threads.
+    diffuser(ligne, sauf=client)
     afficher(ligne)
     with verrou_historique:
         historique.write(ligne + "\n")
         historique.flush()  # écrit tout de suite sur le disque : lisible pendant que le serveur tourne
-    diffuser(ligne, sauf=client)
 
 
 def envoyer_liste(client):
