@@ -1,0 +1,537 @@
+"""Server checks S01..S11: the student's server, driven by scripted clients over real sockets.
+
+Every check starts its own server (the `room` fixture) and judges one fault: the messages are pure ASCII
+except in S06 and S10, and, except in S10 and S11, a line is sent only once the previous one has reached
+its recipients (ChatRoom.say), as a person typing would, so that a server without line framing fails
+S10/S11 and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from grader.checks import verification
+from grader.harness import matching, timing
+from grader.harness.connection import ScriptedClient
+from grader.harness.errors import CheckFailure, fail
+from grader.harness.process import TRACEBACK_MARKERS, StudentProcess
+from grader.harness.room import ChatRoom
+from grader.harness.scene import Scene
+from grader.harness.student import seconds
+from grader.harness.waiting import LineSource, first_line
+
+NEEDS_START = ("S01",)
+LOAD_DEADLINE_S = 10.0  # S11: the whole burst must be delivered within this time
+LOAD = "pendant la charge (30 clients qui parlent, d'autres qui arrivent et partent)"
+
+THREAD_HINT = (
+    "Le serveur doit servir chaque client dans son propre thread "
+    "(threading.Thread(target=gerer_client, args=(connexion, adresse), daemon=True).start() juste après "
+    "accept()), et lire le nom du client dans ce thread, jamais dans la boucle d'accept()."
+)
+UTF8_HINT = (
+    "Décodez ce que vous recevez avec .decode(\"utf-8\") et encodez ce que vous envoyez avec "
+    ".encode(\"utf-8\") : ni \"ascii\", ni \"latin-1\", ni errors=\"ignore\" ou \"replace\" à l'envoi."
+)
+FRAMING_HINT = (
+    "TCP transporte un flot d'octets, pas des messages : un recv() peut contenir deux lignes, ou une "
+    "moitié de ligne (voire la moitié d'un caractère UTF-8). Accumulez les octets dans un tampon et ne "
+    "décodez et ne traitez que les lignes complètes, terminées par \"\\n\" ; ou lisez avec "
+    "fichier = connexion.makefile(\"r\", encoding=\"utf-8\") puis fichier.readline()."
+)
+LOST_HINT = (
+    "Des messages se perdent : protégez la liste des clients par un verrou (threading.Lock), ne laissez "
+    "pas un envoi raté vers un client arrêter le thread d'un autre, et lisez le flux ligne par ligne."
+)
+BROADCAST_HINT = (
+    "Dans la diffusion, entourez chaque envoi d'un try/except OSError : un client parti ne doit pas "
+    "arrêter le thread de celui qui parle. Et retirez de la liste (sous le verrou) le client qui s'en va."
+)
+RESET_HINT = (
+    "Une connexion peut être coupée brutalement : recv() et sendall() lèvent alors ConnectionResetError "
+    "ou BrokenPipeError. Entourez-les d'un try/except OSError et traitez ce cas comme un départ normal "
+    "(retirer le client de la liste, fermer sa connexion)."
+)
+LOCK_HINT = (
+    "Protégez la liste des clients par un verrou (threading.Lock) : la modifier pendant qu'un autre thread "
+    "la parcourt perd des messages ou lève une erreur ; et rattrapez les erreurs d'une connexion coupée "
+    "(try/except OSError)."
+)
+
+ECHO_SUMMARY = "{name} a reçu son propre message en retour, mais aucun autre client ne l'a reçu."
+ECHO_HINT = (
+    "Le serveur répond seulement à l'expéditeur : parcourez la liste de tous les clients connectés et "
+    "envoyez le message à chacun des autres."
+)
+
+
+# --- shared helpers -------------------------------------------------------------------------------------
+
+def _quoted(lines: list[str]) -> str:
+    return "\n  ".join(f"« {line} »" for line in lines) or "rien"
+
+
+def _sent(name: str, message: str) -> str:
+    return f"{name} envoie « {message} »"
+
+
+def _others(clients: list[ScriptedClient], sender: ScriptedClient) -> list[ScriptedClient]:
+    return [client for client in clients if client is not sender]
+
+
+def _room_sources(room: ChatRoom) -> list[LineSource]:
+    """Where ChatRoom.join looks for the evidence that the server took a name."""
+    return [room.console, room.server.process.stderr, *room.clients]
+
+
+def _join_all(room: ChatRoom, names: list[str]) -> list[ScriptedClient]:
+    """room.join for each name, in turn. A server that showed it took the first names but not a later one
+    serves one client at a time, and one that drops a client when the next one comes keeps no connection:
+    both fail at once, instead of costing a deadline per name."""
+    clients: list[ScriptedClient] = []
+    for name in names:
+        marks = {source: source.mark() for source in _room_sources(room)}
+        clients.append(room.join(name))
+        joined = f"{name} se connecte et envoie « {name} »"
+        if room.join_evidence and not any(name in line for source in _room_sources(room)
+                                          for line in source.lines(marks.get(source, 0))):
+            fail(f"{name} s'est connecté et a envoyé son nom, mais le serveur ne l'a pas pris en compte en "
+                 f"{seconds(timing.JOIN)} s, alors qu'il avait pris ceux d'avant.", sent=joined,
+                 expected=f"la console affiche « {name} (127.0.0.1) a rejoint le chat. »",
+                 received=_quoted(room.console.lines(marks[room.console])[-3:]), hint=THREAD_HINT)
+        dropped = [client for client in clients if client.closed]
+        if dropped:
+            when = "juste après son arrivée" if dropped[0] is clients[-1] else f"à l'arrivée du client {name}"
+            fail(f"Le serveur a fermé la connexion du client {dropped[0].name} {when}, sans qu'il soit parti.",
+                 sent=joined, expected=f"le client {dropped[0].name} reste connecté",
+                 received=dropped[0].describe_received(),
+                 hint="Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des "
+                      "clients). " + THREAD_HINT)
+    return clients
+
+
+def _echo_only(sender: ScriptedClient, since: int, message: str, recipients: list[ScriptedClient]) -> bool:
+    """The message came back to its sender and reached none of the others."""
+    return (any(matching.contains_message(line, message) for line in sender.lines(since))
+            and not any(matching.contains_message(line, message) for r in recipients for line in r.lines()))
+
+
+def _say(room: ChatRoom, sender: ScriptedClient, message: str, recipients: list[ScriptedClient], *,
+         summary: str | None = None, hint: str | None = None) -> dict[ScriptedClient, str]:
+    """room.say (the line each recipient got), with the fault named when it fails: an echo to the sender
+    alone, or the caller's diagnosis (`summary` before the harness's own, `hint` instead of its)."""
+    mark = sender.mark()
+    try:
+        return room.say(sender, message, recipients)
+    except CheckFailure as failure:
+        if room.server.process.poll() is not None:
+            raise  # the harness told the crash, with its traceback
+        if _echo_only(sender, mark, message, recipients):
+            summary, hint = ECHO_SUMMARY.format(name=sender.name), ECHO_HINT
+        raise CheckFailure(f"{summary} {failure.summary}" if summary else failure.summary, sent=failure.sent,
+                           expected=failure.expected, received=failure.received,
+                           hint=hint or failure.hint) from failure
+
+
+_TIME = re.compile(r"\d{1,2}[:hH]\d{2}(?::\d{2})?")
+
+
+def _layout(line: str, name: str, message: str) -> str:
+    """How the server lays a relayed line out: the line with its time, message and sender's name blanked.
+
+    Every relay of one server has the same layout ("⟨nom⟩ : ⟨message⟩", "[HH:MM] ⟨nom⟩: ⟨message⟩"...);
+    a line cut or glued by a server without line framing, or a name garbled, does not.
+    """
+    return _TIME.sub("HH:MM", line).replace(message, "⟨message⟩").replace(name, "⟨nom⟩")
+
+
+def _remark_separator(scene: Scene, line: str, name: str) -> None:
+    relay = matching.parse_relay(line, name)
+    if relay is not None and not relay.exact_separator:
+        scene.remark(f"Séparateur accepté, mais différent de l'énoncé : « {line} » ; l'énoncé écrit "
+                     "« Nom : message » (un espace de chaque côté du deux-points).")
+
+
+def _expect_relay(scene: Scene, recipient: ScriptedClient, since: int, name: str, message: str) -> None:
+    """The recipient got exactly `name : message` (optional [HH:MM], any spacing around ':')."""
+    lines = recipient.lines(since)
+    relayed = [line for line in lines if matching.is_relay(line, name, message)]
+    if relayed:
+        _remark_separator(scene, relayed[0], name)
+        return
+    summary, hint = matching.diagnose_relay(lines, name, message)
+    fail(summary, sent=_sent(name, message), expected=f"{recipient.name} reçoit « {name} : {message} »",
+         received=_quoted(lines[-3:]), hint=hint)
+
+
+def _expect_announce(room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str,
+                     expected: str, hint: str) -> str:
+    """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
+    line = room.console.wait_line(lambda text: keyword in text.lower(), timeout, since=since)
+    shown = _quoted(room.console.lines(since)[-3:])
+    if line is None:
+        fail(f"La console du serveur n'affiche pas « {expected} ».", sent=sent, expected=expected,
+             received=shown, hint=hint)
+    if name not in line:
+        kept_newline = any(earlier.strip() == name for earlier in room.console.lines(since))
+        fail(f"La console annonce « {line.strip()} » sans le nom {name} sur la même ligne.", sent=sent,
+             expected=expected, received=shown,
+             hint=matching.STRIP_HINT if kept_newline else "Affichez le nom reçu en première ligne du client.")
+    return line
+
+
+def _traceback_seen(room: ChatRoom) -> bool:
+    process = room.server.process
+    return process.has_traceback() or any(marker in process.stdout.text() for marker in TRACEBACK_MARKERS)
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
+
+
+def _error_line(process: StudentProcess) -> str:
+    """The exception line of the server's first traceback ("ConnectionResetError: …"), once written; the
+    engine shows the whole traceback with the evidence."""
+    stream = process.stderr if process.has_traceback() else process.stdout
+    found = stream.wait_line(lambda line: bool(_EXCEPTION_LINE.match(line)), timing.DRAIN)
+    return found or stream.tail(1)
+
+
+def _require_healthy(room: ChatRoom, situation: str, hint: str) -> None:
+    """The server is still running and printed no unhandled traceback (on stderr or stdout)."""
+    process = room.server.process
+    code = process.poll()
+    if code is not None:
+        fail(f"Le serveur s'est arrêté (code {code}) {situation}.", expected="le serveur continue de tourner",
+             received=process.traceback_tail() or process.stdout.tail(8) or "rien", hint=hint)
+    if _traceback_seen(room):
+        fail(f"Le serveur a affiché une erreur non rattrapée (Traceback) {situation}.",
+             expected="aucune trace d'erreur sur la console du serveur",
+             received=_error_line(process), hint=hint)
+
+
+# Numbered messages (S05, S11): "message 3 de Membre07", to check that nothing is lost and order is kept.
+_NUMBERED = re.compile(r"message (\d+) de (\w+)")
+
+
+def _numbered(name: str, index: int) -> str:
+    return f"message {index} de {name}"
+
+
+def _check_deliveries(clients: list[ScriptedClient], marks: dict[str, int], count: int) -> None:
+    """Each client got, from each other client, messages 0..count-1 once each, in order, one per line,
+    all laid out alike."""
+    names = {client.name for client in clients}
+    for recipient in clients:
+        got: dict[str, list[int]] = {name: [] for name in names if name != recipient.name}
+        layouts: dict[str, str] = {}
+        for line in recipient.lines(marks[recipient.name]):
+            found = _NUMBERED.search(line)
+            if found and found.group(2) in got:
+                index, sender = int(found.group(1)), found.group(2)
+                layouts.setdefault(_layout(line, sender, _numbered(sender, index)), line)
+                got[sender].append(index)
+        if len(layouts) > 1:
+            fail(f"{recipient.name} a reçu des messages mal découpés : ils n'ont pas tous la même forme.",
+                 expected="chaque message sur sa propre ligne, « Nom : message »",
+                 received=_quoted(list(layouts.values())[:3]), hint=FRAMING_HINT)
+        for sender, indices in sorted(got.items()):
+            missing = sorted(set(range(count)) - set(indices))
+            if missing:
+                fail(f"{recipient.name} n'a pas reçu {len(missing)} message(s) de {sender}.",
+                     sent=f"{sender} envoie « {_numbered(sender, 0)} » … « {_numbered(sender, count - 1)} »",
+                     expected=f"{recipient.name} reçoit les {count} messages",
+                     received=f"il manque les n° {', '.join(map(str, missing))}", hint=LOST_HINT)
+            if indices != list(range(count)):
+                fail(f"{recipient.name} a reçu les messages de {sender} dans le désordre ou en double.",
+                     expected=f"les n° {', '.join(map(str, range(count)))}, dans cet ordre",
+                     received=f"les n° {', '.join(map(str, indices))}",
+                     hint="Relayez chaque message une seule fois, dès qu'il est lu, dans l'ordre de lecture.")
+
+
+def _wait_deliveries(clients: list[ScriptedClient], marks: dict[str, int], count: int, deadline: float) -> bool:
+    """Wait until each client got every other client's last numbered message. False at the deadline, or
+    as soon as a client still waiting receives nothing more for timing.RELAY (the server has stalled)."""
+    for recipient in clients:
+        for sender in _others(clients, recipient):
+            last = _numbered(sender.name, count - 1)
+            while True:
+                before = recipient.mark()
+                wait = min(timing.RELAY, deadline - time.monotonic())
+                if recipient.wait_line(lambda line: last in line, wait, since=marks[recipient.name]) is not None:
+                    break
+                if recipient.mark() == before or time.monotonic() >= deadline:
+                    return False
+    return True
+
+
+def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedClient, since: int,
+                    messages: list[str], summary: str, *, sent: str) -> None:
+    """After raw sends, the recipient got each message exactly once, in order, each on a line laid out like
+    any relay of this server (whatever its prefix: S03 judges that)."""
+    expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
+    end = "fin du bloc"
+    if recipient.wait_line(lambda l: matching.contains_message(l, messages[-1]), timing.RELAY, since=since) is None:
+        hint = FRAMING_HINT
+        if _echo_only(sender, 0, messages[-1], [recipient]):
+            summary, hint = ECHO_SUMMARY.format(name=sender.name), ECHO_HINT
+        fail(summary, sent=sent, expected=expected, received=recipient.describe_received(since), hint=hint)
+    # The sender's next line is relayed after whatever the block produced, and shows this server's layout.
+    _say(room, sender, end, [recipient], summary=summary, hint=FRAMING_HINT)
+    lines = recipient.lines(since)
+    reference = _layout(next(l for l in reversed(lines) if matching.contains_message(l, end)), sender.name, end)
+    got = [message for line in lines for message in messages if _layout(line, sender.name, message) == reference]
+    if got != messages:
+        fail(summary, sent=sent, expected=expected,
+             received=_quoted([line for line in lines if not matching.contains_message(line, end)]),
+             hint=FRAMING_HINT)
+
+
+# --- the room, with what earlier checks learnt ----------------------------------------------------------
+
+# The engine grades one submission per process, so what a check learnt about this server holds for the next
+# ones: a server that never shows it took a name (no console line, no notice) gets the short join deadline
+# from its first join on, instead of paying timing.JOIN in every check.
+_learnt: dict[str, bool] = {}
+
+
+@pytest.fixture
+def room(room: ChatRoom) -> Iterator[ChatRoom]:
+    """The `room` of conftest, told at once whether this server gives join evidence."""
+    if _learnt.get("join_evidence") is False:
+        room.join_evidence = False
+    yield room
+    if room.join_evidence is not None:
+        _learnt["join_evidence"] = room.join_evidence
+
+
+# --- the checks -----------------------------------------------------------------------------------------
+
+@verification("S01", "Le serveur démarre", points=1)
+def test_demarrage(room: ChatRoom) -> None:
+    room.connect_silent()
+    room.connect_silent()
+    _require_healthy(room, "après avoir accepté deux connexions",
+                     "La boucle d'accept() doit tourner sans fin (while True) et ne jamais planter.")
+
+
+@verification("S02", "Le serveur enregistre le nom", points=1, requires=NEEDS_START)
+def test_enregistre_nom(room: ChatRoom, scene: Scene) -> None:
+    mark = room.console.mark()
+    room.join("Alice")
+    expected = "Alice (127.0.0.1) a rejoint le chat."
+    # room.join already waited for a line naming Alice: more waiting only helps a line that names her.
+    line = _expect_announce(room, mark, "Alice", "rejoint", timing.JOIN if room.join_evidence else 0,
+                            sent="Alice se connecte et envoie « Alice »",
+                            expected=expected,
+                            hint="Lisez la première ligne envoyée par le client (son nom), retirez le \"\\n\" avec "
+                                 ".strip(), puis affichez print(f\"{nom} ({adresse[0]}) a rejoint le chat.\").")
+    if "127.0.0.1" not in line:
+        scene.remark(f"L'adresse du client n'est pas affichée : « {line} » (l'énoncé : « {expected} »).")
+
+
+@verification("S03", "Messages préfixés par le nom", points=2, requires=NEEDS_START)
+def test_prefixe(room: ChatRoom, scene: Scene) -> None:
+    alice, bob = _join_all(room, ["Alice", "Bob"])
+    mark = bob.mark()
+    _say(room, alice, "Bonjour !", [bob])
+    _expect_relay(scene, bob, mark, "Alice", "Bonjour !")
+
+
+@verification("S04", "Diffusion à tous les autres", points=2, requires=NEEDS_START)
+def test_diffusion(room: ChatRoom) -> None:
+    clients = _join_all(room, ["Alice", "Bob", "Charlie"])
+    for sender in clients:
+        _say(room, sender, f"Salut, ici {sender.name}", _others(clients, sender),
+             hint="Envoyez chaque message à tous les clients connectés sauf l'expéditeur "
+                  "(une boucle sur la liste des clients).")
+
+
+@verification("S05", "Plusieurs clients simultanés", points=2, requires=NEEDS_START)
+def test_simultanes(room: ChatRoom) -> None:
+    room.connect_silent()
+    alice, bob = _join_all(room, ["Alice", "Bob"])
+    blocked = "Un client connecté mais silencieux bloque le serveur : Alice et Bob ne peuvent pas discuter."
+    _say(room, alice, "Il y a quelqu'un d'autre ?", [bob], summary=blocked, hint=THREAD_HINT)
+    _say(room, bob, "Oui, mais il ne dit rien.", [alice], summary=blocked, hint=THREAD_HINT)
+    members = _join_all(room, [f"Membre{i:02d}" for i in range(10)])
+    everyone = [alice, bob, *members]
+    marks = {client.name: client.mark() for client in everyone}
+    for index in range(3):
+        for sender in members:
+            _say(room, sender, _numbered(sender.name, index), _others(everyone, sender))
+    _check_deliveries(members, marks, 3)
+
+
+@verification("S06", "UTF-8", points=1, requires=NEEDS_START)
+def test_utf8(room: ChatRoom) -> None:
+    clients = _join_all(room, ["Alice", "Éloïse", "Zoé 🎉", "ひろし"])
+    alice, *speakers = clients
+    # An ASCII message shows how this server lays a relay out; S03 judges the layout, S06 the characters.
+    reference = {recipient: _layout(line, alice.name, "Salut tout le monde")
+                 for recipient, line in _say(room, alice, "Salut tout le monde", speakers).items()}
+    messages = ["Ça va, Zoé ? Déjà l'été, garçon ! 🎉", "こんにちは 🌸 très bien, merci", "漢字とかな « œuf » €"]
+    for sender, message in zip(speakers, messages):
+        recipients = [client for client in speakers if client is not sender]
+        received = _say(room, sender, message, recipients, hint=UTF8_HINT,
+                        summary="Un message avec accents, emoji ou idéogrammes n'est pas arrivé intact (UTF-8).")
+        for recipient, line in received.items():
+            if _layout(line, sender.name, message) != reference[recipient]:
+                fail(f"Le nom « {sender.name} » n'est pas arrivé intact.", sent=_sent(sender.name, message),
+                     expected=reference[recipient].replace("⟨nom⟩", sender.name).replace("⟨message⟩", message),
+                     received=f"« {line} »", hint=UTF8_HINT)
+
+
+@verification("S07", "Départ propre", points=1, requires=NEEDS_START)
+def test_depart_propre(room: ChatRoom) -> None:
+    alice, bob, charlie = _join_all(room, ["Alice", "Bob", "Charlie"])
+    mark = room.console.mark()
+    bob.close()
+    _expect_announce(room, mark, "Bob", "quitt", timing.EXIT, sent="Bob ferme sa connexion",
+                     expected="Bob a quitté le chat.",
+                     hint="Quand la lecture renvoie b\"\" (ou \"\"), le client a fermé la connexion : sortez de sa "
+                          "boucle, retirez-le de la liste, fermez sa connexion et affichez « Bob a quitté le chat. ».")
+    # A first send to Bob's dead socket usually succeeds: only the second one fails.
+    after_leave = "Après le départ de Bob, les messages d'Alice n'arrivent plus à Charlie."
+    _say(room, alice, "Bob est parti ?", [charlie], summary=after_leave, hint=BROADCAST_HINT)
+    _say(room, alice, "Oui, on continue sans lui.", [charlie], summary=after_leave, hint=BROADCAST_HINT)
+    david = room.join("David")
+    newcomer = "Après le départ de Bob, un nouveau venu (David) ne peut pas discuter normalement."
+    _say(room, david, "Bonjour, je remplace Bob.", [alice, charlie], summary=newcomer, hint=BROADCAST_HINT)
+    _say(room, charlie, "Bienvenue David !", [alice, david], summary=newcomer, hint=BROADCAST_HINT)
+
+
+@verification("S08", "Départ brutal", points=1, requires=NEEDS_START)
+def test_depart_brutal(room: ChatRoom) -> None:
+    alice, bob, charlie, eve = _join_all(room, ["Alice", "Bob", "Charlie", "Eve"])
+    stderr = room.server.process.stderr
+    marks = {room.console: room.console.mark(), stderr: stderr.mark()}
+    bob.reset()
+    # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
+    first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
+               timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
+    cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
+    _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
+    # Eve vanishes while Alice's next message is on its way to her.
+    mark = charlie.mark()
+    question = "Eve, tu m'entends ?"
+    alice.send_line(question)
+    eve.reset()
+    charlie.expect(lambda line: question in line, timing.RELAY, since=mark,
+                   sent=f"Alice envoie « {question} » et Eve coupe sa connexion au même moment",
+                   expected="Charlie reçoit quand même le message d'Alice", hint=RESET_HINT)
+    _say(room, alice, "Eve aussi est partie.", [charlie], summary=cut, hint=RESET_HINT)
+    _say(room, alice, "On n'est plus que deux.", [charlie], summary=cut, hint=RESET_HINT)
+    _say(room, charlie, "Oui, on continue.", [alice], summary=cut, hint=RESET_HINT)
+    _require_healthy(room, "après la coupure brutale de deux clients", RESET_HINT)
+
+
+@verification("S09", "Journal du serveur", points=1, requires=NEEDS_START)
+def test_journal(room: ChatRoom, scene: Scene) -> None:
+    waiting = "Serveur en attente de connexions..."
+    if room.console.wait_line(lambda line: "en attente de connexion" in line.lower(), timing.JOIN) is None:
+        fail("La console du serveur n'affiche pas qu'il attend des connexions.", expected=waiting,
+             received=_quoted(room.console.lines()[-3:]), hint=f"Au démarrage, affichez print(\"{waiting}\").")
+    alice, bob = _join_all(room, ["Alice", "Bob"])
+    mark = room.console.mark()
+    exchanges = [(alice, "Bonjour !"), (bob, "Salut Alice !"), (alice, "Tout va bien ?")]
+    for sender, message in exchanges:
+        _say(room, sender, message, _others([alice, bob], sender))
+    room.console.wait_line(lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY, since=mark)
+    console = room.console.lines(mark)
+    for sender, message in exchanges:
+        expected = f"une ligne « {sender.name} : {message} »"
+        logged = [line for line in console if matching.is_relay(line, sender.name, message)]
+        if not any(matching.contains_message(line, message) for line in console):
+            fail("La console du serveur n'affiche pas les messages reçus.", sent=_sent(sender.name, message),
+                 expected=expected, received=_quoted(console[-4:]),
+                 hint="Affichez chaque message reçu avec print(f\"{nom} : {message}\").")
+        if not logged:
+            summary, hint = matching.diagnose_relay(console, sender.name, message)
+            fail(f"Sur la console du serveur : {summary}", sent=_sent(sender.name, message), expected=expected,
+                 received=_quoted(console[-4:]), hint=hint)
+        if len(logged) > 1:
+            fail(f"La console du serveur affiche {len(logged)} fois « {sender.name} : {message} » au lieu d'une.",
+                 sent=_sent(sender.name, message), expected=expected, received=_quoted(logged),
+                 hint="Affichez chaque message une seule fois, quand vous le recevez (pas dans la boucle de "
+                      "diffusion).")
+        _remark_separator(scene, logged[0], sender.name)
+
+
+@verification("S10", "Flux TCP (avancé)", points=0.5, requires=NEEDS_START)
+def test_flux_tcp(room: ChatRoom, scene: Scene) -> None:
+    alice, bob = _join_all(room, ["Alice", "Bob"])
+    # Each send_raw below is one TCP segment (the harness turns Nagle's algorithm off).
+    zoe = scene.track(ScriptedClient.connect(room.server.host, room.server.port, "Zoé", send_name=False))
+
+    mark = alice.mark()
+    block = "Zoé\nPremier message\n".encode("utf-8")
+    zoe.send_raw(block)
+    _expect_segment(room, zoe, alice, mark, ["Premier message"],
+                    "Le nom et le premier message, envoyés dans un même segment TCP, ne donnent pas "
+                    "exactement un message relayé.", sent=f"Zoé se connecte et envoie d'un seul bloc {block!r}")
+
+    mark = alice.mark()
+    block = b"ligne une\nligne deux\n"
+    zoe.send_raw(block)
+    _expect_segment(room, zoe, alice, mark, ["ligne une", "ligne deux"],
+                    "Deux messages envoyés dans un même segment TCP ne donnent pas deux messages relayés.",
+                    sent=f"Zoé envoie d'un seul bloc {block!r}")
+
+    mark = alice.mark()
+    line = "café ☕\n".encode("utf-8")
+    cut = line.index("é".encode("utf-8")) + 1
+    first, second = line[:cut], line[cut:]
+    zoe.send_raw(first)
+    # Not a sleep: a round trip through the server on other connections shows its loops have run meanwhile.
+    _say(room, bob, "pendant ce temps", [alice])
+    zoe.send_raw(second)
+    _expect_segment(room, zoe, alice, mark, ["café ☕"],
+                    "Un caractère UTF-8 coupé entre deux segments TCP ne donne pas le bon message.",
+                    sent=f"Zoé envoie {first!r}, puis plus tard {second!r} (le « é » est coupé en deux)")
+
+
+def _burst(room: ChatRoom, scene: Scene, members: list[ScriptedClient], count: int) -> None:
+    """Every member sends `count` numbered messages, two per send, without waiting; meanwhile passers-by
+    come and go (the two of each round leave in the next one, one by a close, one by a reset)."""
+    leaving: list[ScriptedClient] = []
+    for index in range(0, count, 2):
+        for member in members:
+            member.send_raw(f"{_numbered(member.name, index)}\n{_numbered(member.name, index + 1)}\n".encode())
+        if leaving:
+            leaving[0].close()
+            leaving[1].reset()
+        leaving = [scene.track(ScriptedClient.connect(room.server.host, room.server.port, f"Passant{index + n}"))
+                   for n in range(2)]
+
+
+@verification("S11", "Charge (avancé)", points=0.5, requires=NEEDS_START)
+def test_charge(room: ChatRoom, scene: Scene) -> None:
+    count = 10
+    names = [f"Membre{i:02d}" for i in range(30)]
+    members = _join_all(room, names[:2])
+    _say(room, members[0], "on commence", members[1:])  # a server that relays nothing fails here, not 28 joins later
+    members += _join_all(room, names[2:])
+    _say(room, members[0], "tout le monde m'entend ?", members[1:])  # paced: every member is registered
+    marks = {member.name: member.mark() for member in members}
+    started = time.monotonic()
+    try:
+        _burst(room, scene, members, count)
+    except CheckFailure as failure:  # a member could not send: the server cut its connection
+        _require_healthy(room, LOAD, LOCK_HINT)
+        raise CheckFailure(f"{LOAD.capitalize()} : {failure.summary}", sent=failure.sent, hint=LOCK_HINT) from failure
+    delivered = _wait_deliveries(members, marks, count, started + LOAD_DEADLINE_S)
+    _require_healthy(room, LOAD, LOCK_HINT)
+    cut = [member for member in members if member.closed]
+    if cut:
+        fail(f"{LOAD.capitalize()}, le serveur a fermé la connexion du client {cut[0].name}.",
+             expected="chaque client reste connecté et reçoit tous les messages",
+             received=cut[0].describe_received(marks[cut[0].name]), hint=LOCK_HINT)
+    _check_deliveries(members, marks, count)
+    if not delivered:
+        fail(f"Les messages ne sont pas tous arrivés en {seconds(LOAD_DEADLINE_S)} s.",
+             sent=f"30 clients envoient {count} messages chacun, sans attendre",
+             hint="Le serveur est trop lent sous la charge : pas de sleep, pas de verrou gardé pendant un envoi.")
