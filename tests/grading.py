@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,3 +65,22 @@ def grade(path: Path, *args: str) -> GradingResult:
         done = run_grader(str(path), "--json", str(out), *args)
         report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     return GradingResult(done.returncode, report, done.stdout + done.stderr)
+
+
+def assert_failures_named(result: GradingResult, failures: dict[str, tuple[str, ...]]) -> None:
+    """Each failing check's message holds every French word given for it."""
+    for check, words in failures.items():
+        message = result.message(check)
+        missing = [word for word in words if word not in message]
+        assert not missing, f"{check} : {missing} absent de :\n{message}"
+
+
+def docstring_lines(folders: Iterable[str], filename: str) -> dict[str, str]:
+    """The one-line docstring of `filename` in each corpus folder, which holds no other Python file."""
+    lines = {}
+    for folder in folders:
+        assert sorted(path.name for path in (CORPUS / folder).glob("*.py")) == [filename], folder
+        first = (CORPUS / folder / filename).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith('"""') and first.endswith('"""') and len(first) > 6, folder
+        lines[folder] = first
+    return lines

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, grade
-from tests.test_corpus_client import assert_failures_named, docstring_lines
+from tests.grading import CORPUS, SOLUTION, assert_failures_named, docstring_lines, grade
 
 BONUS_IDS = tuple(f"B0{n}" for n in range(1, 8))
 CLIENT_AND_BONUS_IDS = tuple(f"C0{n}" for n in range(1, 8)) + BONUS_IDS

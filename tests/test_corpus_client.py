@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, STARTERS, GradingResult, grade
+from tests.grading import CORPUS, SOLUTION, STARTERS, assert_failures_named, docstring_lines, grade
 
 CLIENT_IDS = tuple(f"C0{n}" for n in range(1, 8))
 ONLY_CLIENT = ("--only", ",".join(CLIENT_IDS))
@@ -22,25 +20,6 @@ EXPECTED_FAILURES: dict[str, dict[str, tuple[str, ...]]] = {
     "client_plante_fermeture": {"C06": ("plante", "Traceback")},
     "client_valide_fichier_texte": {},
 }
-
-
-def assert_failures_named(result: GradingResult, failures: dict[str, tuple[str, ...]]) -> None:
-    """Each failing check's message holds every French word given for it."""
-    for check, words in failures.items():
-        message = result.message(check)
-        missing = [word for word in words if word not in message]
-        assert not missing, f"{check} : {missing} absent de :\n{message}"
-
-
-def docstring_lines(folders: Iterable[str], filename: str) -> dict[str, str]:
-    """The one-line docstring of `filename` in each corpus folder, which holds no other Python file."""
-    lines = {}
-    for folder in folders:
-        assert sorted(path.name for path in (CORPUS / folder).glob("*.py")) == [filename], folder
-        first = (CORPUS / folder / filename).read_text(encoding="utf-8").splitlines()[0]
-        assert first.startswith('"""') and first.endswith('"""') and len(first) > 6, folder
-        lines[folder] = first
-    return lines
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED_FAILURES))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
+from tests.grading import CORPUS, SOLUTION, STARTERS, assert_failures_named, docstring_lines, grade, run_grader
 
 SERVER_IDS = tuple(f"S{n:02d}" for n in range(1, 12))
 ALL = SERVER_IDS
@@ -64,10 +64,7 @@ def test_server_corpus(folder: str) -> None:
     passed = "ignoree" if folder in SKIPPED_AFTER_S01 else "reussie"
     expected = {check: "echouee" if check in failures else passed for check in ran}
     assert result.statuses() == expected, result.output
-    for check, words in failures.items():
-        message = result.message(check)
-        for word in words:
-            assert word in message, f"{check} : « {word} » absent de :\n{message}"
+    assert_failures_named(result, failures)
     assert result.exit_code == (1 if failures else 0)
 
 
@@ -84,11 +81,7 @@ def test_unlocked_registry_fails_only_under_load_and_says_why() -> None:
 
 def test_corpus_files_carry_their_bug() -> None:
     buggy = {folder for folder, (_, failures) in EXPECTED.items() if failures} | {"registre_sans_verrou"}
-    for folder in [*EXPECTED, "registre_sans_verrou"]:
-        files = sorted(path.name for path in (CORPUS / folder).iterdir() if path.suffix == ".py")
-        assert files == ["serveur_exo.py"], folder
-        first_line = (CORPUS / folder / "serveur_exo.py").read_text(encoding="utf-8").splitlines()[0]
-        assert first_line.startswith('"""') and first_line.endswith('"""'), folder
+    for folder, first_line in docstring_lines([*EXPECTED, "registre_sans_verrou"], "serveur_exo.py").items():
         assert first_line.startswith('"""Bug : ') == (folder in buggy), folder
         assert first_line.startswith('"""valide : ') == (folder not in buggy), folder
 
