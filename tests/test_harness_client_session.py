@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 
 import pytest
 
@@ -60,9 +62,22 @@ def test_client_that_crashes_instead_of_connecting(session_of) -> None:
     with pytest.raises(CheckFailure) as raised:
         session.accept(timeout=10)
     failure = raised.value
-    assert failure.summary.startswith("Le client s'est arrêté (code 1) sans se connecter au serveur")
+    assert failure.summary.startswith("Le client s'est arrêté (code 1) sans se connecter au serveur : sa connexion "
+                                      "a été refusée, il ne vise pas le serveur du correcteur (127.0.0.1, port")
     assert "ConnectionRefusedError" in failure.received
     assert "CHAT_PORT" in failure.hint
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc : Linux seulement")
+def test_client_connected_elsewhere_is_told_where(session_of) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as elsewhere:
+        port = elsewhere.getsockname()[1]
+        session = session_of(f"import socket, time\ns = socket.create_connection(('127.0.0.1', {port}))\n"
+                             "print('connecté', flush=True)\ntime.sleep(60)\n")
+        assert session.process.stdout.wait_line(lambda line: line == "connecté", timeout=5)
+        with pytest.raises(CheckFailure) as raised:
+            session.accept(timeout=0.2)
+    assert raised.value.summary.startswith(f"Le client s'est connecté ailleurs (port {port}) qu'au serveur")
 
 
 def test_client_that_never_connects_nor_reads(session_of, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ import os
 import threading
 
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.lines import MAX_LINE_BYTES
+from grader.harness.lines import MAX_LINE_BYTES, printable
 from grader.harness.output import HEAD_BYTES, TAIL_BYTES, OutputStream
 
 TRACEBACK = (
@@ -27,6 +27,12 @@ def test_check_failure_french_omits_absent_parts() -> None:
         assert str(raised) == "Perdu.\nAttendu : Alice : Bonjour !\nReçu : rien"
     else:
         raise AssertionError("fail() did not raise")
+
+
+def test_control_characters_are_shown_never_obeyed() -> None:
+    failure = CheckFailure("Reçu du bruit.", received="\x1b[2J\x00\x07 é\tfin\r\x85\u2028", hint="ligne 1\nligne 2")
+    assert failure.french() == "Reçu du bruit.\nReçu : ␛[2J␀␇ é\tfin␍\ufffd\ufffd\nIndice : ligne 1\nligne 2"
+    assert printable("Zoé 🎉 こんにちは") == "Zoé 🎉 こんにちは"
 
 
 def test_lines_marks_partial_and_crlf() -> None:

@@ -13,6 +13,7 @@ import pytest
 from grader.harness import process as process_module
 from grader.harness import timing
 from grader.harness.process import StudentProcess, surviving_processes
+from grader.harness.scene import Scene
 
 LINUX = sys.platform.startswith("linux")
 
@@ -105,20 +106,23 @@ def test_flood_on_both_pipes_is_bounded_and_killed(tmp_path: Path) -> None:
         tmp_path,
         """
         import sys
-        ligne = "x" * 99 + "\\n"
+        ligne = "x" * 98 + "\\x1b\\n"
         while True:
             sys.stdout.write(ligne * 100)
             sys.stderr.write(ligne * 100 + "\\xff")
         """,
     )
-    try:
+    with Scene() as scene:
+        scene.track(proc)
         assert proc.stdout.wait_text(lambda text: proc.stdout.total_bytes > 20_000_000, timeout=15)
-    finally:
-        proc.kill_tree()
     assert proc.poll() is not None and not alive(proc.pid)
     kept = sum(len(line) for line in proc.stdout.lines()) + sum(len(line) for line in proc.stderr.lines())
     assert kept < 600_000
     assert proc.stdout.truncated and "octets omis" in proc.stdout.text()
+    evidence = scene.evidence()
+    count = f"{proc.stdout.total_bytes:,}".replace(",", " ")
+    assert f"Sortie du serveur, {count} octets en tout (dernières lignes) :\n  {'x' * 98}␛\n" in evidence
+    assert "\x1b" not in evidence
 
 
 def test_stdin_that_is_never_read_does_not_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

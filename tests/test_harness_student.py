@@ -13,7 +13,8 @@ import pytest
 
 from grader.harness.errors import CheckFailure
 from grader.harness.scene import Scene
-from grader.harness.student import check_compiles, start_client, start_server
+from grader.harness import student as student_module
+from grader.harness.student import check_compiles, free_port as real_free_port, start_client, start_server
 from grader.harness.workspace import Workspace
 from tests.test_harness_process import alive, write_program
 
@@ -252,6 +253,69 @@ def test_listens_on_another_port(tmp_path: Path) -> None:
         assert "n'écoute pas sur le port" in failure.summary
 
 
+@pytest.mark.skipif(not LINUX, reason="/proc : Linux seulement")
+def test_listening_elsewhere_is_told_at_once(tmp_path: Path) -> None:
+    source = """
+        import socket, time
+        s = socket.create_server(("127.0.0.1", 0))
+        print(s.getsockname()[1], flush=True)
+        time.sleep(60)
+    """
+    began = time.monotonic()
+    failure = start_failure(tmp_path, source, timeout=30)
+    assert time.monotonic() - began < 10
+    assert failure.summary.endswith(f"il écoute sur le port {failure.received}.")
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc : Linux seulement")
+def test_right_port_on_another_address_is_told_at_once(tmp_path: Path) -> None:
+    source = """
+        import os, socket, time
+        s = socket.create_server(("127.0.0.2", int(os.environ["CHAT_PORT"])))
+        time.sleep(60)
+    """
+    began = time.monotonic()
+    failure = start_failure(tmp_path, source, timeout=30)
+    assert time.monotonic() - began < 10
+    assert "mais pas à l'adresse 127.0.0.1" in failure.summary
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc : Linux seulement")
+def test_waiting_for_the_keyboard_is_told_at_once(tmp_path: Path) -> None:
+    began = time.monotonic()
+    failure = start_failure(tmp_path, "port = input('Port du serveur : ')\n", timeout=30)
+    assert time.monotonic() - began < 10
+    assert "il attend qu'on tape quelque chose au clavier" in failure.summary
+    assert failure.received == "Port du serveur : "
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc : Linux seulement")
+def test_endless_loop_before_listening_is_named(tmp_path: Path) -> None:
+    failure = start_failure(tmp_path, "while True:\n    pass\n", timeout=1.5)
+    assert failure.summary == (
+        "Le serveur n'écoute sur aucun port au bout de 1,5 s. Pendant ce temps, il calculait sans arrêt : "
+        "une boucle sans fin avant listen() ?"
+    )
+
+
+def test_missing_program_names_a_close_file_or_a_link(tmp_path: Path) -> None:
+    elsewhere = write_program(tmp_path / "ailleurs", "client_exo.py", "print('client')\n")
+    misnamed, linked = tmp_path / "mal_nomme", tmp_path / "lien"
+    write_program(misnamed, "Serveur_Exo.py", "print('serveur')\n")
+    write_program(misnamed, "client_exo.py", "print('client')\n")
+    write_program(linked, "serveur_exo.py", "print('serveur')\n")
+    (linked / "client_exo.py").symlink_to(elsewhere)
+    with Workspace(misnamed) as workspace:
+        server = failure_of(workspace, "serveur_exo.py")
+    with Workspace(linked) as workspace:
+        client = failure_of(workspace, "client_exo.py")
+    assert server.summary.endswith("introuvable dans le dossier rendu, mais « Serveur_Exo.py » y est.")
+    assert "Renommez « Serveur_Exo.py » en serveur_exo.py" in server.hint
+    assert client.summary == (
+        "Le fichier client_exo.py n'a pas été pris dans le dossier rendu (lien symbolique, non suivi)."
+    )
+
+
 def test_start_client_gets_the_port(tmp_path: Path) -> None:
     client = "import os\nprint(os.environ['CHAT_HOTE'], os.environ['CHAT_PORT'])\n"
     with make_workspace(tmp_path, client_exo=client) as workspace:
@@ -262,3 +326,19 @@ def test_start_client_gets_the_port(tmp_path: Path) -> None:
             assert process.workdir != workspace.snapshot
         finally:
             process.kill_tree()
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc : Linux seulement")
+def test_a_port_taken_in_the_meantime_is_replaced(chat_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as other_program:
+        taken = other_program.getsockname()[1]
+        ports = iter([taken, taken])
+        monkeypatch.setattr(student_module, "free_port", lambda: next(ports, None) or real_free_port())
+        server = start_server(chat_workspace)
+        try:
+            assert server.port != taken and server.listening_ports() == [server.port]
+        finally:
+            server.close()
+        monkeypatch.setattr(student_module, "free_port", lambda: taken)
+        with pytest.raises(CheckFailure, match="Address already in use|pris par un autre programme"):
+            start_server(chat_workspace)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,30 @@ def test_unusable_paths_raise_submission_error(tmp_path: Path, monkeypatch: pyte
         Workspace(empty)
     assert "lien symbolique" in str(raised.value)
     assert created and not any(root.exists() for root in created)
+
+
+def test_a_program_that_deletes_its_folder_and_the_parent_spares_the_snapshot(tmp_path: Path) -> None:
+    source = tmp_path / "rendu"
+    (source / "sous").mkdir(parents=True)
+    (source / "serveur_exo.py").write_text("pass\n", encoding="utf-8")
+    (source / "sous" / "donnees.txt").write_text("ok", encoding="utf-8")
+    outside = tmp_path / "hors_du_rendu.txt"
+    outside.write_text("à ne pas toucher", encoding="utf-8")
+    outside.chmod(0o444)
+    with Workspace(source) as workspace:
+        first = workspace.new_workdir()
+        assert workspace.snapshot.parent not in first.parents
+        shutil.rmtree(first.parent)  # what shutil.rmtree("..") does from the working folder
+        second = workspace.new_workdir()
+        assert (second / "sous" / "donnees.txt").read_text(encoding="utf-8") == "ok"
+        (second / "historique.txt").write_text("le programme écrit dans son dossier", encoding="utf-8")
+        (second / "sous" / "donnees.txt").unlink()
+        (second / "sous" / "lien").symlink_to(outside)
+        (second / "sous").chmod(0o500)  # cleanup opens it up again, without following the link
+        roots = [workspace.snapshot.parent, second.parent]
+        if os.name == "posix":
+            assert stat.S_IMODE(workspace.path("serveur_exo.py").stat().st_mode) == stat.S_IRUSR
+            assert stat.S_IMODE(workspace.snapshot.stat().st_mode) == stat.S_IRUSR | stat.S_IXUSR
+    assert not any(root.exists() for root in roots)
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o444
+    assert (source / "sous" / "donnees.txt").read_text(encoding="utf-8") == "ok"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import timing
+from . import procfs, timing
 from .connection import LineConnection, ScriptedServer
 from .errors import fail
 from .process import StudentProcess
@@ -60,16 +60,27 @@ class ClientSession:
         if isinstance(connection, LineConnection):
             return connection
         code = self.process.poll()
+        target = f"127.0.0.1, port {self.server.port} donné par CHAT_PORT"
         if code is not None:
             self.process.stderr.wait_eof(timing.DRAIN)
+            trace = self.process.traceback_tail()
+            summary = f"Le client s'est arrêté (code {code}) sans se connecter au serveur (port {self.server.port})."
+            if "ConnectionRefusedError" in trace:
+                summary = (
+                    f"Le client s'est arrêté (code {code}) sans se connecter au serveur : sa connexion a été "
+                    f"refusée, il ne vise pas le serveur du correcteur ({target})."
+                )
+            fail(summary, received=trace or self.process.stdout.tail(8) or None, hint=PORT_HINT)
+        elsewhere = [port for port in procfs.remote_ports(self.process.tree_pids()) if port != self.server.port]
+        if elsewhere:
+            listed = ", ".join(str(port) for port in elsewhere)
             fail(
-                f"Le client s'est arrêté (code {code}) sans se connecter au serveur (port {self.server.port}).",
-                received=self.process.traceback_tail() or self.process.stdout.tail(8) or None,
+                f"Le client s'est connecté ailleurs (port {listed}) qu'au serveur du correcteur ({target}).",
+                received=self.process.stdout.tail(8) or None,
                 hint=PORT_HINT,
             )
         fail(
-            f"Le client ne s'est pas connecté au serveur (127.0.0.1, port {self.server.port} donné par "
-            f"CHAT_PORT) en {seconds(timeout)} s.",
+            f"Le client ne s'est pas connecté au serveur ({target}) en {seconds(timeout)} s.",
             received=self.process.stdout.tail(8) or None,
             hint=PORT_HINT + " Le client se connecte au démarrage, ou juste après avoir lu le nom.",
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from .lines import printable
+
 _PART_LABELS = (("sent", "Envoyé"), ("expected", "Attendu"), ("received", "Reçu"), ("hint", "Indice"))
 
 
@@ -27,13 +29,14 @@ class CheckFailure(AssertionError):
         self.hint = hint
 
     def french(self) -> str:
-        """The summary, then each part that is present on its own line ("Envoyé : …")."""
+        """The summary, then each part that is present on its own line ("Envoyé : …"); control
+        characters a program sent are made visible, never obeyed by the reader's terminal."""
         lines = [self.summary]
         for attribute, label in _PART_LABELS:
             value = getattr(self, attribute)
             if value is not None:
                 lines.append(f"{label} : {value}")
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def __str__(self) -> str:
         return self.french()

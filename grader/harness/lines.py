@@ -58,3 +58,15 @@ def decode_line(raw: bytes) -> str:
     """UTF-8 with replacement characters for invalid bytes, one trailing "\\r" removed."""
     text = raw.decode("utf-8", errors="replace")
     return text[:-1] if text.endswith("\r") else text
+
+
+# Control characters a terminal would obey (clear the screen, move the cursor, ring...) and the separators
+# that would cut a report's line: shown as their Unicode pictures ("␛", "␀"...) or "\ufffd" instead.
+_UNPRINTABLE = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\n\t"}
+_UNPRINTABLE.update({0x7F: "\u2421", 0x2028: "\ufffd", 0x2029: "\ufffd"})
+_UNPRINTABLE.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+
+
+def printable(text: str) -> str:
+    """Text safe to show in a report: line breaks and tabs kept, every other control character visible."""
+    return text.translate(_UNPRINTABLE)

@@ -1,4 +1,4 @@
-"""Linux /proc reading: processes carrying a run token, their sockets, their CPU and memory.
+"""Linux /proc reading: processes carrying a run token, their sockets, what they wait for, their CPU and memory.
 
 Every function is harmless elsewhere: `available()` is False and the others return empty results.
 """
@@ -6,6 +6,7 @@ Every function is harmless elsewhere: `available()` is False and the others retu
 from __future__ import annotations
 
 import os
+import platform
 import select
 import signal
 import sys
@@ -15,6 +16,17 @@ from pathlib import Path
 
 PROC = Path("/proc")
 LISTEN_STATE = "0A"
+# The number of the read() system call, by machine (/proc/<pid>/syscall shows it, then its arguments).
+_READ_SYSCALLS = {
+    "x86_64": 0, "amd64": 0, "aarch64": 63, "arm64": 63, "riscv64": 63, "loongarch64": 63,
+    "i386": 3, "i686": 3, "armv7l": 3, "armv6l": 3, "ppc64le": 3, "ppc64": 3, "s390x": 3,
+}
+
+# accept, accept4, select, pselect6, poll, ppoll, epoll_wait, epoll_pwait, epoll_pwait2, by machine: where
+# the main thread of a server loop rests while it waits for clients or data.
+_X86_64_WAITS = frozenset({43, 288, 23, 270, 7, 271, 232, 281, 441})
+_ARM64_WAITS = frozenset({202, 242, 72, 73, 22, 441})
+_SERVER_WAIT_SYSCALLS = {"x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _ARM64_WAITS, "arm64": _ARM64_WAITS}
 
 
 def available() -> bool:
@@ -41,6 +53,12 @@ def _stat_fields(pid: int) -> list[str]:
     """Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, ...]; [] if gone."""
     _, _, rest = _read(PROC / str(pid) / "stat").decode("ascii", "replace").rpartition(")")
     return rest.split()
+
+
+def running(pid: int) -> bool:
+    """True when the process's main thread is running or ready to run ("R"), not waiting for anything."""
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] == "R"
 
 
 def _alive(fields: list[str]) -> bool:
@@ -132,8 +150,7 @@ def _wait_gone(pidfds: list[int], timeout: float) -> None:
             os.close(fd)
 
 
-def listening_ports(pids: Iterable[int]) -> list[int]:
-    """TCP ports (IPv4 and IPv6) on which these processes hold a listening socket."""
+def _socket_inodes(pids: Iterable[int]) -> set[str]:
     inodes: set[str] = set()
     for pid in pids:
         fd_dir = PROC / str(pid) / "fd"
@@ -148,13 +165,71 @@ def listening_ports(pids: Iterable[int]) -> list[int]:
                 continue
             if target.startswith("socket:["):
                 inodes.add(target[len("socket:[") : -1])
-    ports: set[int] = set()
+    return inodes
+
+
+def _tcp_table() -> list[tuple[int, int, str, str]]:
+    """(local port, remote port, state, inode) of every TCP socket (IPv4 and IPv6) of the machine."""
+    rows = []
     for table in ("tcp", "tcp6"):
         for row in _read(PROC / "net" / table).decode("ascii", "replace").splitlines()[1:]:
             fields = row.split()
-            if len(fields) > 9 and fields[3] == LISTEN_STATE and fields[9] in inodes:
-                ports.add(int(fields[1].rpartition(":")[2], 16))
-    return sorted(ports)
+            if len(fields) > 9:
+                local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
+                rows.append((local, remote, fields[3], fields[9]))
+    return rows
+
+
+def _tcp_sockets(pids: Iterable[int]) -> list[tuple[int, int, str]]:
+    """(local port, remote port, state) of the TCP sockets these processes hold."""
+    inodes = _socket_inodes(pids)
+    if not inodes:
+        return []
+    return [(local, remote, state) for local, remote, state, inode in _tcp_table() if inode in inodes]
+
+
+def listening_ports(pids: Iterable[int]) -> list[int]:
+    """TCP ports (IPv4 and IPv6) on which these processes hold a listening socket."""
+    return sorted({local for local, _, state in _tcp_sockets(pids) if state == LISTEN_STATE})
+
+
+def listener_is_among(port: int, pids: Iterable[int]) -> bool | None:
+    """Whether the socket listening on this TCP port belongs to these processes; None when no socket
+    listens on it as far as /proc tells."""
+    listeners = {inode for local, _, state, inode in _tcp_table() if local == port and state == LISTEN_STATE}
+    return bool(listeners & _socket_inodes(pids)) if listeners else None
+
+
+def remote_ports(pids: Iterable[int]) -> list[int]:
+    """TCP ports these processes are connected (or connecting) to."""
+    return sorted({remote for _, remote, state in _tcp_sockets(pids) if state != LISTEN_STATE and remote})
+
+
+def _main_thread_syscall(pid: int) -> list[str]:
+    """/proc/<pid>/syscall split: [number, arguments...], ["running"], or [] if unreadable."""
+    return _read(PROC / str(pid) / "syscall").decode("ascii", "replace").split()
+
+
+def waiting_for_clients(pid: int) -> bool:
+    """True when the main thread of `pid` is blocked in accept(), select(), poll() or epoll_wait(): a
+    server loop at rest, not a program on its way out. False when unknown or unreadable."""
+    numbers = _SERVER_WAIT_SYSCALLS.get(platform.machine().lower(), frozenset())
+    fields = _main_thread_syscall(pid)
+    return bool(fields) and fields[0].isdigit() and int(fields[0]) in numbers
+
+
+def blocked_reading(pid: int, fd: int) -> bool:
+    """True when the main thread of `pid` is blocked in read(fd) (e.g. input() on stdin, fd 0).
+
+    Known system call numbers only (x86-64, ARM, RISC-V...); False when unknown or unreadable."""
+    number = _READ_SYSCALLS.get(platform.machine().lower())
+    fields = _main_thread_syscall(pid)
+    if number is None or len(fields) < 2 or not fields[0].isdigit():
+        return False  # "running", or not ours to read
+    try:
+        return int(fields[0]) == number and int(fields[1], 16) == fd
+    except ValueError:
+        return False
 
 
 def usage(pids: Iterable[int]) -> tuple[float, int]:

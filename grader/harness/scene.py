@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from .client_session import ClientSession
 from .connection import LineConnection, ScriptedServer
+from .lines import printable
 from .output import BLOCK_LINES, OutputStream
 from .process import StudentProcess
 from .room import ChatRoom
@@ -32,6 +33,7 @@ class Scene:
 
     def remark(self, text: str) -> None:
         """A remark shown with a pass (e.g. a separator that is not exactly " : ")."""
+        text = printable(text)
         if text not in self.remarks:
             self.remarks.append(text)
 
@@ -46,7 +48,7 @@ class Scene:
             sections.insert(0, LEGEND)
         for process in processes:
             sections.extend(self._process_sections(process))
-        return "\n".join(sections)
+        return printable("\n".join(sections))
 
     def _parts(self) -> tuple[list[LineConnection], list[StudentProcess]]:
         connections: list[LineConnection] = []
@@ -76,9 +78,9 @@ class Scene:
 
     def _process_sections(self, process: StudentProcess) -> list[str]:
         who = process.label
-        sections = [self._section(f"Sortie du {who}", _lines(process.stdout))]
+        sections = [self._section(_title(f"Sortie du {who}", process.stdout), _lines(process.stdout))]
         if self.verbose or not process.has_traceback():
-            sections.append(self._section(f"Erreurs du {who}", _lines(process.stderr)))
+            sections.append(self._section(_title(f"Erreurs du {who}", process.stderr), _lines(process.stderr)))
         if process.has_traceback():
             trace = process.traceback_tail(BLOCK_LINES if self.verbose else TRACEBACK_LINES)
             sections.append(_section(f"Trace d'erreur du {who}", trace.splitlines(), cut=False))
@@ -130,6 +132,14 @@ def _lines(stream: OutputStream) -> list[str]:
     """The kept text of a stream as lines (head, omission mark, tail, unfinished line)."""
     text = stream.text()
     return text.splitlines() if text else []
+
+
+def _title(title: str, stream: OutputStream) -> str:
+    """The title of a stream's section; a flood (only its ends were kept) is said with its size."""
+    if not stream.truncated:
+        return title
+    count = f"{stream.total_bytes:,}".replace(",", " ")
+    return f"{title}, {count} octets en tout"
 
 
 def _section(title: str, lines: list[str], *, cut: bool) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import io
+import itertools
 import re
 import socket
 import threading
@@ -15,12 +17,16 @@ from . import procfs, timing
 from .errors import fail
 from .french import seconds
 from .process import StudentProcess
-from .workspace import Workspace
+from .workspace import PROGRAMS, Workspace
 
 SERVER = "serveur_exo.py"
 CLIENT = "client_exo.py"
 HOST = "127.0.0.1"
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+PORT_ATTEMPTS = 3  # starts of a server whose port another program took in the meantime
+ADDRESS_IN_USE = ("Address already in use", "EADDRINUSE", "WinError 10048")
+SPINNING_LOOKS = 5  # /proc looks needed to call a server that never listens "spinning"...
+SPINNING_SHARE = 0.8  # ...when at least this share of them found it computing
 PORT_HINT = (
     'Lisez le port et l\'hôte dans l\'environnement : PORT = int(os.environ.get("CHAT_PORT", 55555)) '
     'et HOTE = os.environ.get("CHAT_HOTE", "127.0.0.1").'
@@ -31,11 +37,7 @@ PORT_HINT = (
 def check_compiles(workspace: Workspace, filename: str) -> None:
     """The file is there, not empty, in UTF-8 (or its declared encoding) and compiles. Never runs it."""
     if not workspace.has(filename):
-        fail(
-            f"Le fichier {filename} est introuvable dans le dossier rendu.",
-            hint=f"Le fichier doit s'appeler exactement {filename} et se trouver directement dans "
-            f"« {workspace.source} ».",
-        )
+        _fail_missing(workspace, filename)
     source = workspace.path(filename).read_bytes()
     if not source.strip():
         fail(f"Le fichier {filename} est vide.", hint="Enregistrez votre programme dans ce fichier.")
@@ -57,6 +59,26 @@ def check_compiles(workspace: Workspace, filename: str) -> None:
         _fail_syntax(filename, exc, text)
     except ValueError:  # null bytes (Python < 3.12)
         _fail_null_bytes(filename)
+
+
+def _fail_missing(workspace: Workspace, filename: str) -> NoReturn:
+    """Missing: said with why it was not copied (a link...) or the file of a close name that is there."""
+    hint = f"Le fichier doit s'appeler exactement {filename} et se trouver directement dans « {workspace.source} »."
+    left_out = [note for note in workspace.skipped if note.startswith(f"{filename} : ")]
+    if left_out:
+        fail(
+            f"Le fichier {filename} n'a pas été pris dans le dossier rendu ({left_out[0].split(' : ', 1)[1]}).",
+            hint="Rendez le fichier lui-même, pas un lien (raccourci) vers un fichier rangé ailleurs. " + hint,
+        )
+    others = [name for name in workspace.top_level_names() if name not in PROGRAMS]
+    close = difflib.get_close_matches(filename.casefold(), [name.casefold() for name in others], n=1, cutoff=0.7)
+    if close:
+        found = others[[name.casefold() for name in others].index(close[0])]
+        fail(
+            f"Le fichier {filename} est introuvable dans le dossier rendu, mais « {found} » y est.",
+            hint=f"Renommez « {found} » en {filename}, exactement (minuscules, tiret bas, extension .py).",
+        )
+    fail(f"Le fichier {filename} est introuvable dans le dossier rendu.", hint=hint)
 
 
 def _declared_encoding(filename: str, source: bytes) -> str:
@@ -162,35 +184,152 @@ def free_port() -> int:
 def start_server(workspace: Workspace, *, timeout: float = timing.START) -> RunningServer:
     """Compile, start, and wait until the server accepts a TCP connection on CHAT_PORT.
 
+    A free port is only free when it is handed out: another program (another grading run) may take it
+    before the student's server binds it. Seen (the server fails with "address already in use", or what
+    answers on the port is not the student's server), the server is started again on another port.
     The process tree is killed before any CheckFailure, which carries the diagnosis."""
     check_compiles(workspace, SERVER)
-    port = free_port()
-    process = StudentProcess.start(workspace.new_workdir(), SERVER, port=port, label="serveur")
-    try:
-        ready = _connect_when_listening(process, port, timeout)
-    except BaseException:
-        process.kill_tree()
-        raise
-    return RunningServer(process, HOST, port, ready)
+    attempts = itertools.count(1)
+    while True:
+        may_retry = next(attempts) < PORT_ATTEMPTS
+        port = free_port()
+        process = StudentProcess.start(workspace.new_workdir(), SERVER, port=port, label="serveur")
+        try:
+            return RunningServer(process, HOST, port, _connect_when_listening(process, port, timeout, may_retry))
+        except _PortTaken:
+            process.kill_tree()
+        except BaseException:
+            process.kill_tree()
+            raise
 
 
-def _connect_when_listening(process: StudentProcess, port: int, timeout: float) -> socket.socket:
+class _PortTaken(Exception):
+    """The port given to the server was taken by another program in the meantime."""
+
+
+def _connect_when_listening(process: StudentProcess, port: int, timeout: float, may_retry: bool) -> socket.socket:
     deadline = time.monotonic() + timeout
+    probe = _StartProbe(process, port)
     while True:
         if process.poll() is not None:
+            process.kill_tree()  # its children too; the pipes are drained to their end
+            if may_retry and any(mark in process.stderr.text() for mark in ADDRESS_IN_USE):
+                raise _PortTaken
             _fail_exited(process, port)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            _fail_not_listening(process, port, timeout)
+            probe.fail_at_deadline(timeout)
         try:
-            return socket.create_connection((HOST, port), timeout=min(timing.READY_ATTEMPT, remaining))
-        except OSError:  # refused (not listening yet) or no answer (backlog full)
+            ready = socket.create_connection((HOST, port), timeout=min(timing.READY_ATTEMPT, remaining))
+        except OSError as error:  # refused (not listening yet) or no answer (backlog full)
+            probe.look(refused=isinstance(error, ConnectionRefusedError))
             process.wait_exit(min(timing.READY_RETRY, remaining))
+            continue
+        if procfs.listener_is_among(port, process.tree_pids()) is False:
+            ready.close()
+            if may_retry:
+                raise _PortTaken
+            fail(f"Le port {port} donné au serveur (CHAT_PORT) est pris par un autre programme : relancez la "
+                 "correction.")
+        return ready
+
+
+class _StartProbe:
+    """Linux: a look in /proc now and then (timing.START_PROBE) at a server that does not accept yet.
+
+    A server that listens on another port or address, or whose main thread waits for a keyboard line
+    while nothing listens, will not become ready by itself: once that has lasted timing.START_GRACE
+    (so that a server about to listen is not failed), it is told at once instead of at the deadline.
+    Each look also notes whether the server was computing (a loop without end shows it at nearly every
+    look, however busy the machine is)."""
+
+    def __init__(self, process: StudentProcess, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.refused = False  # the last connection attempt was refused (not merely unanswered)
+        self._next_look = time.monotonic()
+        self._seen: tuple[tuple[str, str], float] | None = None  # (diagnosis, since when)
+        self._looks = 0
+        self._running = 0  # looks that found the main thread computing
+
+    def look(self, *, refused: bool) -> None:
+        self.refused = refused
+        now = time.monotonic()
+        if now < self._next_look or not procfs.available():
+            return
+        self._next_look = now + timing.START_PROBE
+        self._looks += 1
+        self._running += procfs.running(self.process.pid)
+        diagnosis = self._diagnosis()
+        if diagnosis is None:
+            self._seen = None
+        elif self._seen is None or self._seen[0] != diagnosis:
+            self._seen = (diagnosis, now)
+        elif now - self._seen[1] >= timing.START_GRACE:
+            self._fail(diagnosis)
+
+    def fail_at_deadline(self, timeout: float) -> NoReturn:
+        diagnosis = self._diagnosis() if procfs.available() else None
+        if diagnosis is not None:
+            self._fail(diagnosis)
+        self.process.kill_tree()
+        where = (
+            "n'écoute sur aucun port" if procfs.available() else f"n'écoute pas sur le port {self.port} (CHAT_PORT)"
+        )
+        summary = f"Le serveur {where} au bout de {seconds(timeout)} s."
+        if self._looks >= SPINNING_LOOKS and self._running >= SPINNING_SHARE * self._looks:
+            summary += " Pendant ce temps, il calculait sans arrêt : une boucle sans fin avant listen() ?"
+        fail(
+            summary,
+            received=_printed(self.process),
+            hint="Appelez bind() puis listen() dès le démarrage, avant toute attente (input(), boucle sans "
+            "fin, time.sleep...). " + PORT_HINT,
+        )
+
+    def _fail(self, diagnosis: tuple[str, str]) -> NoReturn:
+        self.process.kill_tree()
+        summary, hint = diagnosis
+        fail(summary, received=_printed(self.process), hint=hint)
+
+    def _diagnosis(self) -> tuple[str, str] | None:
+        """(French summary, hint) when the server listens elsewhere or waits for the keyboard."""
+        ports = procfs.listening_ports(self.process.tree_pids())
+        if self.port in ports and self.refused:
+            return (
+                f"Le serveur écoute sur le port {self.port}, mais pas à l'adresse 127.0.0.1 : la connexion est "
+                "refusée.",
+                PORT_HINT,
+            )
+        if self.port in ports:  # no answer at all: the queue of connections waiting for accept() is full
+            return (
+                f"Le serveur écoute sur le port {self.port} mais ne répond pas : les connexions en attente "
+                "d'accept() ne sont jamais acceptées.",
+                "Après listen(), une boucle « while True: » appelle accept() sans cesse, et sert chaque client "
+                "dans son propre thread.",
+            )
+        if ports:
+            listed = ", ".join(str(p) for p in ports)
+            return (
+                f"Le serveur n'écoute pas sur le port {self.port} donné par CHAT_PORT : il écoute sur le port "
+                f"{listed}.",
+                PORT_HINT,
+            )
+        if procfs.blocked_reading(self.process.pid, 0):
+            return (
+                "Le serveur n'écoute pas : il attend qu'on tape quelque chose au clavier (input() ou sys.stdin) "
+                "avant d'appeler listen(), et personne ne tapera rien.",
+                "Appelez bind() puis listen() dès le démarrage ; les réglages viennent de l'environnement, pas "
+                "du clavier. " + PORT_HINT,
+            )
+        return None
+
+
+def _printed(process: StudentProcess) -> str | None:
+    return process.stdout.tail(8) or process.traceback_tail() or None
 
 
 def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
     code = process.poll()
-    process.kill_tree()  # its children too; the pipes are drained to their end
     if process.has_traceback():
         fail(
             f"Le serveur s'est arrêté au démarrage (code {code}) sans écouter sur le port {port}.",
@@ -203,36 +342,8 @@ def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
         f"Le serveur s'est terminé tout de suite (code {code}) sans écouter sur le port {port}.",
         received=printed,
         hint="Le serveur doit rester en vie : après bind() et listen(), une boucle « while True: » "
-        "accepte les clients un par un avec accept().",
-    )
-
-
-def _fail_not_listening(process: StudentProcess, port: int, timeout: float) -> NoReturn:
-    ports = procfs.listening_ports(process.tree_pids())
-    process.kill_tree()
-    printed = process.stdout.tail(8) or process.traceback_tail() or None
-    delay = seconds(timeout)
-    if port in ports:
-        fail(
-            f"Le serveur écoute sur le port {port}, mais pas à l'adresse 127.0.0.1 : la connexion n'a pas "
-            f"abouti en {delay} s.",
-            received=printed,
-            hint=PORT_HINT,
-        )
-    if ports:
-        listed = ", ".join(str(p) for p in ports)
-        fail(
-            f"Le serveur n'écoute pas sur le port {port} donné par CHAT_PORT : au bout de {delay} s, "
-            f"il écoute sur le port {listed}.",
-            received=printed,
-            hint=PORT_HINT,
-        )
-    where = "n'écoute sur aucun port" if procfs.available() else f"n'écoute pas sur le port {port} (CHAT_PORT)"
-    fail(
-        f"Le serveur {where} au bout de {delay} s.",
-        received=printed,
-        hint="Appelez bind() puis listen() dès le démarrage, avant toute attente (input(), boucle sans "
-        "fin, time.sleep...). " + PORT_HINT,
+        "accepte les clients un par un avec accept(). Si rien ne s'exécute, vérifiez la condition "
+        "if __name__ == \"__main__\": (deux tirets bas de chaque côté).",
     )
 
 

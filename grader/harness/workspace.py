@@ -31,9 +31,10 @@ class SubmissionError(Exception):
 class Workspace:
     """Snapshot of `source` taken once, in a temporary folder; one fresh copy of it per program run.
 
-    Symbolic links are never followed (neither files nor folders); files over MAX_FILE_BYTES, beyond
-    MAX_TOTAL_BYTES or MAX_FILES in all, or deeper than MAX_DEPTH folders are left out, each with a
-    French note in `skipped`. The two programs are copied first, so the caps never leave them out.
+    The snapshot is made read-only. Symbolic links are never followed (neither files nor folders); files
+    over MAX_FILE_BYTES, beyond MAX_TOTAL_BYTES or MAX_FILES in all, or deeper than MAX_DEPTH folders are
+    left out, each with a French note in `skipped`. The two programs are copied first, so the caps never
+    leave them out.
     """
 
     def __init__(self, source: Path) -> None:
@@ -51,9 +52,11 @@ class Workspace:
         self._files = 0
         self._bytes = 0
         self._runs = itertools.count(1)
+        self._run_roots: list[Path] = []
         try:
             self.snapshot.mkdir()
             self._copy_folder(self.source, self.snapshot, depth=0)
+            _make_read_only(self.snapshot)
         except BaseException:
             self.cleanup()
             raise
@@ -67,25 +70,34 @@ class Workspace:
     def has(self, filename: str) -> bool:
         return (self.snapshot / filename).is_file()
 
+    def top_level_names(self) -> list[str]:
+        """The names of the files and folders copied directly in the snapshot, sorted."""
+        return sorted(entry.name for entry in self.snapshot.iterdir())
+
     def path(self, filename: str) -> Path:
         """Where `filename` stands in the snapshot (to read it, never to run it)."""
         return self.snapshot / filename
 
     def new_workdir(self) -> Path:
-        """A fresh copy of the snapshot, for one run of a program (which may change it freely)."""
-        workdir = self._root / f"execution-{next(self._runs)}"
-        shutil.copytree(self.snapshot, workdir, symlinks=True)
+        """A fresh copy of the snapshot, for one run of a program (which may change it freely).
+
+        Each copy sits alone in a temporary folder of its own, away from the snapshot: a program that
+        deletes its working folder, or "..", destroys nothing the next runs need."""
+        run_root = Path(tempfile.mkdtemp(prefix=f"grader-execution-{next(self._runs)}-"))
+        self._run_roots.append(run_root)
+        workdir = run_root / "travail"
+        for folder, _, files in os.walk(self.snapshot):
+            target = workdir / Path(folder).relative_to(self.snapshot)
+            target.mkdir()
+            for name in files:
+                shutil.copyfile(Path(folder) / name, target / name)
         return workdir
 
     def cleanup(self) -> None:
         """Remove the snapshot and every work folder (idempotent)."""
-        if not self._root.exists():
-            return
-        shutil.rmtree(self._root, ignore_errors=True)
-        if self._root.exists():  # a program made some of its folders read-only
-            for folder, _, _ in os.walk(self._root):
-                os.chmod(folder, stat.S_IRWXU)
-            shutil.rmtree(self._root, ignore_errors=True)
+        for root in [*self._run_roots, self._root]:
+            _remove_tree(root)
+        self._run_roots.clear()
 
     def __enter__(self) -> Workspace:
         return self
@@ -152,3 +164,25 @@ class Workspace:
             return path.relative_to(self.source).as_posix()
         except ValueError:
             return str(path)
+
+
+def _make_read_only(folder: Path) -> None:
+    """Files and folders read-only: a program that wanders out of its working folder cannot delete them
+    (unless it runs as an administrator, whom permissions do not stop)."""
+    for current, _, files in os.walk(folder, topdown=False):
+        for name in files:
+            os.chmod(Path(current) / name, stat.S_IRUSR)
+        os.chmod(current, stat.S_IRUSR | stat.S_IXUSR)
+
+
+def _remove_tree(root: Path) -> None:
+    if not root.exists():
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    if root.exists():  # read-only folders or files (the snapshot, or a program's doing)
+        os.chmod(root, stat.S_IRWXU)
+        for folder, folders, files in os.walk(root):  # each folder opened up before it is listed
+            for path in (Path(folder) / name for name in folders + files):
+                if not path.is_symlink():  # a link a program left must not lead a chmod elsewhere
+                    os.chmod(path, stat.S_IRWXU)
+        shutil.rmtree(root, ignore_errors=True)
