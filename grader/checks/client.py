@@ -18,6 +18,7 @@ from grader.harness.french import seconds
 from grader.harness.matching import parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
+from grader.harness.student import PORT_HINT
 from grader.harness.waiting import wait_for
 
 NAME = "Alice"
@@ -77,8 +78,9 @@ def _ended(process: StudentProcess, timeout: float) -> int | None:
     return code
 
 
-def _type_name(session: ClientSession) -> str:
-    """Wait for the name prompt, type the name; returns what the client had printed before."""
+def _type_name(session: ClientSession) -> tuple[str, int]:
+    """Wait for the name prompt, type the name; returns what the client had printed before, and its size
+    in bytes (anything printed later is the client's reaction to the name)."""
     process = session.process
     if not session.wait_prompt(timing.PROMPT):
         if _ended(process, 0) is not None:
@@ -92,9 +94,9 @@ def _type_name(session: ClientSession) -> str:
             expected="Entrez votre nom : ",
             hint='nom = input("Entrez votre nom : ")',
         )
-    shown = process.stdout.text()
+    shown, printed = process.stdout.text(), process.stdout.total_bytes
     session.type_line(NAME)
-    return shown
+    return shown, printed
 
 
 def _connect(session: ClientSession) -> LineConnection:
@@ -127,11 +129,10 @@ def _pasted_prefix(line: str) -> bool:
 
 @verification("C01", "Le client demande le nom", points=1)
 def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
-    prompt = _type_name(client_session)
+    prompt, before = _type_name(client_session)
     if "nom" not in prompt.lower():
         scene.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
     process, server = client_session.process, client_session.server
-    before = process.stdout.total_bytes
     # The name was read when the client then connects, prints something more, or ends (a starter).
     reacted = wait_for(
         lambda: bool(server.connections) or process.stdout.total_bytes > before or process.poll() is not None,
@@ -140,11 +141,13 @@ def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
     )
     _ended(process, 0)
     if process.has_traceback():
+        trace = process.traceback_tail()
         fail(
             "Le client plante juste après avoir lu le nom.",
             sent=NAME,
-            received=process.traceback_tail(),
-            hint="Lisez la dernière ligne de la trace d'erreur : elle dit quelle instruction a échoué.",
+            received=trace,
+            hint=PORT_HINT if "ConnectionRefusedError" in trace
+            else "Lisez la dernière ligne de la trace d'erreur : elle dit quelle instruction a échoué.",
         )
     if not reacted:
         fail(
