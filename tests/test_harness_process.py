@@ -212,11 +212,11 @@ def test_platform_guards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
             assert surviving_processes() == [] and proc.tree_pids() == set()
             assert proc.resource_usage() is None
             elsewhere.setattr(os, "name", "nt")
-            assert process_module._isolation() == {
+            assert process_module.isolation_options() == {
                 "creationflags": getattr(process_module.subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
             }
         if os.name == "posix":
-            assert process_module._isolation() == {"start_new_session": True}
+            assert process_module.isolation_options() == {"start_new_session": True}
     finally:
         proc.kill_tree()
     assert not alive(proc.pid)

@@ -21,6 +21,7 @@ from pathlib import Path
 import grader
 from grader.batch.discovery import BatchItem
 from grader.harness import procfs
+from grader.harness.process import isolation_options, kill_process_tree
 from grader.model import SubmissionReport
 
 SUBMISSION_TIMEOUT_S = 240.0  # a whole grading run; the slowest honest submission takes well under a minute
@@ -94,7 +95,7 @@ class Worker:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=_environment(self.token),
-                **_new_group(),
+                **isolation_options(),
             )
         errors = _TailReader(self.process.stderr)
         errors.start()
@@ -138,14 +139,5 @@ class Worker:
             return
         # Once reaped, the worker's pid may belong to someone else: its tree is then found by the token only.
         tree = procfs.descendants(process.pid) if process.returncode is None else set()
-        if procfs.available():
-            procfs.kill_until_none(self._marked, tree | self._marked(), KILL_WAIT_S)
-        if process.poll() is None:
-            process.kill()
+        kill_process_tree(process, self._marked, tree, KILL_WAIT_S)
         process.wait()
-
-
-def _new_group() -> dict:
-    if os.name == "nt":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}

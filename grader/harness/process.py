@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,11 +74,50 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
     return env
 
 
-def _isolation() -> dict[str, object]:
-    """Own process group: a new session on POSIX, a new process group on Windows."""
+def isolation_options() -> dict[str, object]:
+    """Popen options giving a program a group of its own: a new session on POSIX, a new process group
+    on Windows, so that `kill_process_tree` reaches everything it starts."""
     if os.name == "nt":
         return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
     return {"start_new_session": True}
+
+
+def kill_process_tree(
+    popen: subprocess.Popen, marked: Callable[[], set[int]], tree: set[int], timeout: float
+) -> None:
+    """Kill a program started with `isolation_options()` and what it started: its process group (POSIX)
+    or its tree (Windows: taskkill /T); then, on Linux, `tree` and every process `marked()` finds (children
+    that left the group, found by their run token) until none is left."""
+    if os.name == "nt":
+        _taskkill(popen, timeout)
+    elif hasattr(os, "killpg"):
+        # Even when the leader has ended: the children it left in its group must go too.
+        try:
+            os.killpg(popen.pid, signal.SIGKILL)
+        except OSError:  # the group is gone
+            pass
+    if procfs.available():
+        procfs.kill_until_none(marked, tree | marked(), timeout)
+    try:
+        popen.kill()
+    except OSError:
+        pass
+
+
+def _taskkill(popen: subprocess.Popen, timeout: float) -> None:
+    if popen.poll() is not None:
+        return
+    try:
+        subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(popen.pid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        pass
 
 
 class _Write:
@@ -128,7 +168,7 @@ class StudentProcess(Observable):
             stderr=subprocess.PIPE,
             env=student_environment(port, token, env),
             bufsize=0,
-            **_isolation(),
+            **isolation_options(),
         )
         return cls(popen, label=label, workdir=Path(workdir), token=token)
 
@@ -194,14 +234,7 @@ class StudentProcess(Observable):
             self._killed = True
             tree = self.tree_pids()
             self._measure(tree)
-            if os.name == "nt":
-                self._kill_windows()
-            else:
-                self._kill_group()
-            if procfs.available():
-                procfs.kill_until_none(
-                    lambda: procfs.marked(TOKEN_VARIABLE, self.token), tree, timing.KILL
-                )
+            kill_process_tree(self._popen, lambda: procfs.marked(TOKEN_VARIABLE, self.token), tree, timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
             for thread in self._threads:
@@ -214,36 +247,6 @@ class StudentProcess(Observable):
     def tree_pids(self) -> set[int]:
         """Linux: the live processes of this run (descendants and token carriers); empty elsewhere."""
         return procfs.descendants(self.pid) | procfs.marked(TOKEN_VARIABLE, self.token)
-
-    def _kill_group(self) -> None:
-        if hasattr(os, "killpg"):
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-                return
-            except OSError:  # the group is gone, or the program left it
-                pass
-        self._kill_process()
-
-    def _kill_windows(self) -> None:
-        if self.poll() is None:
-            try:
-                subprocess.run(
-                    ["taskkill", "/F", "/T", "/PID", str(self.pid)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    timeout=timing.KILL,
-                    check=False,
-                )
-            except (OSError, subprocess.SubprocessError):
-                pass
-        self._kill_process()
-
-    def _kill_process(self) -> None:
-        try:
-            self._popen.kill()
-        except OSError:
-            pass
 
     # -- diagnosis -----------------------------------------------------------------------------------
     def has_traceback(self) -> bool:
