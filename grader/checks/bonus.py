@@ -57,6 +57,7 @@ def _first_answer(
 def test_liste(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     room.say(charlie, "Tout le monde est là ?", [alice, bob])  # every join notice has reached Alice by now
+    room.settle(charlie, [charlie])  # and what the server sent Charlie as he came (a welcome) has reached him
     marks = {bob: bob.mark(), charlie: charlie.mark()}
     names = ("Alice", "Bob", "Charlie")
     answer = _first_answer(

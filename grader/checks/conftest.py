@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from grader.harness.client_session import ClientSession
-from grader.harness.room import ChatRoom
+from grader.harness.room import ChatRoom, ServerMemory
 from grader.harness.scene import Scene
 from grader.harness.student import start_server
 from grader.harness.workspace import Workspace
@@ -36,10 +36,16 @@ def scene(grading: GradingSession) -> Iterator[Scene]:
     current.close()
 
 
+@pytest.fixture(scope="session")
+def server_memory() -> ServerMemory:
+    """What the student's server has shown in earlier checks (waits it proved useless are shortened)."""
+    return ServerMemory()
+
+
 @pytest.fixture
-def room(workspace: Workspace, scene: Scene) -> ChatRoom:
+def room(workspace: Workspace, scene: Scene, server_memory: ServerMemory) -> ChatRoom:
     """A chat room on a freshly started student server."""
-    return scene.track(ChatRoom(start_server(workspace)))
+    return scene.track(ChatRoom(start_server(workspace), server_memory))
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from grader.checks import verification
 from grader.harness import matching, timing
@@ -288,24 +285,6 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
         fail(summary, sent=sent, expected=expected,
              received=_quoted([line for line in lines if not matching.contains_message(line, end)]),
              hint=FRAMING_HINT)
-
-
-# --- the room, with what earlier checks learnt ----------------------------------------------------------
-
-# The engine grades one submission per process, so what a check learnt about this server holds for the next
-# ones: a server that never shows it took a name (no console line, no notice) gets the short join deadline
-# from its first join on, instead of paying timing.JOIN in every check.
-_learnt: dict[str, bool] = {}
-
-
-@pytest.fixture
-def room(room: ChatRoom) -> Iterator[ChatRoom]:
-    """The `room` of conftest, told at once whether this server gives join evidence."""
-    if _learnt.get("join_evidence") is False:
-        room.join_evidence = False
-    yield room
-    if room.join_evidence is not None:
-        _learnt["join_evidence"] = room.join_evidence
 
 
 # --- the checks -----------------------------------------------------------------------------------------

@@ -68,11 +68,24 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
     for line in lines:
         if contains_message(line, message):
             return _diagnose_line(line, name, message, expected)
+    if any(_looks_binary(line) for line in lines):
+        return (
+            "Ce qui est arrivé n'est pas du texte mais des octets quelconques.",
+            "Les octets reçus ne forment pas du texte : envoyez aux clients du texte encodé en UTF-8, une ligne "
+            "par message : "
+            "sendall(f\"{nom} : {message}\\n\".encode(\"utf-8\")).",
+        )
     return (
         f"Aucune des lignes reçues ne contient « {message.strip()} ».",
         "Le serveur doit renvoyer le message de chaque client à tous les autres clients, "
         "pas seulement à l'expéditeur.",
     )
+
+
+def _looks_binary(line: str) -> bool:
+    """At least a quarter of undecodable bytes or control characters: binary data, not text."""
+    odd = sum(1 for char in line if char == "\ufffd" or (char < " " and char != "\t"))
+    return len(line) >= 8 and odd * 4 >= len(line)
 
 
 def _diagnose_line(line: str, name: str, message: str, expected: str) -> tuple[str, str]:

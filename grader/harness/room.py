@@ -8,34 +8,65 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import NoReturn
 
-from . import timing
+from . import procfs, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de, seconds
 from .matching import contains_message, diagnose_relay
 from .output import OutputStream
+from .process import StudentProcess
 from .student import RunningServer, start_server
-from .waiting import LineSource, first_line
+from .waiting import LineSource, first_line, wait_for
 from .workspace import Workspace
 
 NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
 
 
+@dataclass
+class ServerMemory:
+    """What the student's server has shown so far, shared by the rooms of one grading session.
+
+    It only shortens the wait for something this server has never once done within the full deadline:
+    showing it took a name (join evidence), apart for a client that comes alone and for one that comes
+    while others are connected (a server that serves one client at a time shows the first, never the
+    second); relaying a message to a client. Once it does, the full deadlines are back: a server that
+    does it at all never meets a shortened deadline. The fallbacks are still deadlines, never sleeps."""
+
+    joins: dict[bool, bool | None] = field(default_factory=lambda: {False: None, True: None})  # by crowded
+    relays: bool | None = None  # None: unknown; False: a relay deadline expired before any relay
+
+    def join_timeout(self, crowded: bool) -> float:
+        """The deadline of a join's evidence; crowded: other clients are connected."""
+        return timing.JOIN_FALLBACK if self.joins[crowded] is False else timing.JOIN
+
+    def remember_join(self, crowded: bool, evidence: bool) -> None:
+        """A join showed evidence, or its full deadline expired without any."""
+        if evidence or self.joins[crowded] is None:
+            self.joins[crowded] = evidence
+
+    def relay_timeout(self) -> float:
+        return timing.RELAY_FALLBACK if self.relays is False else timing.RELAY
+
+
 class ChatRoom:
     """The student's server and the scripted clients that joined it."""
 
-    def __init__(self, server: RunningServer) -> None:
+    def __init__(self, server: RunningServer, memory: ServerMemory | None = None) -> None:
         self.server = server
+        self.memory = memory or ServerMemory()
         self.console: OutputStream = server.process.stdout
         self.clients: list[ScriptedClient] = []
-        self.join_evidence: bool | None = None  # None: no join yet; False: this server never showed one
+        self.join_evidence: bool | None = None  # in this room. None: no join yet; False: none shown
+        self.last_join_timeout = timing.JOIN  # the deadline the last join's evidence had
         self._marks: dict[LineSource, int] = {}  # every source's mark before the last action
+        self._sentinels: list[str] = []  # the sentinel messages settle() sent
 
     @classmethod
-    def start(cls, workspace: Workspace) -> ChatRoom:
-        return cls(start_server(workspace))
+    def start(cls, workspace: Workspace, memory: ServerMemory | None = None) -> ChatRoom:
+        return cls(start_server(workspace), memory)
 
     # -- joining -------------------------------------------------------------------------------------
     def join(self, name: str) -> ScriptedClient:
@@ -43,24 +74,31 @@ class ChatRoom:
         containing the name (after the send), or a line containing it at any connected client.
 
         Deadline timing.JOIN. A server that gives no such evidence is not failed here: the room
-        carries on, remembers it, and gives later joins only timing.JOIN_FALLBACK. That degraded path
-        only concerns servers that do not log joins (they fail S02 anyway)."""
+        carries on, remembers it (and the session's memory too), and gives later joins only
+        timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
+        fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
+        succeed: the server ended, or it closed this connection or one that was open before it."""
         marks = self._remember_marks()
+        open_before = [client for client in self.clients if not client.closed]
         client = self._connect(name, send_name=True)
-        timeout = timing.JOIN if self.join_evidence is not False else timing.JOIN_FALLBACK
+        crowded = bool(open_before)
+        timeout = timing.JOIN_FALLBACK if self.join_evidence is False else self.memory.join_timeout(crowded)
         sources = {source: marks.get(source, 0) for source in self._sources()}
-        found = first_line(
-            sources,
-            lambda line: name in line,
-            timeout,
-            # no evidence can come once the server has ended or closed this very connection
-            stop=lambda: client.closed or self.server.process.poll() is not None,
-            also=[self.server.process],
-        )
+        ended = False
+
+        def hopeless() -> bool:
+            nonlocal ended
+            ended = self.server.process.poll() is not None or any(c.closed for c in [client, *open_before])
+            return ended
+
+        found = first_line(sources, lambda line: name in line, timeout, stop=hopeless, also=[self.server.process])
         if found is None:
             self._check_server_alive(f"après la connexion {de(name)}", wait=self.console.at_eof)
         if found is not None or self.join_evidence is None:
             self.join_evidence = found is not None
+        if found is not None or (not ended and timeout >= timing.JOIN):  # only a full deadline proves none
+            self.memory.remember_join(crowded, found is not None)
+        self.last_join_timeout = timeout
         return client
 
     def connect_silent(self) -> ScriptedClient:
@@ -84,8 +122,9 @@ class ChatRoom:
     def say(
         self, sender: ScriptedClient, message: str, recipients: list[ScriptedClient]
     ) -> dict[ScriptedClient, str]:
-        """Send `message` from sender, then wait (timing.RELAY in all) until every recipient received a
-        line containing it, or, with no recipient, until the console logged it.
+        """Send `message` from sender, then wait (timing.RELAY in all; timing.RELAY_FALLBACK once this
+        server has let a relay deadline expire without ever relaying anything) until every recipient
+        received a line containing it, or, with no recipient, until the console logged it.
 
         Returns the line each recipient received; CheckFailure with a diagnosis otherwise."""
         marks = self._remember_marks()
@@ -97,7 +136,8 @@ class ChatRoom:
         if not recipients:
             self._wait_logged(sender, message, marks[self.console])
             return {}
-        deadline = time.monotonic() + timing.RELAY
+        timeout = self.memory.relay_timeout()
+        deadline = time.monotonic() + timeout
         received: dict[ScriptedClient, str] = {}
         for recipient in recipients:
             line = recipient.wait_line(
@@ -106,9 +146,19 @@ class ChatRoom:
                 since=marks.get(recipient, 0),
             )
             if line is None:
-                self._fail_relay(sender, message, recipient, marks.get(recipient, 0))
+                self._remember_relays(message, recipients, marks, expired=not recipient.closed)
+                self._fail_relay(sender, message, recipient, marks.get(recipient, 0), timeout)
             received[recipient] = line
+        self.memory.relays = True
         return received
+
+    def _remember_relays(
+        self, message: str, recipients: list[ScriptedClient], marks: dict[LineSource, int], *, expired: bool
+    ) -> None:
+        if any(contains_message(line, message) for r in recipients for line in r.lines(marks.get(r, 0))):
+            self.memory.relays = True
+        elif expired and self.memory.relays is None:
+            self.memory.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
         found = self.console.wait_line(lambda line: contains_message(line, message), timing.RELAY, since=mark)
@@ -125,7 +175,7 @@ class ChatRoom:
         )
 
     def _fail_relay(
-        self, sender: ScriptedClient, message: str, recipient: ScriptedClient, mark: int
+        self, sender: ScriptedClient, message: str, recipient: ScriptedClient, mark: int, timeout: float
     ) -> NoReturn:
         self._check_server_alive(f"après le message {de(sender.label)}", wait=recipient.closed)
         lines = recipient.lines(mark)
@@ -142,7 +192,7 @@ class ChatRoom:
             else:
                 summary = (
                     f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} en "
-                    f"{seconds(timing.RELAY)} s."
+                    f"{seconds(timeout)} s."
                 )
             hint = diagnose_relay(lines, sender.name, message)[1]
         fail(
@@ -180,6 +230,51 @@ class ChatRoom:
                     hint=hint,
                 )
 
+    def settle(self, sender: ScriptedClient, watchers: list[ScriptedClient]) -> bool:
+        """Return once the server is done with every line `sender` sent so far, and whatever it sent the
+        watchers meanwhile has arrived (or they were closed): an absence is then proven by two sentinel
+        messages instead of a deadline waited out. The sender sends one: once another client has it,
+        the server had handled the lines before it (it handles each connection's lines in order); a
+        sender whose connection the server closed needs none. Then another client sends one to the
+        watchers: TCP keeps order, so what the server sent them before it has arrived. False when a
+        sentinel did not arrive in time (a server that relays nothing)."""
+        if not sender.closed:
+            others = [client for client in self.clients if client is not sender and not client.closed]
+            if not self._sentinel(sender, others, every=False):
+                return False
+        open_watchers = [watcher for watcher in watchers if not watcher.closed]
+        via = [client for client in self.clients if client not in watchers and not client.closed]
+        return not open_watchers or (bool(via) and self._sentinel(via[0], open_watchers, every=True))
+
+    def is_sentinel(self, line: str) -> bool:
+        """True for a line carrying one of settle()'s sentinel messages (to leave out of what a check judges)."""
+        return any(contains_message(line, sentinel) for sentinel in self._sentinels)
+
+    def _sentinel(self, sender: ScriptedClient, recipients: list[ScriptedClient], *, every: bool) -> bool:
+        """sender sends a sentinel line: True once one recipient received it, or the server closed the
+        sender's connection (with every: once each recipient received it or was closed); False at the
+        deadline."""
+        if not recipients:
+            return False
+        sentinel = f"Message témoin n° {len(self._sentinels) + 1}"
+        self._sentinels.append(sentinel)
+        marks = {recipient: recipient.mark() for recipient in recipients}
+        try:
+            sender.send_line(sentinel)
+        except CheckFailure:
+            return not every
+
+        def arrived(recipient: ScriptedClient) -> bool:
+            got = any(contains_message(line, sentinel) for line in recipient.lines(marks[recipient]))
+            return got or (every and recipient.closed)
+
+        def done() -> bool:
+            if every:
+                return all(arrived(recipient) for recipient in recipients)
+            return sender.closed or any(arrived(recipient) for recipient in recipients)
+
+        return bool(wait_for(done, self.memory.relay_timeout(), [sender, *recipients]))
+
     def console_command(self, text: str) -> None:
         """Type a line on the server's stdin (e.g. "/kick Bob")."""
         self._remember_marks()
@@ -207,7 +302,7 @@ class ChatRoom:
         """CheckFailure with the traceback if the server has stopped. With wait, give its exit a moment
         to be seen (a connection closed by a dying server is seen before its exit is)."""
         process = self.server.process
-        code = process.wait_exit(timing.DRAIN) if wait else process.poll()
+        code = self._exit_soon(process) if wait else process.poll()
         if code is None:
             return
         process.stderr.wait_eof(timing.DRAIN)
@@ -217,6 +312,16 @@ class ChatRoom:
             hint="La trace d'erreur dit où le serveur a planté : un client qui part ou un envoi qui échoue "
             "ne doit pas arrêter le serveur (try/except autour de recv et sendall).",
         )
+
+    @staticmethod
+    def _exit_soon(process: StudentProcess) -> int | None:
+        """The exit code if the process ends within timing.DRAIN; None as soon as /proc shows its main
+        thread at rest in its server loop (Linux), which a program on its way out never is."""
+        deadline = time.monotonic() + timing.DRAIN
+        while True:
+            code = process.wait_exit(min(timing.ALIVE_PROBE, deadline - time.monotonic()))
+            if code is not None or procfs.waiting_for_clients(process.pid) or time.monotonic() >= deadline:
+                return code
 
     def close(self) -> None:
         """Close every client (FIN), then kill the server's process tree (idempotent)."""

@@ -1,0 +1,100 @@
+"""Deterministic verdicts (issue 6, item 2): graded again, a submission gets the same status for every check.
+
+The reference solution, ten times (two at a time) while every core is kept busy by another process: ten
+perfect verdicts. Every corpus folder, three times, with the checks its own corpus test runs (the first run
+is the cached one of tests/grading.py, shared with that test; the others run in parallel, as they mostly
+wait).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests import test_corpus_bonus, test_corpus_client, test_corpus_serveur, test_hostile
+from tests.grading import CORPUS, SOLUTION, GradingResult, grade
+
+REFERENCE_RUNS = 10
+REFERENCE_PARALLEL_RUNS = 2
+CORPUS_RUNS = 3
+PARALLEL_RUNS = 8
+BURN_CPU = "while True:\n    pass"
+# Races of the student's own program, which a check may catch or not: an unlocked registry modified by a
+# join (S07: David) or a departure (S11) while another thread is still in its broadcast loop, after its last
+# send, which the grader cannot see end. Both outcomes are honest (test_corpus_serveur).
+RACY_CHECKS = {"registre_sans_verrou": {"S07", "S11"}}
+
+
+def selections() -> dict[str, tuple[str, ...]]:
+    """Every corpus folder -> the arguments its corpus test grades it with."""
+    chosen = {folder: ("--only", ",".join(checks)) for folder, (checks, _) in test_corpus_serveur.EXPECTED.items()}
+    chosen["registre_sans_verrou"] = ("--only", "S04,S07,S11")
+    chosen["charge_pertes"] = ("--only", "S11")  # the load tool's server (tests/test_charge.py)
+    chosen.update(dict.fromkeys(test_corpus_client.EXPECTED_FAILURES, test_corpus_client.ONLY_CLIENT))
+    for folder, (bonuses, _) in test_corpus_bonus.EXPECTED.items():
+        chosen[folder] = ("--only", ",".join((*test_corpus_bonus.SERVER_IDS, *bonuses)))
+    chosen.update({folder: ("--only", case.only) for folder, case in test_hostile.CASES.items()})
+    return chosen
+
+
+def _statuses(result: GradingResult, folder: str) -> dict[str, str]:
+    racy = RACY_CHECKS.get(folder, set())
+    return {check: status for check, status in result.statuses().items() if check not in racy}
+
+
+@pytest.fixture(scope="module")
+def corpus_runs() -> dict[str, list[GradingResult]]:
+    """Each corpus folder -> its gradings, run after run."""
+    chosen = selections()
+    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
+        runs = {
+            folder: [pool.submit(grade, CORPUS / folder, *args)]  # cached: the corpus test's own run
+            + [pool.submit(grade.__wrapped__, CORPUS / folder, *args) for _ in range(CORPUS_RUNS - 1)]
+            for folder, args in chosen.items()
+        }
+        return {folder: [run.result() for run in folder_runs] for folder, folder_runs in runs.items()}
+
+
+def _differences(results: list[GradingResult], folder: str) -> str:
+    """The checks whose status changed from run to run, with each run's message."""
+    verdicts = [_statuses(result, folder) for result in results]
+    changed = sorted({check for v in verdicts for check in v if len({w.get(check) for w in verdicts}) > 1})
+    return "\n".join(
+        f"{check}, passage {run} : {verdicts[run - 1].get(check)}\n{result.message(check) if check in verdicts[run - 1] else ''}"
+        for check in changed
+        for run, result in enumerate(results, start=1)
+    )
+
+
+def test_every_corpus_folder_is_graded_again() -> None:
+    assert sorted(selections()) == sorted(path.name for path in CORPUS.iterdir() if path.is_dir())
+
+
+@pytest.mark.parametrize("folder", sorted(selections()))
+def test_corpus_verdicts_are_the_same_three_times(corpus_runs, folder: str) -> None:
+    first, *others = [_statuses(result, folder) for result in corpus_runs[folder]]
+    assert first, f"{folder} : aucune vérification dans le rapport"
+    assert all(verdicts == first for verdicts in others), _differences(corpus_runs[folder], folder)
+
+
+@pytest.mark.slow
+def test_reference_verdicts_under_cpu_load() -> None:
+    burners = [
+        subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL)
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=REFERENCE_PARALLEL_RUNS) as pool:
+            results = list(pool.map(grade.__wrapped__, [SOLUTION] * REFERENCE_RUNS))
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    for run, result in enumerate(results, start=1):
+        failed = {check: status for check, status in result.statuses().items() if status != "reussie"}
+        assert result.statuses() and not failed, f"passage {run} : {failed}\n{result.output}"
+        assert result.exit_code == 0, f"passage {run}\n{result.output}"

@@ -1,0 +1,160 @@
+"""Grading speed: what the rooms of one session remember about the server, sentinels instead of deadlines,
+no wait for the exit of a server that is plainly alive, and generous time bounds on whole gradings
+(bench/ measures the real figures, see docs/performances.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.harness import timing
+from grader.harness.errors import CheckFailure
+from grader.harness.room import ChatRoom, ServerMemory
+from grader.harness.scene import Scene
+from grader.harness.workspace import Workspace
+from tests.grading import STARTERS, run_grader
+from tests.test_harness_student import chat_server, make_workspace
+
+LINUX = sys.platform.startswith("linux")
+STARTERS_MAX_S = 12.0  # target 3 s on an idle 2-core machine; generous for a busy CI machine
+
+# Accepts, then closes each connection at once (a half-done server, or the starter): alive all along.
+CLOSES_EVERYTHING = """
+import os, socket
+serveur = socket.create_server((os.environ["CHAT_HOTE"], int(os.environ["CHAT_PORT"])))
+print("Serveur en attente de connexions...", flush=True)
+while True:
+    connexion, adresse = serveur.accept()
+    connexion.close()
+"""
+
+
+@pytest.fixture
+def rooms(tmp_path: Path) -> Iterator:
+    """rooms(source, memory): a ChatRoom on a fresh server running `source`, all closed at teardown."""
+    scene = Scene()
+    workspaces: list[Workspace] = []
+
+    def open_room(source: str, memory: ServerMemory) -> ChatRoom:
+        workspaces.append(make_workspace(tmp_path / f"serveur{len(workspaces)}", serveur_exo=source))
+        return scene.track(ChatRoom.start(workspaces[-1], memory))
+
+    yield open_room
+    scene.close()
+    for workspace in workspaces:
+        workspace.cleanup()
+
+
+def _timed(action) -> float:
+    """Seconds taken by action()."""
+    began = time.monotonic()
+    action()
+    return time.monotonic() - began
+
+
+def test_a_session_remembers_a_server_without_join_evidence(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "JOIN", 1.5)
+    monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
+    memory = ServerMemory()
+    first = rooms(chat_server(log_joins=False), memory)
+    assert _timed(lambda: first.join("Alice")) >= timing.JOIN
+    assert memory.joins == {False: False, True: None}
+    second = rooms(chat_server(log_joins=False), memory)  # a later check of the same session
+    assert _timed(lambda: second.join("Alice")) < timing.JOIN / 2
+    assert _timed(lambda: second.join("Bob")) < timing.JOIN / 2  # this room had no evidence either
+    assert memory.joins == {False: False, True: None}  # a shortened wait proves nothing
+    bob = second.clients[1]
+    assert second.say(second.clients[0], "Bonjour !", [bob]) == {bob: "Alice : Bonjour !"}
+    assert memory.relays is True
+
+
+def test_join_evidence_once_shown_keeps_the_full_deadline(rooms) -> None:
+    memory = ServerMemory()
+    room = rooms(chat_server(), memory)
+    room.join("Alice"), room.join("Bob")
+    assert memory.joins == {False: True, True: True}
+    memory.remember_join(True, False)  # a late one after that (a very busy machine) changes nothing
+    assert memory.join_timeout(False) == memory.join_timeout(True) == timing.JOIN
+
+
+def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "JOIN", 1.5)
+    monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
+    one_at_a_time = chat_server().replace(
+        "threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()", "servir(conn, adresse)")
+    memory = ServerMemory()
+    first = rooms(one_at_a_time, memory)
+    assert _timed(lambda: first.join("Alice")) < timing.JOIN / 2
+    assert _timed(lambda: first.join("Bob")) >= timing.JOIN
+    assert memory.joins == {False: True, True: False}
+    second = rooms(one_at_a_time, memory)
+    assert _timed(lambda: second.join("Alice")) < timing.JOIN / 2
+    assert _timed(lambda: second.join("Bob")) < timing.JOIN / 2
+
+
+def test_a_server_that_never_relays_gets_the_short_relay_deadline(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "RELAY", 1.5)
+    monkeypatch.setattr(timing, "RELAY_FALLBACK", 0.05)
+    memory = ServerMemory()
+    first = rooms(chat_server(to_sender_only=True), memory)
+    alice, bob = first.join("Alice"), first.join("Bob")
+    with pytest.raises(CheckFailure):
+        first.say(alice, "Bonjour !", [bob])
+    assert memory.relays is False
+    second = rooms(chat_server(to_sender_only=True), memory)
+    alice, bob = second.join("Alice"), second.join("Bob")
+    began = time.monotonic()
+    with pytest.raises(CheckFailure) as raised:
+        second.say(alice, "Bonjour !", [bob])
+    assert time.monotonic() - began < timing.RELAY / 2
+    assert raised.value.summary == "Le message d'Alice n'est pas arrivé à Bob en 0,05 s."
+
+
+def test_settle_proves_an_absence_without_waiting_a_deadline(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "RELAY", 5.0)
+    room = rooms(chat_server(), ServerMemory())
+    alice, bob = room.join("Alice"), room.join("Bob")
+    mark = alice.mark()
+    alice.send_line("/liste")  # this server ignores commands: no answer will ever come
+    settled: list[bool] = []
+    assert _timed(lambda: settled.append(room.settle(alice, [alice]))) < timing.RELAY / 2
+    assert settled == [True]
+    assert alice.lines(mark) == ["Bob : Message témoin n° 2"]  # no answer came before the sentinel
+    assert bob.lines()[-1] == "Alice : Message témoin n° 1"
+
+
+def test_settle_is_done_at_once_when_the_server_closed_the_sender(rooms) -> None:
+    room = rooms(CLOSES_EVERYTHING, ServerMemory())
+    alice = room.connect_silent()
+    assert alice.wait_closed(timing.CLOSE)
+    assert room.settle(alice, [alice])
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc tells that the server is at rest in accept()")
+def test_a_closed_connection_of_a_live_server_costs_no_drain_wait(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing, "DRAIN", 5.0)
+    room = rooms(CLOSES_EVERYTHING, ServerMemory())
+    alice = room.join("Alice")
+    bob = room.join("Bob")
+    assert alice.wait_closed(timing.CLOSE) and bob.wait_closed(timing.CLOSE)
+    began = time.monotonic()
+    with pytest.raises(CheckFailure) as raised:
+        room.say(alice, "Bonjour !", [bob])
+    assert time.monotonic() - began < timing.DRAIN / 2
+    assert "arrêté" not in raised.value.summary  # alive: not told as a crash
+
+
+def test_the_starters_are_graded_quickly(tmp_path: Path) -> None:
+    report = tmp_path / "rapport.json"
+    began = time.monotonic()
+    done = run_grader(str(STARTERS), "--silencieux", "--json", str(report))
+    elapsed = time.monotonic() - began
+    statuses = {item["id"]: item["statut"] for item in json.loads(report.read_text(encoding="utf-8"))["verifications"]}
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert statuses["S01"] == statuses["C01"] == "reussie"
+    assert elapsed < STARTERS_MAX_S, f"{elapsed:.1f} s"
