@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
-from grader.engine import CLIENT_FILE, SERVER_FILE, GraderInternalError, grade
+from grader.engine import GraderInternalError, grade
 from grader.exports import ExportError, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.model import SubmissionReport
@@ -71,16 +71,6 @@ def _selected_ids(text: str | None, catalogue: dict) -> set[str] | None:
     return ids
 
 
-def _single_submission(path: Path) -> Path:
-    if not path.exists():
-        raise UsageError(f"le chemin {path} n'existe pas.")
-    if not path.is_dir():
-        raise UsageError(f"{path} n'est pas un dossier : donnez le dossier qui contient {SERVER_FILE} et {CLIENT_FILE}.")
-    if not (path / SERVER_FILE).is_file() and not (path / CLIENT_FILE).is_file():
-        raise UsageError(f"ni {SERVER_FILE} ni {CLIENT_FILE} dans {path}.")
-    return path
-
-
 def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
     if args.bareme is None:
         return None
@@ -120,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, args)
-    report = _grade_one(_single_submission(args.chemins[0]), args, only, scale)
+    report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     write_exports([report], args, single=True)
     return _exit_code(report)
 

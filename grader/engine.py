@@ -15,8 +15,6 @@ from grader.plugin import GraderPlugin, GradingSession, Listener
 from grader.scale import Scale, default_scale
 
 CHECK_TIMEOUT_S = 60.0  # pytest-timeout, the last safety net: every wait of the harness has its own deadline
-SERVER_FILE = "serveur_exo.py"
-CLIENT_FILE = "client_exo.py"
 
 
 class GraderInternalError(Exception):
