@@ -20,12 +20,16 @@ from grader.harness.errors import CheckFailure, fail
 from grader.harness.french import seconds
 from grader.harness.matching import is_relay
 from grader.harness.room import ChatRoom
-from grader.harness.waiting import Observable, wait_for
+from grader.harness.waiting import LineSource, Observable, wait_for, wait_probing
 
 NOT_TRIED = "Bonus non tenté (ou non reconnu) : "
 KICK_S = 2.0  # a kicked client's connection must be closed within this (issue 4, B06)
 HISTORY_FILE = "historique.txt"
-FILE_POLL_S = 0.05  # between two reads of historique.txt
+KICK_HINT = (
+    "Lisez la console dans un thread (input()), trouvez le socket de Bob, puis shutdown(socket.SHUT_RDWR) et "
+    "close() : close() seul ne réveille pas toujours le thread bloqué dans recv()."
+)
+POLL_S = 0.05  # between two looks at what tells no one when it changes (historique.txt, the console pipe)
 TIME_PREFIX = re.compile(r"\[(\d{2}):(\d{2})\] ")
 ANY_TIME = re.compile(r"\d{1,2}\s*[:hH.]\s*\d{2}")
 
@@ -39,31 +43,35 @@ def _transcript(client: ScriptedClient) -> str:
 
 
 def _first_answer(
+    room: ChatRoom,
     sender: ScriptedClient,
     commands: tuple[str, ...],
     watcher: ScriptedClient,
     answered: Callable[[list[str]], bool],
-    bystanders: tuple[ScriptedClient, ...] = (),
 ) -> tuple[str, list[str]] | None:
     """Send each spelling of a command until `watcher` receives lines that satisfy `answered`.
 
-    A server without the command relays it to the bystanders as an ordinary message: once it has, an
-    answer would have come with it, so the wait shrinks to timing.RELAY_FALLBACK (a server without the
-    bonus is graded in a moment instead of waiting timing.RELAY for each spelling)."""
+    As soon as the server shows it handled a spelling without answering it (a line at a client, the
+    command relayed as an ordinary message, or one on its console), room.settle() proves with two
+    sentinel messages that no answer is still on its way: a server without the bonus is graded in a
+    moment, not after a deadline per spelling. Sentinel lines are left out of what is judged."""
     for command in commands:
         mark = watcher.mark()
-        marks = {bystander: bystander.mark() for bystander in bystanders}
+        sources = [*(client for client in room.clients if not client.closed), room.console]
+        marks: dict[LineSource, int] = {source: source.mark() for source in sources}
 
-        def relayed() -> bool:
-            return any(command in line for bystander in bystanders for line in bystander.lines(marks[bystander]))
+        def answer() -> list[str]:
+            return [line for line in watcher.lines(mark) if not room.is_sentinel(line)]
 
-        def done() -> bool:
-            return answered(watcher.lines(mark))
+        def reacted() -> bool:
+            return any(source.lines(since) for source, since in marks.items())
 
         sender.send_line(command)
-        _wait(lambda: done() or relayed(), timing.RELAY, [watcher, *bystanders])
-        if done() or (relayed() and _wait(done, timing.RELAY_FALLBACK, [watcher])):
-            return command, watcher.lines(mark)
+        _wait(lambda: answered(answer()) or reacted(), room.memory.relay_timeout(), sources)
+        if not answered(answer()) and reacted():
+            room.settle(sender, [watcher])
+        if answered(answer()):
+            return command, answer()
     return None
 
 
@@ -75,8 +83,7 @@ def test_liste(room: ChatRoom) -> None:
     marks = {bob: bob.mark(), charlie: charlie.mark()}
     names = ("Alice", "Bob", "Charlie")
     answer = _first_answer(
-        alice, ("/liste", "/list"), alice, lambda lines: all(name in "\n".join(lines) for name in names),
-        bystanders=(bob, charlie),
+        room, alice, ("/liste", "/list"), alice, lambda lines: all(name in "\n".join(lines) for name in names)
     )
     if answer is None:
         fail(
@@ -148,8 +155,7 @@ def test_prive(room: ChatRoom) -> None:
     charlie_mark, bob_mark = charlie.mark(), bob.mark()
     commands = (f"/privé Bob {secret}", f"/prive Bob {secret}")
     answer = _first_answer(
-        alice, commands, bob, lambda lines: any(secret in line and "/priv" not in line for line in lines),
-        bystanders=(charlie,),
+        room, alice, commands, bob, lambda lines: any(secret in line and "/priv" not in line for line in lines)
     )
     if answer is None:
         fail(
@@ -186,7 +192,7 @@ def test_quitter(room: ChatRoom) -> None:
     alice = room.join("Alice")
     bob = room.join("Bob")
     console_mark = room.console.mark()
-    if _first_answer(bob, ("/quitter", "/exit"), bob, lambda _lines: bob.closed, bystanders=(alice,)) is None:
+    if _first_answer(room, bob, ("/quitter", "/exit"), bob, lambda _lines: bob.closed) is None:
         fail(
             NOT_TRIED + "après /quitter (puis /exit), le serveur n'a pas fermé la connexion de Bob.",
             sent="/quitter\n/exit",
@@ -219,7 +225,7 @@ def _file_holds(path: Path, texts: tuple[str, ...], timeout: float) -> bool:
     while not all(text in (_file_text(path) or "") for text in texts):
         if time.monotonic() >= deadline:
             return False
-        time.sleep(FILE_POLL_S)
+        time.sleep(POLL_S)
     return True
 
 
@@ -229,8 +235,11 @@ def test_historique(room: ChatRoom) -> None:
     messages = ("Premier message pour l'historique", "Second message pour l'historique")
     room.say(alice, messages[0], [bob])
     room.say(bob, messages[1], [alice])
+    # Once the server is done with Bob's message, a history written as messages come is on disk; a file
+    # not even created by then gets the short wait (a history written by another thread of the server).
+    room.settle(bob, [])
     path = room.server.process.workdir / HISTORY_FILE
-    if _file_holds(path, messages, timing.RELAY):
+    if _file_holds(path, messages, timing.RELAY if path.exists() else timing.RELAY_FALLBACK):
         return
     text = _file_text(path)
     if text is None:
@@ -252,6 +261,21 @@ def test_historique(room: ChatRoom) -> None:
 def test_kick(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     room.console_command("/kick Bob")
+    process = room.server.process
+
+    def read_or_kicked() -> bool:
+        return bob.closed or process.stdin_unread() in (0, None)  # None: the system cannot tell
+
+    # A server that reads its console empties the pipe at once; one that never reads it cannot kick.
+    if not wait_probing(read_or_kicked, timing.RELAY_FALLBACK, [bob, process], POLL_S):
+        fail(
+            NOT_TRIED + "le serveur ne lit pas sa console : « /kick Bob », tapé sur son entrée standard, "
+            "n'a jamais été lu.",
+            sent="/kick Bob (console du serveur)",
+            expected=f"la connexion de Bob fermée en {seconds(KICK_S)} s",
+            received=room.console.tail(5),
+            hint=KICK_HINT,
+        )
     if not bob.wait_closed(KICK_S):
         fail(
             NOT_TRIED + f"{seconds(KICK_S)} s après « /kick Bob » tapé dans la console du serveur, la "
@@ -259,9 +283,7 @@ def test_kick(room: ChatRoom) -> None:
             sent="/kick Bob (console du serveur)",
             expected=f"la connexion de Bob fermée en {seconds(KICK_S)} s",
             received=room.console.tail(5),
-            hint="Lisez la console dans un thread (input()), trouvez le socket de Bob, puis "
-            "shutdown(socket.SHUT_RDWR) et close() : close() seul ne réveille pas toujours le thread bloqué "
-            "dans recv().",
+            hint=KICK_HINT,
         )
     room.say(alice, "Bob est parti, on continue", [charlie])
     room.say(charlie, "Oui, on continue", [alice])
@@ -286,7 +308,7 @@ def test_noms_uniques(room: ChatRoom) -> None:
         impostor.send_line(intrusion)
     except CheckFailure:
         pass  # refused and already closed by the server: nothing more can be sent
-    _wait(lambda: impostor.closed or seen(intrusion), timing.RELAY, [impostor, room.console, bob])
+    _wait(lambda: impostor.closed or seen(intrusion), room.memory.relay_timeout(), [impostor, room.console, bob])
     room.say(alice, "Message témoin de la vraie Alice", [bob])
     stolen = [line for line in bob.lines(bob_mark) if is_relay(line, "Alice", intrusion)]
     if stolen:

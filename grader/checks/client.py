@@ -8,9 +8,10 @@ pending input prompt (`Votre message : Bob : Salut`), so received lines are matc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from grader.checks import verification
-from grader.harness import timing
+from grader.harness import procfs, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
@@ -19,7 +20,7 @@ from grader.harness.matching import parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
 from grader.harness.student import PORT_HINT
-from grader.harness.waiting import wait_for
+from grader.harness.waiting import wait_for, wait_probing
 
 NAME = "Alice"
 MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
@@ -116,9 +117,40 @@ def _connect(session: ClientSession) -> LineConnection:
         raise
 
 
-def _first_line(connection: LineConnection) -> str | None:
-    """The first line the client sent (the name, for a client that follows the protocol)."""
-    return connection.wait_line(lambda _line: True, timing.JOIN)
+def _waiting_input(process: StudentProcess) -> bool:
+    """Linux: the client's main thread is blocked reading its stdin (in input()); False elsewhere."""
+    return procfs.blocked_reading(process.pid, 0)
+
+
+def _first_line(session: ClientSession, connection: LineConnection) -> str | None:
+    """The first line the client sent (the name, for a client that follows the protocol), within
+    timing.JOIN. A client already waiting for a typed line has sent what it sends on connecting: it gets
+    timing.RELAY_FALLBACK more for that to arrive, not the whole deadline."""
+    process = session.process
+    wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process), timing.JOIN,
+                 [connection, process], timing.ALIVE_PROBE)
+    return connection.wait_line(lambda _line: True, 0 if connection.lines() else timing.RELAY_FALLBACK)
+
+
+def _typed_line_arrives(
+    session: ClientSession, connection: LineConnection, predicate: Callable[[str], bool], since: int
+) -> str | None:
+    """The first line since `since` that the scripted server received and that satisfies predicate, after
+    a line was typed: within timing.RELAY, or timing.RELAY_FALLBACK when the typed line still sits unread
+    in the client's stdin by then (the client is busy elsewhere, e.g. waiting for a reply in recv())."""
+    process = session.process
+
+    def arrived() -> bool:
+        return any(predicate(line) for line in connection.lines(since))
+
+    def typed_line_read() -> bool:
+        return process.stdin_unread() in (0, None)  # None: the system cannot tell
+
+    wait_probing(lambda: arrived() or typed_line_read(), timing.RELAY_FALLBACK, [connection, process],
+                 timing.ALIVE_PROBE)
+    if not arrived() and not typed_line_read():
+        return None
+    return connection.wait_line(predicate, timing.RELAY - timing.RELAY_FALLBACK, since=since)
 
 
 def _pasted_prefix(line: str) -> bool:
@@ -161,13 +193,13 @@ def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
 @verification("C02", "Le nom est envoyé dès la connexion", points=1, requires=("C01",))
 def test_nom_envoye(client_session: ClientSession) -> None:
     connection = _connect(client_session)
-    first = _first_line(connection)
+    first = _first_line(client_session, connection)
     if first is not None and first.strip() == NAME:
         return
     late = first is None
     if late:
         client_session.type_line(MESSAGES[0])
-        first = connection.wait_line(lambda _line: True, timing.RELAY)
+        first = _typed_line_arrives(client_session, connection, lambda _line: True, 0)
     sent = f"{NAME} (le nom tapé)" + (f", puis {MESSAGES[0]}" if late else "")
     hint = (
         "Juste après connect(), envoyez le nom seul, terminé par un saut de ligne : "
@@ -185,8 +217,8 @@ def test_nom_envoye(client_session: ClientSession) -> None:
         )
     if first.strip() == NAME:
         fail(
-            f"Le nom n'est envoyé qu'avec le premier message tapé : en {seconds(timing.JOIN)} s après la connexion, "
-            "le serveur n'avait rien reçu.",
+            "Le nom n'est envoyé qu'avec le premier message tapé : après la connexion, le serveur n'a rien "
+            "reçu tant que rien n'était tapé.",
             sent=sent,
             expected=NAME,
             received=first,
@@ -206,7 +238,7 @@ def test_envoi_des_messages(client_session: ClientSession) -> None:
     for message in MESSAGES:
         mark = connection.mark()
         client_session.type_line(message)
-        line = connection.wait_line(lambda received, m=message: m in received, timing.RELAY, since=mark)
+        line = _typed_line_arrives(client_session, connection, lambda received, m=message: m in received, mark)
         if line is None:
             fail(
                 "Le message tapé n'est pas arrivé au serveur (aucune ligne complète le contenant).",
@@ -240,6 +272,17 @@ def _shown(process: StudentProcess, text: str, timeout: float, since: int) -> bo
     return process.stdout.wait_text(lambda output: text in output, timeout, since=since)
 
 
+def _shown_unless_alone_in_input(process: StudentProcess, text: str, since: int) -> bool:
+    """_shown within RECEIVE_S; sooner False when the client is left with its main thread alone, waiting in
+    input() (Linux): no other thread could show the line before something is typed."""
+    def shown() -> bool:
+        return _shown(process, text, 0, since)
+
+    wait_probing(lambda: shown() or procfs.alone_reading(process.pid, 0), RECEIVE_S, [process.stdout],
+                 timing.ALIVE_PROBE)
+    return shown()
+
+
 @verification("C04", "Réception en continu", points=2, requires=("C01",))
 def test_reception_en_continu(client_session: ClientSession) -> None:
     connection = _connect(client_session)
@@ -247,7 +290,7 @@ def test_reception_en_continu(client_session: ClientSession) -> None:
     for index, pushed in enumerate(PUSHED):
         mark = process.stdout.mark()
         connection.send_line(pushed)
-        if _shown(process, pushed, RECEIVE_S, mark):
+        if _shown_unless_alone_in_input(process, pushed, mark):
             continue
         if _ended(process, 0) is not None:
             fail(
@@ -327,8 +370,8 @@ def _no_endless_loop(
             hint=SERVER_GONE_HINT,
         )
     cpu_now = _cpu_seconds(process)
-    if cpu_before is None or cpu_now is None:
-        return
+    if cpu_before is None or cpu_now is None or time.monotonic() - since < timing.EXIT:
+        return  # a processor share is judged over a whole deadline, not over a moment of work
     busy, elapsed = cpu_now - cpu_before, time.monotonic() - since
     if busy > SPIN_CPU_SHARE * elapsed:
         fail(
@@ -341,12 +384,19 @@ def _no_endless_loop(
 @verification("C06", "Serveur fermé", points=0.5, requires=("C01",))
 def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
     connection = _connect(client_session)
-    _first_line(connection)  # the name: the client has reached its chatting loop
+    _first_line(client_session, connection)  # the name: the client has reached its chatting loop
     process = client_session.process
     bytes_before, cpu_before, since = process.stdout.total_bytes, _cpu_seconds(process), time.monotonic()
     mark = process.stdout.mark()
     connection.close()
-    ended = _ended(process, timing.EXIT) is not None
+    # Linux: a client left with nothing but its main thread waiting in input() will not end by itself,
+    # it ends at the next typed line; it gets that line at once instead of after timing.EXIT.
+    def ended_waiting_or_flooding() -> bool:
+        return (process.poll() is not None or procfs.alone_reading(process.pid, 0)
+                or process.stdout.total_bytes - bytes_before > FLOOD_BYTES)
+
+    wait_probing(ended_waiting_or_flooding, timing.EXIT, [process, process.stdout], timing.ALIVE_PROBE)
+    ended = _ended(process, 0) is not None
     typed = False
     if not ended:
         _no_endless_loop(process, bytes_before, cpu_before, since)
@@ -381,7 +431,7 @@ def test_utf8_client(client_session: ClientSession) -> None:
     # Pushed first: shown at once, or after the typed line by a client that reads only after input().
     connection.send_line(PUSHED_UTF8)
     client_session.type_line(TYPED_UTF8)
-    line = connection.wait_line(lambda received: "bien" in received, timing.RELAY, since=mark)
+    line = _typed_line_arrives(client_session, connection, lambda received: "bien" in received, mark)
     if line is None:
         _ended(process, 0)
         fail(

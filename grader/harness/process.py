@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -16,6 +17,12 @@ from typing import BinaryIO
 from . import procfs, timing
 from .output import OutputStream
 from .waiting import Observable
+
+try:  # POSIX: how many bytes wait unread in a pipe
+    from fcntl import ioctl
+    from termios import FIONREAD
+except ImportError:  # Windows: unknown, every wait that uses it keeps its full deadline
+    ioctl = None
 
 TOKEN_VARIABLE = "GRADER_RUN_TOKEN"
 # Optional: when set (e.g. by a test session), every token starts with "<family>." and the survivors
@@ -213,6 +220,17 @@ class StudentProcess(Observable):
         write = _Write((text + "\n").encode("utf-8"))
         self._writes.put(write)
         return write.done.wait(timing.TYPE) and write.ok
+
+    def stdin_unread(self) -> int | None:
+        """Bytes typed on the program's stdin that it has not read yet (a program that reads its input
+        empties the pipe at once); None where the system cannot tell (Windows) or once stdin is closed."""
+        if ioctl is None or self._stdin_closed or self._stdin_broken:
+            return None
+        try:
+            answer = ioctl(self._popen.stdin.fileno(), FIONREAD, b"\0\0\0\0")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return struct.unpack("i", answer)[0]
 
     @property
     def stdin_broken(self) -> bool:

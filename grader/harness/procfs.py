@@ -232,6 +232,13 @@ def blocked_reading(pid: int, fd: int) -> bool:
         return False
 
 
+def alone_reading(pid: int, fd: int) -> bool:
+    """True when `pid` has one thread left and it is blocked in read(fd): a program with nothing else to
+    do than wait for input (its other threads have ended). False when unknown or unreadable."""
+    threads = [line for line in _read(PROC / str(pid) / "status").splitlines() if line.startswith(b"Threads:")]
+    return threads == [b"Threads:\t1"] and blocked_reading(pid, fd)
+
+
 def usage(pids: Iterable[int]) -> tuple[float, int]:
     """(CPU seconds, sum of peak resident sizes in bytes) of these processes and their reaped children."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -256,7 +256,8 @@ class ChatRoom:
         deadline."""
         if not recipients:
             return False
-        sentinel = f"Message témoin n° {len(self._sentinels) + 1}"
+        # ASCII only: a server that mangles accents (S06 judges that) must still carry a sentinel.
+        sentinel = f"Message temoin numero {len(self._sentinels) + 1}"
         self._sentinels.append(sentinel)
         marks = {recipient: recipient.mark() for recipient in recipients}
         try:

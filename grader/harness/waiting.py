@@ -3,11 +3,14 @@
 A source is an `Observable`: each time something happens to it (a line, an end of file, a connection,
 an exit), it calls its observers. `wait_for` sleeps on a condition that every watched source pokes, so a
 wait ends as soon as the awaited thing happens, or at its deadline; it never polls on a clock.
+`wait_probing` is for the few conditions no source can tell about (how full a pipe is, what /proc shows):
+it looks again at a short interval as well.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -58,6 +61,16 @@ def wait_for(predicate: Callable[[], T], timeout: float, sources: Iterable[Obser
     finally:
         for source in watched:
             source.unwatch(poke)
+
+
+def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[Observable], probe_s: float) -> T:
+    """wait_for, for a predicate that also reads something no source tells about: it is evaluated at
+    each change of a source, and at least every probe_s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = wait_for(predicate, min(probe_s, deadline - time.monotonic()), sources)
+        if result or time.monotonic() >= deadline:
+            return result
 
 
 class LineSource(Observable):
