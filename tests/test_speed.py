@@ -17,10 +17,12 @@ from grader.harness.errors import CheckFailure
 from grader.harness.room import ChatRoom, ServerMemory
 from grader.harness.scene import Scene
 from grader.harness.workspace import Workspace
-from tests.grading import STARTERS, run_grader
+from tests.grading import CORPUS, STARTERS, grade, run_grader
+from tests.test_corpus_client import ONLY_CLIENT
 from tests.test_harness_student import chat_server, make_workspace
 
 LINUX = sys.platform.startswith("linux")
+BONUS_IDS = ",".join(f"B0{n}" for n in range(1, 8))
 STARTERS_MAX_S = 12.0  # target 3 s on an idle 2-core machine; generous for a busy CI machine
 
 # Accepts, then closes each connection at once (a half-done server, or the starter): alive all along.
@@ -158,3 +160,34 @@ def test_the_starters_are_graded_quickly(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert statuses["S01"] == statuses["C01"] == "reussie"
     assert elapsed < STARTERS_MAX_S, f"{elapsed:.1f} s"
+
+
+def test_a_server_without_any_bonus_is_told_in_a_moment() -> None:
+    """Each command is relayed as a plain message, then sentinels prove no answer is coming; the console
+    line of /kick is never read; the history file is looked for once the server is done."""
+    result = grade(CORPUS / "valide_threads", "--only", BONUS_IDS)
+    for check in BONUS_IDS.split(","):
+        assert result.status(check) == "echouee", result.output
+        assert result.check(check)["duree_s"] < timing.RELAY, (check, result.check(check)["duree_s"])
+        assert result.message(check).startswith("Bonus non tenté"), result.message(check)
+    if sys.platform != "win32":
+        assert "ne lit pas sa console" in result.message("B06")
+
+
+def test_a_server_that_never_relays_has_its_message_scenarios_ignored() -> None:
+    result = grade(CORPUS / "hostile_accepte_sans_lire", "--only", "S03,S04,B04,B05")
+    assert result.statuses() == {"S01": "reussie", "S03": "echouee", "S04": "ignoree", "B04": "echouee",
+                                 "B05": "ignoree"}, result.output
+    assert "voir S03" in result.message("S04") and "voir S03" in result.message("B05")
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc shows the client at rest; elsewhere the deadline is waited out")
+@pytest.mark.parametrize(("folder", "check", "words"), [
+    ("client_exit_reste_vivant", "C05", "bloqué dans recv()"),  # its main thread waits for the receiving one
+    ("client_sans_thread_reception", "C03", "recv()"),  # the second typed line left unread in its stdin
+    ("client_sans_thread_reception", "C04", "thread de réception"),  # alone in input(): nothing can print
+])
+def test_a_client_at_rest_fails_without_waiting_out_the_deadline(folder: str, check: str, words: str) -> None:
+    result = grade(CORPUS / folder, *ONLY_CLIENT)
+    assert result.status(check) == "echouee" and words in result.message(check), result.output
+    assert result.check(check)["duree_s"] < timing.EXIT - 1, result.check(check)["duree_s"]

@@ -20,7 +20,7 @@ from grader.harness.matching import parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
 from grader.harness.student import PORT_HINT
-from grader.harness.waiting import wait_for, wait_probing
+from grader.harness.waiting import Steady, wait_for, wait_probing
 
 NAME = "Alice"
 MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
@@ -324,10 +324,14 @@ def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
     connection = _connect(client_session)
     process = client_session.process
     client_session.type_line("exit")
-    code = _ended(process, timing.EXIT)
+    # Linux: a program whose main thread waits for a thread blocked in recv() will not end by itself.
+    held_on = Steady(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
+    wait_probing(lambda: process.poll() is not None or held_on(), timing.EXIT, [process], timing.ALIVE_PROBE)
+    code = _ended(process, 0)
     if code is None:
-        summary = f"{seconds(timing.EXIT)} s après exit, le programme tourne encore"
-        summary += " (la connexion est fermée)." if connection.closed else " et la connexion n'est pas fermée."
+        summary = "Le programme tourne encore après exit"
+        summary += " (la connexion est fermée)" if connection.closed else " et la connexion n'est pas fermée"
+        summary += " : un thread resté bloqué dans recv() le garde en vie." if held_on.held else "."
         if any(line.strip() == "exit" for line in connection.lines()):
             summary += " « exit » a été envoyé au serveur comme un message ordinaire."
         expected = f"la connexion fermée et le programme terminé en {seconds(timing.EXIT)} s"

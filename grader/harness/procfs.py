@@ -205,9 +205,13 @@ def remote_ports(pids: Iterable[int]) -> list[int]:
     return sorted({remote for _, remote, state in _tcp_sockets(pids) if state != LISTEN_STATE and remote})
 
 
+def _syscall(path: Path) -> list[str]:
+    """A thread's /proc .../syscall split: [number, arguments...], ["running"], or [] if unreadable."""
+    return _read(path / "syscall").decode("ascii", "replace").split()
+
+
 def _main_thread_syscall(pid: int) -> list[str]:
-    """/proc/<pid>/syscall split: [number, arguments...], ["running"], or [] if unreadable."""
-    return _read(PROC / str(pid) / "syscall").decode("ascii", "replace").split()
+    return _syscall(PROC / str(pid))
 
 
 def waiting_for_clients(pid: int) -> bool:
@@ -218,18 +222,59 @@ def waiting_for_clients(pid: int) -> bool:
     return bool(fields) and fields[0].isdigit() and int(fields[0]) in numbers
 
 
-def blocked_reading(pid: int, fd: int) -> bool:
-    """True when the main thread of `pid` is blocked in read(fd) (e.g. input() on stdin, fd 0).
-
-    Known system call numbers only (x86-64, ARM, RISC-V...); False when unknown or unreadable."""
+def _reads(fields: list[str], fd: int) -> bool:
+    """The syscall fields show a read(fd). Known system call numbers only (x86-64, ARM, RISC-V...)."""
     number = _READ_SYSCALLS.get(platform.machine().lower())
-    fields = _main_thread_syscall(pid)
     if number is None or len(fields) < 2 or not fields[0].isdigit():
         return False  # "running", or not ours to read
     try:
         return int(fields[0]) == number and int(fields[1], 16) == fd
     except ValueError:
         return False
+
+
+def blocked_reading(pid: int, fd: int) -> bool:
+    """True when the main thread of `pid` is blocked in read(fd) (e.g. input() on stdin, fd 0); False when
+    unknown or unreadable."""
+    return _reads(_main_thread_syscall(pid), fd)
+
+
+def thread_reading(pid: int, fd: int) -> bool | None:
+    """Whether one of the threads of `pid` is blocked in read(fd); None when unknown or unreadable."""
+    tasks = PROC / str(pid) / "task"
+    try:
+        threads = os.listdir(tasks) if available() and platform.machine().lower() in _READ_SYSCALLS else []
+    except OSError:
+        threads = []
+    if not threads:
+        return None
+    return any(_reads(_syscall(tasks / thread), fd) for thread in threads)
+
+
+# futex (a thread waiting for a lock, or for another thread) and recvfrom, by machine.
+_FUTEX_SYSCALLS = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98, "riscv64": 98, "loongarch64": 98}
+_RECVFROM_SYSCALLS = {"x86_64": 45, "amd64": 45, "aarch64": 207, "arm64": 207, "riscv64": 207, "loongarch64": 207}
+
+
+def waiting_for_a_thread_that_reads(pid: int) -> bool:
+    """True when the main thread of `pid` waits for another thread without a deadline (futex with no
+    timeout: a join(), or the interpreter's exit waiting for a non-daemon thread) while every other
+    thread is blocked reading (read, recvfrom): nothing moves until data comes. False when unknown."""
+    machine = platform.machine().lower()
+    futex, recvfrom = _FUTEX_SYSCALLS.get(machine), _RECVFROM_SYSCALLS.get(machine)
+    tasks = PROC / str(pid) / "task"
+    try:
+        threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if futex else []
+    except OSError:
+        return False
+    if len(threads) < 2:
+        return False
+    main = _syscall(tasks / threads[0])
+    if len(main) < 5 or main[0] != str(futex) or main[4] != "0x0":
+        return False
+    readers = (_syscall(tasks / thread) for thread in threads[1:])
+    reading = {str(recvfrom), str(_READ_SYSCALLS.get(machine))}
+    return all(fields and fields[0] in reading for fields in readers)
 
 
 def alone_reading(pid: int, fd: int) -> bool:

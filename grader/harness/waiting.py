@@ -73,6 +73,23 @@ def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[O
             return result
 
 
+class Steady:
+    """A condition that holds once its predicate was true at two looks in a row: a lasting state (what
+    /proc shows of a program at rest), not a passing moment. Call it as a predicate; `held` tells after."""
+
+    def __init__(self, predicate: Callable[[], bool]) -> None:
+        self._predicate = predicate
+        self._looks = [False, False]
+
+    def __call__(self) -> bool:
+        self._looks = [self._looks[-1], bool(self._predicate())]
+        return self.held
+
+    @property
+    def held(self) -> bool:
+        return all(self._looks)
+
+
 class LineSource(Observable):
     """An Observable made of numbered lines that may come to an end (a pipe, a socket)."""
 

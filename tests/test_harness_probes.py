@@ -1,0 +1,116 @@
+"""What the harness can see of a program at rest without waiting out a deadline: the typed bytes it left
+unread in its stdin, and (Linux) what /proc shows its threads waiting for; plus the two waits built on it."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from grader.harness import procfs
+from grader.harness import process as process_module
+from grader.harness.process import StudentProcess
+from grader.harness.waiting import Steady, wait_probing
+from tests.test_harness_process import start
+
+LINUX = sys.platform.startswith("linux")
+linux_only = pytest.mark.skipif(not LINUX, reason="/proc is read on Linux only")
+
+READS_STDIN = "print('prêt', flush=True)\nwhile True:\n    input()\n"
+NEVER_READS = "print('prêt', flush=True)\nimport time\ntime.sleep(60)\n"
+# A thread blocked in recv() on one end of a socket pair, and the main thread that waits for it to end,
+# as a client does after exit when its receiving thread is not a daemon.
+WAITS_FOR_A_READER = """
+    import socket, threading
+    gauche, droite = socket.socketpair()
+    lecteur = threading.Thread(target=gauche.recv, args=(10,))
+    lecteur.start()
+    print('prêt', flush=True)
+"""
+# input() in the main thread, and a second thread that sleeps (not reading).
+READS_WITH_A_SLEEPER = """
+    import threading, time
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    print('prêt', flush=True)
+    input()
+"""
+
+
+def started(folder: Path, source: str) -> StudentProcess:
+    proc = start(folder, source)
+    assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
+    return proc
+
+
+def settled(predicate: Callable[[], object], timeout: float = 3.0) -> bool:
+    """True once predicate holds (a program needs a moment to reach its blocking call after printing)."""
+    return bool(wait_probing(predicate, timeout, [], 0.02))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIONREAD: POSIX only")
+def test_stdin_unread_tells_a_program_that_reads_from_one_that_does_not(tmp_path: Path) -> None:
+    reader, sleeper = started(tmp_path / "lit", READS_STDIN), started(tmp_path / "dort", NEVER_READS)
+    try:
+        for proc in (reader, sleeper):
+            assert proc.type_line("bonjour")
+        assert settled(lambda: reader.stdin_unread() == 0)
+        assert sleeper.stdin_unread() == len("bonjour\n")
+    finally:
+        reader.kill_tree()
+        sleeper.kill_tree()
+    assert reader.stdin_unread() is None  # stdin closed: nothing left to tell
+
+
+def test_stdin_unread_is_unknown_without_ioctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process_module, "ioctl", None)  # as on Windows
+    proc = started(tmp_path, NEVER_READS)
+    try:
+        assert proc.type_line("bonjour")
+        assert proc.stdin_unread() is None
+    finally:
+        proc.kill_tree()
+
+
+@linux_only
+def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
+    alone, with_sleeper = started(tmp_path / "seul", READS_STDIN), started(tmp_path / "deux", READS_WITH_A_SLEEPER)
+    try:
+        assert settled(lambda: procfs.alone_reading(alone.pid, 0))
+        assert settled(lambda: procfs.thread_reading(with_sleeper.pid, 0) is True)
+        assert procfs.blocked_reading(with_sleeper.pid, 0)
+        assert not procfs.alone_reading(with_sleeper.pid, 0)  # another thread could still print
+        assert not procfs.waiting_for_a_thread_that_reads(alone.pid)
+    finally:
+        alone.kill_tree()
+        with_sleeper.kill_tree()
+
+
+@linux_only
+def test_proc_shows_a_program_held_by_a_thread_blocked_in_recv(tmp_path: Path) -> None:
+    held, sleeper = started(tmp_path / "retenu", WAITS_FOR_A_READER), started(tmp_path / "dort", NEVER_READS)
+    try:
+        assert settled(lambda: procfs.waiting_for_a_thread_that_reads(held.pid))
+        assert procfs.thread_reading(sleeper.pid, 0) is False  # asleep, not reading its console
+        assert not procfs.waiting_for_a_thread_that_reads(sleeper.pid)
+    finally:
+        held.kill_tree()
+        sleeper.kill_tree()
+    assert procfs.thread_reading(held.pid, 0) is None  # gone
+
+
+def test_steady_needs_two_looks_in_a_row() -> None:
+    answers = iter([True, False, True, True])
+    steady = Steady(lambda: next(answers))
+    assert [steady(), steady(), steady(), steady()] == [False, False, False, True]
+    assert steady.held
+
+
+def test_wait_probing_looks_again_without_any_source() -> None:
+    began = time.monotonic()
+    ready_at = began + 0.15
+    assert wait_probing(lambda: time.monotonic() >= ready_at, 2.0, [], 0.02)
+    assert time.monotonic() - began < 1.0
+    assert not wait_probing(lambda: False, 0.1, [], 0.02)
