@@ -118,8 +118,9 @@ def _connect(session: ClientSession) -> LineConnection:
 
 
 def _waiting_input(process: StudentProcess) -> bool:
-    """Linux: the client's main thread is blocked reading its stdin (in input()); False elsewhere."""
-    return procfs.blocked_reading(process.pid, 0)
+    """Linux: the client has read everything typed and its main thread is blocked reading its stdin (in
+    input()); False elsewhere."""
+    return process.stdin_unread() in (0, None) and procfs.blocked_reading(process.pid, 0)
 
 
 def _first_line(session: ClientSession, connection: LineConnection) -> str | None:
