@@ -9,7 +9,6 @@ are plain ASCII: S06 judges UTF-8, and a bonus is judged on itself.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -221,13 +220,8 @@ def _file_text(path: Path) -> str | None:
 
 
 def _file_holds(path: Path, texts: tuple[str, ...], timeout: float) -> bool:
-    """Poll the file until it holds every text: a file tells no one when it changes."""
-    deadline = time.monotonic() + timeout
-    while not all(text in (_file_text(path) or "") for text in texts):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_S)
-    return True
+    """Look at the file until it holds every text: a file tells no one when it changes."""
+    return wait_probing(lambda: all(text in (_file_text(path) or "") for text in texts), timeout, [], POLL_S)
 
 
 @verification("B05", "Historique", requires=("S01",))
@@ -263,16 +257,12 @@ def test_kick(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     room.console_command("/kick Bob")
     process = room.server.process
-
-    def unread() -> bool:
-        return process.stdin_unread() not in (0, None)  # None: the system cannot tell
-
     # Linux: the line waits in the pipe and no thread of the server sits in read(0) to take it.
-    console_ignored = Steady(lambda: unread() and procfs.thread_reading(process.pid, 0) is False)
+    console_ignored = Steady(lambda: process.input_pending() and procfs.thread_reading(process.pid, 0) is False)
     # A server that reads its console empties the pipe at once; one that never reads it cannot kick.
-    wait_probing(lambda: bob.closed or not unread() or console_ignored(), timing.RELAY_FALLBACK, [bob, process],
-                 POLL_S)
-    if not bob.closed and unread():
+    wait_probing(lambda: bob.closed or not process.input_pending() or console_ignored(), timing.RELAY_FALLBACK,
+                 [bob, process], POLL_S)
+    if not bob.closed and process.input_pending():
         fail(
             NOT_TRIED + "le serveur ne lit pas sa console : « /kick Bob », tapé sur son entrée standard, "
             "n'a jamais été lu.",

@@ -120,7 +120,7 @@ def _connect(session: ClientSession) -> LineConnection:
 def _waiting_input(process: StudentProcess) -> bool:
     """Linux: the client has read everything typed and its main thread is blocked reading its stdin (in
     input()); False elsewhere."""
-    return process.stdin_unread() in (0, None) and procfs.blocked_reading(process.pid, 0)
+    return not process.input_pending() and procfs.blocked_reading(process.pid, 0)
 
 
 def _first_line(session: ClientSession, connection: LineConnection) -> str | None:
@@ -144,12 +144,9 @@ def _typed_line_arrives(
     def arrived() -> bool:
         return any(predicate(line) for line in connection.lines(since))
 
-    def typed_line_read() -> bool:
-        return process.stdin_unread() in (0, None)  # None: the system cannot tell
-
-    wait_probing(lambda: arrived() or typed_line_read(), timing.RELAY_FALLBACK, [connection, process],
+    wait_probing(lambda: arrived() or not process.input_pending(), timing.RELAY_FALLBACK, [connection, process],
                  timing.ALIVE_PROBE)
-    if not arrived() and not typed_line_read():
+    if not arrived() and process.input_pending():
         return None
     return connection.wait_line(predicate, timing.RELAY - timing.RELAY_FALLBACK, since=since)
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from grader.checks import spec_of
 from grader.harness.client_session import ClientSession
 from grader.harness.room import ChatRoom, ServerMemory
 from grader.harness.scene import Scene
 from grader.harness.student import start_server
 from grader.harness.workspace import Workspace
-from grader.checks import spec_of
 from grader.plugin import STASH_KEY, GradingSession
 
 

@@ -232,6 +232,10 @@ class StudentProcess(Observable):
             return None
         return struct.unpack("i", answer)[0]
 
+    def input_pending(self) -> bool:
+        """True only when typed bytes are known to wait unread in the program's stdin."""
+        return self.stdin_unread() not in (0, None)
+
     @property
     def stdin_broken(self) -> bool:
         """True once a write failed: the program closed its stdin or ended."""

@@ -239,16 +239,20 @@ def blocked_reading(pid: int, fd: int) -> bool:
     return _reads(_main_thread_syscall(pid), fd)
 
 
-def thread_reading(pid: int, fd: int) -> bool | None:
-    """Whether one of the threads of `pid` is blocked in read(fd); None when unknown or unreadable."""
+def _thread_syscalls(pid: int) -> list[list[str]]:
+    """The syscall fields of each thread of `pid`, its main thread first; [] when unknown or gone."""
     tasks = PROC / str(pid) / "task"
     try:
-        threads = os.listdir(tasks) if available() and platform.machine().lower() in _READ_SYSCALLS else []
+        threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
     except OSError:
-        threads = []
-    if not threads:
-        return None
-    return any(_reads(_syscall(tasks / thread), fd) for thread in threads)
+        return []
+    return [_syscall(tasks / thread) for thread in threads]
+
+
+def thread_reading(pid: int, fd: int) -> bool | None:
+    """Whether one of the threads of `pid` is blocked in read(fd); None when unknown or unreadable."""
+    threads = _thread_syscalls(pid) if platform.machine().lower() in _READ_SYSCALLS else []
+    return any(_reads(fields, fd) for fields in threads) if threads else None
 
 
 # futex (a thread waiting for a lock, or for another thread) and recvfrom, by machine.
@@ -261,27 +265,22 @@ def waiting_for_a_thread_that_reads(pid: int) -> bool:
     timeout: a join(), or the interpreter's exit waiting for a non-daemon thread) while every other
     thread is blocked reading (read, recvfrom): nothing moves until data comes. False when unknown."""
     machine = platform.machine().lower()
-    futex, recvfrom = _FUTEX_SYSCALLS.get(machine), _RECVFROM_SYSCALLS.get(machine)
-    tasks = PROC / str(pid) / "task"
-    try:
-        threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if futex else []
-    except OSError:
-        return False
+    futex = _FUTEX_SYSCALLS.get(machine)
+    threads = _thread_syscalls(pid) if futex else []
     if len(threads) < 2:
         return False
-    main = _syscall(tasks / threads[0])
+    main, others = threads[0], threads[1:]
     if len(main) < 5 or main[0] != str(futex) or main[4] != "0x0":
         return False
-    readers = (_syscall(tasks / thread) for thread in threads[1:])
-    reading = {str(recvfrom), str(_READ_SYSCALLS.get(machine))}
-    return all(fields and fields[0] in reading for fields in readers)
+    reading = {str(_RECVFROM_SYSCALLS.get(machine)), str(_READ_SYSCALLS.get(machine))}
+    return all(fields and fields[0] in reading for fields in others)
 
 
 def alone_reading(pid: int, fd: int) -> bool:
     """True when `pid` has one thread left and it is blocked in read(fd): a program with nothing else to
     do than wait for input (its other threads have ended). False when unknown or unreadable."""
-    threads = [line for line in _read(PROC / str(pid) / "status").splitlines() if line.startswith(b"Threads:")]
-    return threads == [b"Threads:\t1"] and blocked_reading(pid, fd)
+    threads = _thread_syscalls(pid)
+    return len(threads) == 1 and _reads(threads[0], fd)
 
 
 def usage(pids: Iterable[int]) -> tuple[float, int]:

@@ -19,7 +19,7 @@ from .matching import contains_message, diagnose_relay
 from .output import OutputStream
 from .process import StudentProcess
 from .student import RunningServer, start_server
-from .waiting import LineSource, first_line, wait_for
+from .waiting import LineSource, first_line, wait_for, wait_probing
 from .workspace import Workspace
 
 NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
@@ -318,11 +318,9 @@ class ChatRoom:
     def _exit_soon(process: StudentProcess) -> int | None:
         """The exit code if the process ends within timing.DRAIN; None as soon as /proc shows its main
         thread at rest in its server loop (Linux), which a program on its way out never is."""
-        deadline = time.monotonic() + timing.DRAIN
-        while True:
-            code = process.wait_exit(min(timing.ALIVE_PROBE, deadline - time.monotonic()))
-            if code is not None or procfs.waiting_for_clients(process.pid) or time.monotonic() >= deadline:
-                return code
+        wait_probing(lambda: process.poll() is not None or procfs.waiting_for_clients(process.pid), timing.DRAIN,
+                     [process], timing.ALIVE_PROBE)
+        return process.poll()
 
     def close(self) -> None:
         """Close every client (FIN), then kill the server's process tree (idempotent)."""
