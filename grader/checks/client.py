@@ -128,9 +128,10 @@ def _first_line(session: ClientSession, connection: LineConnection) -> str | Non
     timing.JOIN. A client already waiting for a typed line has sent what it sends on connecting: it gets
     timing.RELAY_FALLBACK more for that to arrive, not the whole deadline."""
     process = session.process
-    wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process), timing.JOIN,
-                 [connection, process], timing.ALIVE_PROBE)
-    return connection.wait_line(lambda _line: True, 0 if connection.lines() else timing.RELAY_FALLBACK)
+    waiting = wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process),
+                           timing.JOIN, [connection, process], timing.ALIVE_PROBE)
+    grace = timing.RELAY_FALLBACK if waiting and not connection.lines() else 0
+    return connection.wait_line(lambda _line: True, grace)
 
 
 def _typed_line_arrives(
