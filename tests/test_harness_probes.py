@@ -101,6 +101,36 @@ def test_proc_shows_a_program_held_by_a_thread_blocked_in_recv(tmp_path: Path) -
     assert procfs.thread_reading(held.pid, 0) is None  # gone
 
 
+BUSY = "print('prêt', flush=True)\nwhile True:\n    pass\n"
+
+
+@linux_only
+def test_proc_tells_a_program_at_rest_from_a_busy_one(tmp_path: Path) -> None:
+    sleeper, busy = started(tmp_path / "dort", NEVER_READS), started(tmp_path / "calcule", BUSY)
+    try:
+        assert settled(lambda: procfs.at_rest(sleeper.pid))
+        assert not any(procfs.at_rest(busy.pid) for _ in range(5))  # running Python code, not in a call
+    finally:
+        sleeper.kill_tree()
+        busy.kill_tree()
+    assert procfs.at_rest(sleeper.pid) is None  # gone
+
+
+@linux_only
+def test_typed_input_left_by_a_program_blocked_elsewhere_is_ignored(tmp_path: Path) -> None:
+    reader, sleeper = started(tmp_path / "lit", READS_STDIN), started(tmp_path / "dort", NEVER_READS)
+    busy = started(tmp_path / "calcule", BUSY)
+    try:
+        for proc in (reader, sleeper, busy):
+            assert proc.type_line("bonjour")
+        assert settled(sleeper.ignores_input)
+        assert settled(lambda: not reader.input_pending()) and not reader.ignores_input()
+        assert busy.input_pending() and not busy.ignores_input()  # running: it might still read
+    finally:
+        for proc in (reader, sleeper, busy):
+            proc.kill_tree()
+
+
 def test_steady_needs_two_looks_in_a_row() -> None:
     answers = iter([True, False, True, True])
     steady = Steady(lambda: next(answers))

@@ -138,18 +138,17 @@ def _typed_line_arrives(
     session: ClientSession, connection: LineConnection, predicate: Callable[[str], bool], since: int
 ) -> str | None:
     """The first line since `since` that the scripted server received and that satisfies predicate, after
-    a line was typed: within timing.RELAY, or timing.RELAY_FALLBACK when the typed line still sits unread
-    in the client's stdin by then (the client is busy elsewhere, e.g. waiting for a reply in recv())."""
+    a line was typed: within timing.RELAY, or sooner None once the client plainly ignores the typed line
+    (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv())."""
     process = session.process
+    ignored = Steady(process.ignores_input)
 
-    def arrived() -> bool:
-        return any(predicate(line) for line in connection.lines(since))
+    def arrived() -> list[str]:
+        return [line for line in connection.lines(since) if predicate(line)]
 
-    wait_probing(lambda: arrived() or not process.input_pending(), timing.RELAY_FALLBACK, [connection, process],
-                 timing.ALIVE_PROBE)
-    if not arrived() and process.input_pending():
-        return None
-    return connection.wait_line(predicate, timing.RELAY - timing.RELAY_FALLBACK, since=since)
+    wait_probing(lambda: bool(arrived()) or ignored(), timing.RELAY, [connection, process], timing.ALIVE_PROBE)
+    found = arrived()
+    return found[0] if found else None
 
 
 def _pasted_prefix(line: str) -> bool:

@@ -12,14 +12,14 @@ import re
 import time
 
 from grader.checks import verification
-from grader.harness import matching, timing
+from grader.harness import matching, procfs, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.process import TRACEBACK_MARKERS, StudentProcess
 from grader.harness.room import ChatRoom
 from grader.harness.scene import Scene
 from grader.harness.student import seconds
-from grader.harness.waiting import LineSource, first_line
+from grader.harness.waiting import LineSource, Steady, first_line, wait_probing
 
 NEEDS_START = ("S01",)
 LOAD_DEADLINE_S = 10.0  # S11: the whole burst must be delivered within this time
@@ -199,8 +199,14 @@ def _error_line(process: StudentProcess) -> str:
 
 
 def _require_healthy(room: ChatRoom, situation: str, hint: str) -> None:
-    """The server is still running and printed no unhandled traceback (on stderr or stdout)."""
+    """The server is still running and printed no unhandled traceback (on stderr or stdout).
+
+    A thread that dies prints its traceback after its last words (a departure line in a `finally`): the
+    verdict waits until every thread of the server is at rest (Linux), or timing.DRAIN elsewhere."""
     process = room.server.process
+    at_rest = Steady(lambda: procfs.at_rest(process.pid) is True)
+    wait_probing(lambda: process.poll() is not None or _traceback_seen(room) or at_rest(), timing.DRAIN,
+                 [process, process.stdout, process.stderr], timing.ALIVE_PROBE)
     code = process.poll()
     if code is not None:
         fail(f"Le serveur s'est arrêté (code {code}) {situation}.", expected="le serveur continue de tourner",

@@ -236,6 +236,13 @@ class StudentProcess(Observable):
         """True only when typed bytes are known to wait unread in the program's stdin."""
         return self.stdin_unread() not in (0, None)
 
+    def ignores_input(self) -> bool:
+        """Linux: typed bytes wait unread while every thread of the program is blocked, none of them in
+        read(0): nobody is about to read them. A thread woken by the typed line but not yet given the
+        processor shows as running, so a busy machine never makes this true. False when unknown."""
+        return (self.input_pending() and procfs.at_rest(self.pid) is True
+                and procfs.thread_reading(self.pid, 0) is False)
+
     @property
     def stdin_broken(self) -> bool:
         """True once a write failed: the program closed its stdin or ended."""

@@ -276,6 +276,13 @@ def waiting_for_a_thread_that_reads(pid: int) -> bool:
     return all(fields and fields[0] in reading for fields in others)
 
 
+def at_rest(pid: int) -> bool | None:
+    """Whether every thread of `pid` is blocked in a system call: none is running Python code (a thread
+    on its way out, printing its traceback, is). None when unknown."""
+    threads = _thread_syscalls(pid)
+    return all(fields and fields[0].isdigit() for fields in threads) if threads else None
+
+
 def alone_reading(pid: int, fd: int) -> bool:
     """True when `pid` has one thread left and it is blocked in read(fd): a program with nothing else to
     do than wait for input (its other threads have ended). False when unknown or unreadable."""
