@@ -59,3 +59,41 @@ def test_reference_full_grade() -> None:
     assert result.exit_code == 0, result.output
     assert "Note : 20 / 20" in result.output
     assert "Bonus : +3,5" in result.output
+
+
+# A threaded server that takes a second "Alice" and logs her lines on its console a moment before it
+# relays them: the console line alone must not end B07's wait for the relay (the real Alice's next
+# message, relayed at once, would overtake it).
+LOGS_BEFORE_RELAYING = '''
+import os, socket, threading, time
+clients = {}
+verrou = threading.Lock()
+
+def servir(sock, adresse):
+    lecteur = sock.makefile("r", encoding="utf-8")
+    nom = lecteur.readline().strip()
+    print(f"{nom} ({adresse[0]}) a rejoint le chat.", flush=True)
+    with verrou:
+        doublon = nom in clients.values()
+        clients[sock] = nom
+    for ligne in lecteur:
+        print(f"{nom} : {ligne.strip()}", flush=True)
+        if doublon:
+            time.sleep(0.3)  # the second Alice's relays come well after their console line
+        with verrou:
+            autres = [autre for autre in clients if autre is not sock]
+        for autre in autres:
+            autre.sendall(f"{nom} : {ligne.strip()}\\n".encode("utf-8"))
+
+with socket.create_server(("127.0.0.1", int(os.environ["CHAT_PORT"]))) as serveur:
+    print("Serveur en attente de connexions...", flush=True)
+    while True:
+        threading.Thread(target=servir, args=serveur.accept(), daemon=True).start()
+'''
+
+
+def test_a_duplicate_name_relayed_after_its_console_line_is_caught(tmp_path) -> None:
+    (tmp_path / "serveur_exo.py").write_text(LOGS_BEFORE_RELAYING, encoding="utf-8")
+    result = grade(tmp_path, "--only", "B07")
+    assert result.status("B07") == "echouee", result.output
+    assert_failures_named(result, {"B07": ("second client", "Alice : Je suis la vraie Alice")})

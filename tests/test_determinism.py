@@ -1,7 +1,7 @@
 """Deterministic verdicts (issue 6, item 2): graded again, a submission gets the same status for every check.
 
 The reference solution, ten times (two at a time) while every core is kept busy by another process: ten
-perfect verdicts. Every corpus folder, three times, with the checks its own corpus test runs (the first run
+perfect verdicts; and so for the valid servers that rest (every thread waiting with no deadline). Every corpus folder, three times, with the checks its own corpus test runs (the first run
 is the cached one of tests/grading.py, shared with that test; the others run in parallel, as they mostly
 wait).
 """
@@ -19,6 +19,9 @@ from tests import test_corpus_bonus, test_corpus_client, test_corpus_serveur, te
 from tests.grading import CORPUS, SOLUTION, GradingResult, grade
 
 REFERENCE_RUNS = 10
+RESTING_VALID_SERVERS = ("valide_threads", "valide_asyncio", "valide_selectors")
+RESTING_RUNS = 2
+SERVER_IDS = ",".join(f"S{n:02d}" for n in range(1, 12))
 REFERENCE_PARALLEL_RUNS = 2
 CORPUS_RUNS = 3
 PARALLEL_RUNS = 8
@@ -81,20 +84,37 @@ def test_corpus_verdicts_are_the_same_three_times(corpus_runs, folder: str) -> N
     assert all(verdicts == first for verdicts in others), _differences(corpus_runs[folder], folder)
 
 
-@pytest.mark.slow
-def test_reference_verdicts_under_cpu_load() -> None:
+def _graded_under_cpu_load(paths: list, *args: str) -> list[GradingResult]:
+    """Each path graded (two at a time) while every core is kept busy by another process."""
     burners = [
         subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL)
         for _ in range(os.cpu_count() or 2)
     ]
     try:
         with ThreadPoolExecutor(max_workers=REFERENCE_PARALLEL_RUNS) as pool:
-            results = list(pool.map(grade.__wrapped__, [SOLUTION] * REFERENCE_RUNS))
+            return list(pool.map(lambda path: grade.__wrapped__(path, *args), paths))
     finally:
         for burner in burners:
             burner.kill()
             burner.wait()
+
+
+@pytest.mark.slow
+def test_reference_verdicts_under_cpu_load() -> None:
+    results = _graded_under_cpu_load([SOLUTION] * REFERENCE_RUNS)
     for run, result in enumerate(results, start=1):
         failed = {check: status for check, status in result.statuses().items() if status != "reussie"}
         assert result.statuses() and not failed, f"passage {run} : {failed}\n{result.output}"
         assert result.exit_code == 0, f"passage {run}\n{result.output}"
+
+
+@pytest.mark.slow
+def test_valid_servers_that_rest_under_cpu_load() -> None:
+    """Servers whose every thread waits with no deadline (accept, recv, epoll) are the ones a check may
+    judge at rest without waiting out its deadline (docs/verifications.md); a loaded machine must never
+    make one look at rest while it still has work. (The reference's accept loop has a deadline: it never
+    rests.)"""
+    paths = [CORPUS / folder for folder in RESTING_VALID_SERVERS for _ in range(RESTING_RUNS)]
+    for path, result in zip(paths, _graded_under_cpu_load(paths, "--only", SERVER_IDS)):
+        failed = {check: status for check, status in result.statuses().items() if status != "reussie"}
+        assert result.statuses() and not failed, f"{path.name} : {failed}\n{result.output}"

@@ -3,7 +3,9 @@ unread in its stdin, and (Linux) what /proc shows its threads waiting for; plus 
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -144,3 +146,85 @@ def test_wait_probing_looks_again_without_any_source() -> None:
     assert wait_probing(lambda: time.monotonic() >= ready_at, 2.0, [], 0.02)
     assert time.monotonic() - began < 1.0
     assert not wait_probing(lambda: False, 0.1, [], 0.02)
+
+
+# Every thread waits for something from outside, with no deadline: a thread in queue.get(), the main
+# thread joining it, a child process in input().
+IDLE_FAMILY = """
+    import queue, subprocess, sys, threading
+    enfant = subprocess.Popen([sys.executable, "-c", "input()"], stdin=subprocess.PIPE)
+    attente = threading.Thread(target=queue.Queue().get)
+    attente.start()
+    print('prêt', flush=True)
+    attente.join()
+"""
+# The same with a thread that wakes up every 50 ms: a loop with a deadline may still act on its own.
+WITH_A_TIMER = """
+    import threading, time
+    def tic():
+        while True:
+            time.sleep(0.05)
+    threading.Thread(target=tic, daemon=True).start()
+    print('prêt', flush=True)
+    input()
+"""
+# A child whose own child sleeps: the family is looked at to its last generation.
+SLEEPING_GRANDCHILD = """
+    import subprocess, sys
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import time; time.sleep(60)'])"
+    subprocess.Popen([sys.executable, "-c", code])
+    print('prêt', flush=True)
+    input()
+"""
+
+
+@linux_only
+def test_idle_means_waiting_for_the_outside_with_no_deadline(tmp_path: Path) -> None:
+    idle, timer = started(tmp_path / "repos", IDLE_FAMILY), started(tmp_path / "minuteur", WITH_A_TIMER)
+    grandchild, busy = started(tmp_path / "petit", SLEEPING_GRANDCHILD), started(tmp_path / "calcule", BUSY)
+    try:
+        assert settled(lambda: len(procfs.family(idle.pid)) == 2 and len(procfs.family(grandchild.pid)) == 3)
+        assert settled(idle.idle)
+        assert not any(proc.idle() for proc in (timer, grandchild, busy) for _ in range(5))
+        assert procfs.idle([grandchild.pid]) is not None  # the parent alone may be idle: its family is not
+    finally:
+        for proc in (idle, timer, grandchild, busy):
+            proc.kill_tree()
+    assert procfs.idle([idle.pid]) is None and not idle.idle()  # gone: unknown, never idle
+
+
+@linux_only
+def test_tcp_quiet_until_every_byte_is_acknowledged_and_read() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    server, _ = listener.accept()
+    try:
+        assert procfs.tcp_quiet(port)
+        server.sendall(b"bonjour\n")  # to the client's side, not read yet
+        assert not procfs.tcp_quiet(port)
+        assert client.recv(100) == b"bonjour\n"
+        assert settled(lambda: procfs.tcp_quiet(port))
+        client.sendall(b"salut\n")  # the server's side leaves it unread: a server that does not read
+        assert settled(lambda: procfs.tcp_quiet(port))
+    finally:
+        for sock in (client, server, listener):
+            sock.close()
+
+
+@linux_only
+def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data() -> None:
+    left, right = socket.socketpair()
+    reader = threading.Thread(target=left.recv, args=(10,), daemon=True)
+    sleeper = threading.Thread(target=time.sleep, args=(0.5,), daemon=True)
+    reader.start()
+    sleeper.start()
+    try:
+        assert settled(lambda: procfs.own_thread_waiting(reader.native_id))
+        assert procfs.own_thread_waiting(sleeper.native_id) is False  # asleep on a clock, not for data
+    finally:
+        right.sendall(b"fin")
+        reader.join(5)
+        left.close()
+        right.close()
+    assert procfs.own_thread_waiting(reader.native_id) is None  # ended

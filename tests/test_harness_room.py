@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
+from grader.harness.french import seconds
 from grader.harness.room import ChatRoom
 from grader.harness.scene import Scene
 from tests.test_harness_process import alive
@@ -44,6 +46,19 @@ def test_relay_failures_are_diagnosed(open_room, monkeypatch: pytest.MonkeyPatch
     assert "tous les autres clients" in failure.hint
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is read on Linux only")
+def test_a_server_at_rest_is_judged_without_waiting_out_the_deadline(open_room) -> None:
+    room = open_room(chat_server(to_sender_only=True, log_joins=False))
+    began = time.monotonic()
+    alice, bob = room.join("Alice"), room.join("Bob")  # no evidence of either join: the server waits in recv()
+    with pytest.raises(CheckFailure) as raised:
+        room.say(alice, "Bonjour !", [bob])  # echoed to Alice only
+    assert time.monotonic() - began < timing.RELAY
+    assert room.join_evidence is False and room.memory.relays is False
+    assert raised.value.summary == f"Le message d'Alice n'est pas arrivé à Bob en {seconds(timing.RELAY)} s."
+    assert room.wait_line(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
+
+
 def test_missing_newline_is_named(open_room, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timing, "RELAY", 0.5)
     room = open_room(chat_server(end=""))
@@ -55,6 +70,7 @@ def test_missing_newline_is_named(open_room, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_server_without_join_evidence_uses_the_fallback(open_room, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ChatRoom, "at_rest", lambda room: False)  # as where /proc cannot tell
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     room = open_room(chat_server(log_joins=False))

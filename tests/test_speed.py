@@ -52,6 +52,12 @@ def rooms(tmp_path: Path) -> Iterator:
         workspace.cleanup()
 
 
+@pytest.fixture
+def deadlines_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rooms that never see the server at rest, as where /proc cannot tell: only the memory shortens a wait."""
+    monkeypatch.setattr(ChatRoom, "at_rest", lambda room: False)
+
+
 def _timed(action) -> float:
     """Seconds taken by action()."""
     began = time.monotonic()
@@ -59,7 +65,7 @@ def _timed(action) -> float:
     return time.monotonic() - began
 
 
-def test_a_session_remembers_a_server_without_join_evidence(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_session_remembers_a_server_without_join_evidence(rooms, deadlines_only, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     memory = ServerMemory()
@@ -84,7 +90,9 @@ def test_join_evidence_once_shown_keeps_the_full_deadline(rooms) -> None:
     assert memory.join_timeout(False) == memory.join_timeout(True) == timing.JOIN
 
 
-def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(
+    rooms, deadlines_only, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     one_at_a_time = chat_server().replace(
@@ -99,7 +107,9 @@ def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(rooms, mo
     assert _timed(lambda: second.join("Bob")) < timing.JOIN / 2
 
 
-def test_a_server_that_never_relays_gets_the_short_relay_deadline(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_that_never_relays_gets_the_short_relay_deadline(
+    rooms, deadlines_only, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(timing, "RELAY", 1.5)
     monkeypatch.setattr(timing, "RELAY_FALLBACK", 0.05)
     memory = ServerMemory()

@@ -20,7 +20,7 @@ from grader.harness.matching import parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
 from grader.harness.student import PORT_HINT
-from grader.harness.waiting import Steady, wait_for, wait_probing
+from grader.harness.waiting import Steady, wait_for, wait_or_rest, wait_probing
 
 NAME = "Alice"
 MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
@@ -123,15 +123,23 @@ def _waiting_input(process: StudentProcess) -> bool:
     return not process.input_pending() and procfs.blocked_reading(process.pid, 0)
 
 
+def _in_chat_loop(session: ClientSession, connection: LineConnection) -> bool:
+    """Wait, up to timing.JOIN, until the client sent its first line or closed, or (Linux) waits for a
+    typed line: it is done with what it does on connecting. False at the deadline."""
+    process = session.process
+    return bool(wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process),
+                             timing.JOIN, [connection, process], timing.ALIVE_PROBE))
+
+
 def _first_line(session: ClientSession, connection: LineConnection) -> str | None:
     """The first line the client sent (the name, for a client that follows the protocol), within
     timing.JOIN. A client already waiting for a typed line has sent what it sends on connecting: it gets
-    timing.RELAY_FALLBACK more for that to arrive, not the whole deadline."""
-    process = session.process
-    waiting = wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process),
-                           timing.JOIN, [connection, process], timing.ALIVE_PROBE)
-    grace = timing.RELAY_FALLBACK if waiting and not connection.lines() else 0
-    return connection.wait_line(lambda _line: True, grace)
+    timing.RELAY_FALLBACK more for that to arrive, or less once it is at rest (Linux)."""
+    if _in_chat_loop(session, connection) and not connection.lines():
+        wait_or_rest(connection.lines, timing.RELAY_FALLBACK, [connection, session.process], session.at_rest,
+                     timing.ALIVE_PROBE)
+    lines = connection.lines()
+    return lines[0] if lines else None
 
 
 def _typed_line_arrives(
@@ -139,14 +147,16 @@ def _typed_line_arrives(
 ) -> str | None:
     """The first line since `since` that the scripted server received and that satisfies predicate, after
     a line was typed: within timing.RELAY, or sooner None once the client plainly ignores the typed line
-    (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv())."""
+    (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv()),
+    or once the client is at rest without having sent it."""
     process = session.process
     ignored = Steady(process.ignores_input)
 
     def arrived() -> list[str]:
         return [line for line in connection.lines(since) if predicate(line)]
 
-    wait_probing(lambda: bool(arrived()) or ignored(), timing.RELAY, [connection, process], timing.ALIVE_PROBE)
+    wait_or_rest(lambda: arrived() or ignored(), timing.RELAY, [connection, process], session.at_rest,
+                 timing.ALIVE_PROBE)
     found = arrived()
     return found[0] if found else None
 
@@ -386,7 +396,7 @@ def _no_endless_loop(
 @verification("C06", "Serveur fermé", points=0.5, requires=("C01",))
 def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
     connection = _connect(client_session)
-    _first_line(client_session, connection)  # the name: the client has reached its chatting loop
+    _in_chat_loop(client_session, connection)
     process = client_session.process
     bytes_before, cpu_before, since = process.stdout.total_bytes, _cpu_seconds(process), time.monotonic()
     mark = process.stdout.mark()

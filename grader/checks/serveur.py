@@ -19,7 +19,7 @@ from grader.harness.process import TRACEBACK_MARKERS, StudentProcess
 from grader.harness.room import ChatRoom
 from grader.harness.scene import Scene
 from grader.harness.student import seconds
-from grader.harness.waiting import LineSource, Steady, first_line, wait_probing
+from grader.harness.waiting import LineSource, Steady, wait_probing
 
 NEEDS_START = ("S01",)
 LOAD_DEADLINE_S = 10.0  # S11: the whole burst must be delivered within this time
@@ -168,7 +168,7 @@ def _expect_relay(scene: Scene, recipient: ScriptedClient, since: int, name: str
 def _expect_announce(room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str,
                      expected: str, hint: str) -> str:
     """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
-    line = room.console.wait_line(lambda text: keyword in text.lower(), timeout, since=since)
+    line = room.wait_line(room.console, lambda text: keyword in text.lower(), timeout, since=since)
     shown = _quoted(room.console.lines(since)[-3:])
     if line is None:
         fail(f"La console du serveur n'affiche pas « {expected} ».", sent=sent, expected=expected,
@@ -256,16 +256,18 @@ def _check_deliveries(clients: list[ScriptedClient], marks: dict[str, int], coun
                      hint="Relayez chaque message une seule fois, dès qu'il est lu, dans l'ordre de lecture.")
 
 
-def _wait_deliveries(clients: list[ScriptedClient], marks: dict[str, int], count: int, deadline: float) -> bool:
+def _wait_deliveries(room: ChatRoom, clients: list[ScriptedClient], marks: dict[str, int], count: int,
+                     deadline: float) -> bool:
     """Wait until each client got every other client's last numbered message. False at the deadline, or
-    as soon as a client still waiting receives nothing more for timing.RELAY (the server has stalled)."""
+    as soon as a client still waiting receives nothing more for timing.RELAY or the server is at rest
+    (it has stalled)."""
     for recipient in clients:
         for sender in _others(clients, recipient):
             last = _numbered(sender.name, count - 1)
             while True:
                 before = recipient.mark()
                 wait = min(timing.RELAY, deadline - time.monotonic())
-                if recipient.wait_line(lambda line: last in line, wait, since=marks[recipient.name]) is not None:
+                if room.wait_line(recipient, lambda line: last in line, wait, since=marks[recipient.name]) is not None:
                     break
                 if recipient.mark() == before or time.monotonic() >= deadline:
                     return False
@@ -278,8 +280,8 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     any relay of this server (whatever its prefix: S03 judges that)."""
     expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
     end = "fin du bloc"
-    relayed = recipient.wait_line(lambda l: matching.contains_message(l, messages[-1]), room.memory.relay_timeout(),
-                                  since=since)
+    relayed = room.wait_line(recipient, lambda l: matching.contains_message(l, messages[-1]),
+                             room.memory.relay_timeout(), since=since)
     if relayed is None:
         hint = FRAMING_HINT
         if _echo_only(sender, 0, messages[-1], [recipient]):
@@ -400,8 +402,8 @@ def test_depart_brutal(room: ChatRoom) -> None:
     marks = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
     # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
-    first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
-               timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
+    room.first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
+                    timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
     # Eve vanishes while Alice's next message is on its way to her.
@@ -409,9 +411,11 @@ def test_depart_brutal(room: ChatRoom) -> None:
     question = "Eve, tu m'entends ?"
     alice.send_line(question)
     eve.reset()
-    charlie.expect(lambda line: question in line, room.memory.relay_timeout(), since=mark,
-                   sent=f"Alice envoie « {question} » et Eve coupe sa connexion au même moment",
-                   expected="Charlie reçoit quand même le message d'Alice", hint=RESET_HINT)
+    patience = room.memory.relay_timeout()
+    if room.wait_line(charlie, lambda line: question in line, patience, since=mark) is None:
+        charlie.fail_expected(patience, since=mark, hint=RESET_HINT,
+                              sent=f"Alice envoie « {question} » et Eve coupe sa connexion au même moment",
+                              expected="Charlie reçoit quand même le message d'Alice")
     _say(room, alice, "Eve aussi est partie.", [charlie], summary=cut, hint=RESET_HINT)
     _say(room, alice, "On n'est plus que deux.", [charlie], summary=cut, hint=RESET_HINT)
     _say(room, charlie, "Oui, on continue.", [alice], summary=cut, hint=RESET_HINT)
@@ -421,7 +425,7 @@ def test_depart_brutal(room: ChatRoom) -> None:
 @verification("S09", "Journal du serveur", points=1, requires=NEEDS_START)
 def test_journal(room: ChatRoom, scene: Scene) -> None:
     waiting = "Serveur en attente de connexions..."
-    if room.console.wait_line(lambda line: "en attente de connexion" in line.lower(), timing.JOIN) is None:
+    if room.wait_line(room.console, lambda line: "en attente de connexion" in line.lower(), timing.JOIN) is None:
         fail("La console du serveur n'affiche pas qu'il attend des connexions.", expected=waiting,
              received=_quoted(room.console.lines()[-3:]), hint=f"Au démarrage, affichez print(\"{waiting}\").")
     alice, bob = _join_all(room, ["Alice", "Bob"])
@@ -429,7 +433,8 @@ def test_journal(room: ChatRoom, scene: Scene) -> None:
     exchanges = [(alice, "Bonjour !"), (bob, "Salut Alice !"), (alice, "Tout va bien ?")]
     for sender, message in exchanges:
         _say(room, sender, message, _others([alice, bob], sender))
-    room.console.wait_line(lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY, since=mark)
+    room.wait_line(room.console, lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY,
+                   since=mark)
     console = room.console.lines(mark)
     for sender, message in exchanges:
         expected = f"une ligne « {sender.name} : {message} »"
@@ -512,7 +517,7 @@ def test_charge(room: ChatRoom, scene: Scene) -> None:
     except CheckFailure as failure:  # a member could not send: the server cut its connection
         _require_healthy(room, LOAD, LOCK_HINT)
         raise CheckFailure(f"{LOAD.capitalize()} : {failure.summary}", sent=failure.sent, hint=LOCK_HINT) from failure
-    delivered = _wait_deliveries(members, marks, count, started + LOAD_DEADLINE_S)
+    delivered = _wait_deliveries(room, members, marks, count, started + LOAD_DEADLINE_S)
     _require_healthy(room, LOAD, LOCK_HINT)
     cut = [member for member in members if member.closed]
     if cut:

@@ -29,6 +29,14 @@ class ClientSession:
             raise
         return cls(server, process)
 
+    def at_rest(self) -> bool:
+        """Linux: nothing more can come from the client until something is typed or sent to it. Every
+        thread of the client waits with no deadline for input, no byte is on its way to or from the
+        scripted server, and the grader has taken in all it sent and printed. False when unknown."""
+        sources = [self.process.stdout, self.process.stderr, *self.server.connections]
+        return (self.process.idle() and all(source.drained() is True for source in sources)
+                and procfs.tcp_quiet(self.server.port))
+
     def type_line(self, text: str) -> None:
         """Type a line on the client's stdin; CheckFailure if it cannot be typed."""
         if self.process.type_line(text):

@@ -9,8 +9,9 @@ import struct
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import NoReturn
 
-from . import timing
+from . import procfs, timing
 from .errors import fail
 from .french import seconds
 from .lines import LineSplitter, decode_line
@@ -93,6 +94,13 @@ class LineConnection(LineSource):
                 self._log(f"← {text}")
         self._notify_observers()
 
+    def drained(self) -> bool | None:
+        """Linux: everything that arrived so far is in lines() and partial(): the reader thread waits for
+        more, or has stopped. None when unknown."""
+        if self.closed:
+            return True
+        return procfs.own_thread_waiting(self._thread.native_id)
+
     def mark(self) -> int:
         with self._lock:
             return len(self._text)
@@ -129,6 +137,12 @@ class LineConnection(LineSource):
         line = self.wait_line(predicate, timeout, since)
         if line is not None:
             return line
+        self.fail_expected(timeout, expected=expected, sent=sent, hint=hint, since=since)
+
+    def fail_expected(
+        self, timeout: float, *, expected: str, sent: str | None = None, hint: str | None = None, since: int = 0
+    ) -> NoReturn:
+        """CheckFailure: the expected line did not come within timeout; shows what came back instead."""
         received = self.lines(since)
         partial = self.partial()
         if received or partial:

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
 
+from . import procfs
 from .lines import LineSplitter, decode_line
 from .waiting import LineSource, wait_for
 
@@ -146,6 +147,13 @@ class OutputStream(LineSource):
         """True when some bytes were dropped (between head and tail, or in a line too long)."""
         with self._lock:
             return self._omitted_bytes > 0 or self._splitter.cut_lines > 0
+
+    def drained(self) -> bool | None:
+        """Linux: everything the pipe carried so far is in lines() and partial(): the reader thread waits
+        for more, or the pipe has ended. None when unknown."""
+        if self._thread is None or self.at_eof:
+            return True
+        return procfs.own_thread_waiting(self._thread.native_id)
 
     @property
     def at_eof(self) -> bool:

@@ -243,6 +243,14 @@ class StudentProcess(Observable):
         return (self.input_pending() and procfs.at_rest(self.pid) is True
                 and procfs.thread_reading(self.pid, 0) is False)
 
+    def idle(self) -> bool:
+        """Linux: every thread of the program and of its children waits, with no deadline, for something
+        from outside (procfs.idle): it does nothing more until it gets input. False when unknown."""
+        if procfs.idle([self.pid]) is not True:
+            return False
+        children = procfs.family(self.pid) - {self.pid}
+        return not children or procfs.idle(children) is True
+
     @property
     def stdin_broken(self) -> bool:
         """True once a write failed: the program closed its stdin or ended."""

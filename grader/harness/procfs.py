@@ -105,6 +105,29 @@ def descendants(root: int) -> set[int]:
     return found
 
 
+def family(root: int) -> set[int]:
+    """root and its live descendants, read from the kernel's list of each thread's children (cheap
+    enough to look at often); descendants() where the kernel keeps no such list."""
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        tasks = PROC / str(pid) / "task"
+        try:
+            threads = os.listdir(tasks)
+        except OSError:
+            continue
+        if not _alive(_stat_fields(pid)):
+            continue  # a zombie: nothing left to run
+        found.add(pid)
+        for thread in threads:
+            children = tasks / thread / "children"
+            if not children.exists():
+                return descendants(root)
+            todo.extend(int(child) for child in _read(children).split())
+    return found
+
+
 def kill_until_none(candidates: Callable[[], set[int]], first: Iterable[int], timeout: float) -> None:
     """SIGKILL `first`, then whatever candidates() finds that was not killed yet, until it finds
     nothing new (catches children forked meanwhile); then wait (pidfd, no clock) until they are gone."""
@@ -168,15 +191,34 @@ def _socket_inodes(pids: Iterable[int]) -> set[str]:
     return inodes
 
 
-def _tcp_table() -> list[tuple[int, int, str, str]]:
-    """(local port, remote port, state, inode) of every TCP socket (IPv4 and IPv6) of the machine."""
+def _tcp_fields() -> list[list[str]]:
+    """The fields of each row of the machine's TCP tables (IPv4 and IPv6)."""
     rows = []
     for table in ("tcp", "tcp6"):
         for row in _read(PROC / "net" / table).decode("ascii", "replace").splitlines()[1:]:
             fields = row.split()
             if len(fields) > 9:
-                local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
-                rows.append((local, remote, fields[3], fields[9]))
+                rows.append(fields)
+    return rows
+
+
+def _ports(fields: list[str]) -> tuple[int, int]:
+    local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
+    return local, remote
+
+
+def _tcp_table() -> list[tuple[int, int, str, str]]:
+    """(local port, remote port, state, inode) of every TCP socket of the machine."""
+    return [(*_ports(fields), fields[3], fields[9]) for fields in _tcp_fields()]
+
+
+def _tcp_rows() -> list[tuple[int, int, str, int, int]]:
+    """(local port, remote port, state, bytes sent and not acknowledged, bytes received and not read) of
+    every TCP socket of the machine."""
+    rows = []
+    for fields in _tcp_fields():
+        sent, _, unread = fields[4].partition(":")
+        rows.append((*_ports(fields), fields[3], int(sent, 16), int(unread, 16)))
     return rows
 
 
@@ -281,6 +323,69 @@ def at_rest(pid: int) -> bool | None:
     on its way out, printing its traceback, is). None when unknown."""
     threads = _thread_syscalls(pid)
     return all(fields and fields[0].isdigit() for fields in threads) if threads else None
+
+
+# System calls that wait for something from outside the program with no deadline, by machine: number ->
+# (index of the argument that bounds the wait, kind). "pointer": no deadline when it is NULL; "int": when it
+# is negative; None: the call has no deadline at all. futex also needs a WAIT operation (argument 1).
+_X86_64_IDLE = {0: None, 45: None, 47: None, 43: None, 288: None, 23: (4, "pointer"), 270: (4, "pointer"),
+                7: (2, "int"), 271: (2, "pointer"), 232: (3, "int"), 281: (3, "int"), 441: (3, "pointer"),
+                202: (3, "pointer")}
+_ARM64_IDLE = {63: None, 207: None, 212: None, 202: None, 242: None, 72: (4, "pointer"), 73: (2, "pointer"),
+               22: (3, "int"), 441: (3, "pointer"), 98: (3, "pointer")}
+_IDLE_SYSCALLS = {"x86_64": _X86_64_IDLE, "amd64": _X86_64_IDLE, "aarch64": _ARM64_IDLE, "arm64": _ARM64_IDLE}
+_FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET (flags masked off)
+
+
+def _idle_thread(fields: list[str], table: dict[int, tuple[int, str] | None]) -> bool:
+    """The syscall fields show a wait, with no deadline, for something from outside the program."""
+    if len(fields) < 7 or not fields[0].isdigit() or int(fields[0]) not in table:
+        return False  # "running", blocked outside a system call, or in one that ends by itself
+    number, arguments = int(fields[0]), [int(value, 16) for value in fields[1:7]]
+    if number == _FUTEX_SYSCALLS.get(platform.machine().lower()) and arguments[1] & 0x7F not in _FUTEX_WAITS:
+        return False
+    bound = table[number]
+    if bound is None:
+        return True
+    index, kind = bound
+    return arguments[index] == 0 if kind == "pointer" else bool(arguments[index] & 0x8000_0000)
+
+
+def idle(pids: Iterable[int]) -> bool | None:
+    """Whether every thread of these processes waits, with no deadline, for input, a connection or another
+    thread (read, recv, accept, select/poll/epoll and futex without timeout): none runs, none sleeps on a
+    clock, so nothing happens until something comes from outside. A thread that data has woken shows as
+    running until it blocks again. None when unknown (not Linux, another machine, nothing readable)."""
+    table = _IDLE_SYSCALLS.get(platform.machine().lower())
+    threads = [fields for pid in pids for fields in _thread_syscalls(pid)] if table and available() else []
+    return all(_idle_thread(fields, table) for fields in threads) if threads else None
+
+
+def own_thread_waiting(native_id: int) -> bool | None:
+    """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
+    with or without a deadline, not for a lock): a reader thread waits there only once it has handled
+    everything it read. None when unknown."""
+    table = _IDLE_SYSCALLS.get(platform.machine().lower())
+    fields = _syscall(PROC / "self" / "task" / str(native_id)) if table and available() else []
+    if not fields:
+        return None
+    futex = _FUTEX_SYSCALLS.get(platform.machine().lower())
+    return fields[0].isdigit() and int(fields[0]) in table and int(fields[0]) != futex
+
+
+def tcp_quiet(port: int) -> bool:
+    """No byte on its way over the TCP connections of this local port: every socket of the server's side
+    has had what it sent acknowledged, and every socket connected to it has also had what it received
+    read. An acknowledged byte is in its reader's queue, and a reader blocked on that socket was woken.
+    (The table is read a page at a time: a row that sockets closing meanwhile made it miss is seen at the
+    next look, and a rest is only believed at two looks in a row.)"""
+    for row in _tcp_rows():
+        local, remote, state, sent, unread = row
+        if local == port and state != LISTEN_STATE and sent:
+            return False
+        if remote == port and (sent or unread):
+            return False
+    return True
 
 
 def alone_reading(pid: int, fd: int) -> bool:

@@ -19,7 +19,7 @@ from .matching import contains_message, diagnose_relay
 from .output import OutputStream
 from .process import StudentProcess
 from .student import RunningServer, start_server
-from .waiting import LineSource, first_line, wait_for, wait_probing
+from .waiting import LineSource, Observable, Steady, first_line, wait_or_rest, wait_probing
 from .workspace import Workspace
 
 NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
@@ -91,7 +91,7 @@ class ChatRoom:
             ended = self.server.process.poll() is not None or any(c.closed for c in [client, *open_before])
             return ended
 
-        found = first_line(sources, lambda line: name in line, timeout, stop=hopeless, also=[self.server.process])
+        found = self.first_line(sources, lambda line: name in line, timeout, stop=hopeless)
         if found is None:
             self._check_server_alive(f"après la connexion {de(name)}", wait=self.console.at_eof)
         if found is not None or self.join_evidence is None:
@@ -140,7 +140,8 @@ class ChatRoom:
         deadline = time.monotonic() + timeout
         received: dict[ScriptedClient, str] = {}
         for recipient in recipients:
-            line = recipient.wait_line(
+            line = self.wait_line(
+                recipient,
                 lambda text: contains_message(text, message),
                 deadline - time.monotonic(),
                 since=marks.get(recipient, 0),
@@ -161,7 +162,7 @@ class ChatRoom:
             self.memory.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
-        found = self.console.wait_line(lambda line: contains_message(line, message), timing.RELAY, since=mark)
+        found = self.wait_line(self.console, lambda line: contains_message(line, message), timing.RELAY, since=mark)
         if found is not None:
             return
         self._check_server_alive(f"après le message {de(sender.label)}", wait=True)
@@ -274,7 +275,7 @@ class ChatRoom:
                 return all(arrived(recipient) for recipient in recipients)
             return sender.closed or any(arrived(recipient) for recipient in recipients)
 
-        return bool(wait_for(done, self.memory.relay_timeout(), [sender, *recipients]))
+        return self.wait_until(done, self.memory.relay_timeout(), [sender, *recipients])
 
     def console_command(self, text: str) -> None:
         """Type a line on the server's stdin (e.g. "/kick Bob")."""
@@ -285,6 +286,35 @@ class ChatRoom:
                 f"La commande « {text} » n'a pas pu être tapée sur l'entrée standard du serveur.",
                 hint="Le serveur lit ses commandes avec input() dans un thread à part.",
             )
+
+    # -- waiting -------------------------------------------------------------------------------------
+    def at_rest(self) -> bool:
+        """Linux: nothing more can come from the server until a client of the grader acts. Every thread of
+        the server waits with no deadline for input (a thread that data has woken shows as running), no
+        byte is on its way to or from it, and the grader's readers have taken in all it sent (its clients
+        and its console). False when unknown: waits then run to their deadline."""
+        return (self.server.process.idle() and all(source.drained() is True for source in self._sources())
+                and procfs.tcp_quiet(self.server.port))
+
+    def first_line(
+        self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
+        *, stop: Callable[[], bool] | None = None,
+    ) -> tuple[LineSource, str] | None:
+        """waiting.first_line, ended sooner once the server stays at rest (two looks in a row): what has
+        not come by then will not come before a client acts, so its absence needs no deadline."""
+        rest = Steady(self.at_rest, every=timing.ALIVE_PROBE)
+        return first_line(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
+                          also=[self.server.process], probe_s=timing.ALIVE_PROBE)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, sources: Iterable[Observable]) -> bool:
+        """wait_for(predicate), ended sooner once the server stays at rest (see first_line)."""
+        return wait_or_rest(predicate, timeout, [*sources, self.server.process], self.at_rest, timing.ALIVE_PROBE)
+
+    def wait_line(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
+                  since: int = 0) -> str | None:
+        """source.wait_line, ended sooner once the server stays at rest (see first_line)."""
+        found = self.first_line({source: since}, predicate, timeout)
+        return found[1] if found else None
 
     # -- state ---------------------------------------------------------------------------------------
     def _sources(self) -> list[LineSource]:

@@ -73,15 +73,42 @@ def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[O
             return result
 
 
+def wait_or_rest(predicate: Callable[[], object], timeout: float, sources: Iterable[Observable],
+                 at_rest: Callable[[], bool], probe_s: float) -> bool:
+    """wait_probing(predicate), ended sooner once at_rest() holds at two looks in a row, probe_s apart
+    (Steady): a program at rest does nothing more before it gets input, so what has not come by then will not come.
+    at_rest() is looked at before predicate(), so that nothing that came before it is missed. Returns
+    whether predicate() holds."""
+    rest = Steady(at_rest, every=probe_s)
+
+    def done_or_resting() -> bool:
+        resting = rest()
+        return bool(predicate()) or resting
+
+    wait_probing(done_or_resting, timeout, sources, probe_s)
+    return bool(predicate())
+
+
 class Steady:
     """A condition that holds once its predicate was true at two looks in a row: a lasting state (what
-    /proc shows of a program at rest), not a passing moment. Call it as a predicate; `held` tells after."""
+    /proc shows of a program at rest), not a passing moment. Call it as a predicate; `held` tells after.
 
-    def __init__(self, predicate: Callable[[], bool]) -> None:
+    With `every`, it looks at most once per `every` seconds, the first time `every` after it was made (a
+    look that reads much of /proc is not repeated at each line that arrives); in between, a call tells
+    what the last looks found."""
+
+    def __init__(self, predicate: Callable[[], bool], every: float = 0.0) -> None:
         self._predicate = predicate
         self._looks = [False, False]
+        self._every = every
+        self._next_look = time.monotonic() + every
 
     def __call__(self) -> bool:
+        if self._every:
+            now = time.monotonic()
+            if now < self._next_look:
+                return self.held
+            self._next_look = now + self._every
         self._looks = [self._looks[-1], bool(self._predicate())]
         return self.held
 
@@ -96,6 +123,11 @@ class LineSource(Observable):
     def snapshot(self, since: int) -> tuple[list[str], int, bool]:
         """(kept lines numbered `since` or later, number of the next line, True if no more will come)."""
         raise NotImplementedError
+
+    def drained(self) -> bool | None:
+        """Whether everything that arrived so far is in the lines (its reader waits for more, or the
+        source has ended); None when the system cannot tell."""
+        return None
 
     def wait_line(
         self, predicate: Callable[[str], bool], timeout: float, since: int = 0
@@ -113,15 +145,18 @@ def first_line(
     *,
     stop: Callable[[], bool] | None = None,
     also: Iterable[Observable] = (),
+    probe_s: float | None = None,
 ) -> tuple[LineSource, str] | None:
     """The first (source, line) satisfying predicate among the lines of each source from its cursor.
 
     None at the deadline, when every source has ended, or when stop() becomes true (it is evaluated
-    after each change of a source or of `also`). Each line is tested once.
+    after each change of a source or of `also`, and at least every probe_s if given; before the lines
+    are looked at, so that a line that came before stop() held is never missed). Each line is tested once.
     """
     cursors = dict(cursors)
 
     def scan() -> list[tuple[LineSource, str] | None]:
+        stopping = stop is not None and stop()
         all_finished = True
         for source, cursor in cursors.items():
             new, end, finished = source.snapshot(cursor)
@@ -130,9 +165,8 @@ def first_line(
                     return [(source, line)]
             cursors[source] = end
             all_finished = all_finished and finished
-        if all_finished or (stop is not None and stop()):
-            return [None]
-        return []
+        return [None] if all_finished or stopping else []
 
-    result = wait_for(scan, timeout, [*cursors, *also])
+    sources = [*cursors, *also]
+    result = wait_for(scan, timeout, sources) if probe_s is None else wait_probing(scan, timeout, sources, probe_s)
     return result[0] if result else None
