@@ -207,6 +207,8 @@ def test_tcp_quiet_until_every_byte_is_acknowledged_and_read() -> None:
         assert settled(lambda: procfs.tcp_quiet(port))
         client.sendall(b"salut\n")  # the server's side leaves it unread: a server that does not read
         assert settled(lambda: procfs.tcp_quiet(port))
+        listener.close()  # the connection stays, but no socket listens on the port: it cannot tell
+        assert not procfs.tcp_quiet(port)
     finally:
         for sock in (client, server, listener):
             sock.close()

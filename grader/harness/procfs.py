@@ -378,14 +378,17 @@ def tcp_quiet(port: int) -> bool:
     has had what it sent acknowledged, and every socket connected to it has also had what it received
     read. An acknowledged byte is in its reader's queue, and a reader blocked on that socket was woken.
     (The table is read a page at a time: a row that sockets closing meanwhile made it miss is seen at the
-    next look, and a rest is only believed at two looks in a row.)"""
-    for row in _tcp_rows():
-        local, remote, state, sent, unread = row
-        if local == port and state != LISTEN_STATE and sent:
+    next look, and a rest is only believed at two looks in a row.) False when the table does not show the
+    socket listening on this port: it cannot tell."""
+    listening = False
+    for local, remote, state, sent, unread in _tcp_rows():
+        if local == port and state == LISTEN_STATE:
+            listening = True
+        elif local == port and sent:
             return False
         if remote == port and (sent or unread):
             return False
-    return True
+    return listening
 
 
 def alone_reading(pid: int, fd: int) -> bool:
