@@ -1,13 +1,16 @@
 """`python -m grader PATH…`: grade one submission (or a whole class), print the French report, export.
 
-Exit codes: 0 every check outside the bonus passed, 1 some failed, 2 usage error, 3 internal error.
+Exit codes: 0 every check outside the bonus passed, 1 some failed, 2 usage error, 3 internal error, 130
+interrupted (Ctrl-C, SIGTERM, SIGHUP: the students' programs killed, no grade, no export).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from grader.batch import find_submissions, run_batch
@@ -115,10 +118,26 @@ def run(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_as_on_ctrl_c() -> None:
+    """SIGTERM (a cancelled CI job, `kill`) and SIGHUP (the terminal closed, POSIX) stop the grading as
+    Ctrl-C does: the students' programs are killed on the way out instead of being left running."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set a handler (the grader called from another program)
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
+    _stop_as_on_ctrl_c()
     try:
         return run(build_parser().parse_args(argv))
     except (UsageError, SubmissionError, ExportError) as error:

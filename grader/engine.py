@@ -45,6 +45,8 @@ def grade(
     )
     started = time.monotonic()
     exit_code = pytest.main(_pytest_args(), plugins=[GraderPlugin(session)])
+    if exit_code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: the checks left were never run, no grade
+        raise KeyboardInterrupt
     if session.collection_errors or exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise GraderInternalError("\n".join(session.collection_errors) or f"pytest a renvoyé {exit_code}")
     return SubmissionReport(

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 
 from grader.catalogue import load_catalogue
-from tests.grading import SOLUTION, grade, run_grader
+from grader.harness.process import surviving_processes
+from grader.harness.waiting import wait_probing
+from tests.grading import ROOT, SOLUTION, grade, run_grader
+
+# Reads each line and sleeps before doing anything with it: a grading that lasts, programs running.
+SLOW_SERVER = """
+import os, socket, threading, time
+def servir(sock, adresse):
+    while sock.recv(100):
+        time.sleep(5)
+with socket.create_server(("127.0.0.1", int(os.environ["CHAT_PORT"]))) as serveur:
+    while True:
+        threading.Thread(target=servir, args=serveur.accept(), daemon=True).start()
+"""
 
 
 def test_without_a_path_the_user_is_told_what_to_type():
@@ -90,3 +106,29 @@ def test_an_unwritable_export_is_a_usage_error(tmp_path):
     done = run_grader(str(SOLUTION), "--only", "S01", "--csv", str(tmp_path / "fichier" / "notes.csv"))
     assert done.returncode == 2
     assert "impossible d'écrire" in done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the students' programs are listed through /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("whole_class", [False, True], ids=["seul", "classe"])
+def test_a_stopped_grading_gives_no_grade_and_leaves_nothing_running(tmp_path, how: str, whole_class: bool):
+    """Ctrl-C, a cancelled CI job or a closed terminal: the programs of the students are killed on the
+    way out, and no grade is shown for checks that never ran."""
+    student = tmp_path / "classe" / "etudiant"
+    student.mkdir(parents=True)
+    (student / "serveur_exo.py").write_text(SLOW_SERVER, encoding="utf-8")
+    grading = subprocess.Popen(
+        [sys.executable, "-m", "grader", str(student.parent if whole_class else student)], cwd=ROOT,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+    )
+    try:
+        assert wait_probing(surviving_processes, 30, [], 0.05), "aucun programme d'élève lancé"
+        grading.send_signal(getattr(signal, how))
+        output, errors = grading.communicate(timeout=30)
+    finally:
+        grading.kill()
+        grading.wait()
+    assert grading.returncode == 130, output + errors
+    assert "Correction interrompue." in errors
+    assert "Note :" not in output
+    assert surviving_processes() == []
