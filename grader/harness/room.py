@@ -77,7 +77,8 @@ class ChatRoom:
         carries on, remembers it (and the session's memory too), and gives later joins only
         timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
         fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
-        succeed: the server ended, or it closed this connection or one that was open before it."""
+        succeed: the server ended, or it closed this connection or one that was open before it, or
+        it is at rest (at_rest)."""
         marks = self._remember_marks()
         open_before = [client for client in self.clients if not client.closed]
         client = self._connect(name, send_name=True)
@@ -124,7 +125,8 @@ class ChatRoom:
     ) -> dict[ScriptedClient, str]:
         """Send `message` from sender, then wait (timing.RELAY in all; timing.RELAY_FALLBACK once this
         server has let a relay deadline expire without ever relaying anything) until every recipient
-        received a line containing it, or, with no recipient, until the console logged it.
+        received a line containing it, or, with no recipient, until the console logged it; sooner
+        once the server is at rest without having sent it (at_rest).
 
         Returns the line each recipient received; CheckFailure with a diagnosis otherwise."""
         marks = self._remember_marks()

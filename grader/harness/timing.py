@@ -21,5 +21,5 @@ PROMPT = 3.0  # the student's client showing its name prompt
 TYPE = 2.0  # one line written on a program's stdin (a program that never reads fills the pipe)
 KILL = 3.0  # the process tree gone after SIGKILL / taskkill
 DRAIN = 1.0  # stdout/stderr reaching end of file after the process ended (what it printed last)
-ALIVE_PROBE = 0.02  # Linux: between two looks in /proc at a server that may be dying (a wait on its exit)
+ALIVE_PROBE = 0.02  # Linux: between two looks in /proc at a program that may be dying, or be at rest
 CLOSE = 2.0  # a reader or accept thread ending after its socket or pipe was closed

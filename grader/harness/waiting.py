@@ -76,9 +76,9 @@ def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[O
 def wait_or_rest(predicate: Callable[[], object], timeout: float, sources: Iterable[Observable],
                  at_rest: Callable[[], bool], probe_s: float) -> bool:
     """wait_probing(predicate), ended sooner once at_rest() holds at two looks in a row, probe_s apart
-    (Steady): a program at rest does nothing more before it gets input, so what has not come by then will not come.
-    at_rest() is looked at before predicate(), so that nothing that came before it is missed. Returns
-    whether predicate() holds."""
+    (Steady): a program at rest does nothing more before it gets input, so what has not come by then
+    will not come. at_rest() is looked at before predicate(), so that nothing that came before it is
+    missed. Returns whether predicate() holds."""
     rest = Steady(at_rest, every=probe_s)
 
     def done_or_resting() -> bool:
