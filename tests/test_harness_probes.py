@@ -1,5 +1,6 @@
 """What the harness can see of a program at rest without waiting out a deadline: the typed bytes it left
-unread in its stdin, and (Linux) what /proc shows its threads waiting for; plus the two waits built on it."""
+unread in its stdin, and (Linux) what /proc shows its threads waiting for, its family, its TCP connections
+and the grader's own reader threads; plus the waits built on it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from grader.harness import procfs
 from grader.harness import process as process_module
 from grader.harness.process import StudentProcess
-from grader.harness.waiting import Steady, wait_probing
+from grader.harness.waiting import Steady, wait_or_rest, wait_probing
 from tests.test_harness_process import start
 
 LINUX = sys.platform.startswith("linux")
@@ -138,6 +139,29 @@ def test_steady_needs_two_looks_in_a_row() -> None:
     steady = Steady(lambda: next(answers))
     assert [steady(), steady(), steady(), steady()] == [False, False, False, True]
     assert steady.held
+
+
+def test_a_throttled_steady_looks_once_per_interval_and_not_at_once() -> None:
+    looks: list[float] = []
+    steady = Steady(lambda: looks.append(time.monotonic()) or True, every=0.05)
+    made = time.monotonic()
+    assert not steady() and looks == []  # no look before the first interval has passed
+    assert wait_probing(steady, 2.0, [], 0.005)
+    assert len(looks) == 2 and looks[0] - made >= 0.05 and looks[1] - looks[0] >= 0.05
+    assert steady() and len(looks) == 2  # in between, what the last looks found
+
+
+def test_wait_or_rest_ends_at_rest_but_still_tells_what_came() -> None:
+    began = time.monotonic()
+    assert not wait_or_rest(lambda: False, 5.0, [], lambda: True, 0.02)
+    assert time.monotonic() - began < 1.0
+    came: list[str] = []
+
+    def at_rest_as_a_line_comes() -> bool:
+        came.append("ligne")
+        return True
+
+    assert wait_or_rest(lambda: bool(came), 5.0, [], at_rest_as_a_line_comes, 0.02)  # looked at after the rest
 
 
 def test_wait_probing_looks_again_without_any_source() -> None:
