@@ -29,7 +29,7 @@ KICK_HINT = (
     "Lisez la console dans un thread (input()), trouvez le socket de Bob, puis shutdown(socket.SHUT_RDWR) et "
     "close() : close() seul ne réveille pas toujours le thread bloqué dans recv()."
 )
-POLL_S = 0.05  # between two looks at what tells no one when it changes (historique.txt, the console pipe)
+POLL_S = 0.05  # B06: between two looks at the console pipe, which tells no one when it is read
 TIME_PREFIX = re.compile(r"\[(\d{2}):(\d{2})\] ")
 ANY_TIME = re.compile(r"\d{1,2}\s*[:hH.]\s*\d{2}")
 
@@ -185,7 +185,7 @@ def test_prive(room: ChatRoom) -> None:
 
 @verification("B04", "/quitter", requires=("S01",))
 def test_quitter(room: ChatRoom) -> None:
-    alice = room.join("Alice")
+    room.join("Alice")
     bob = room.join("Bob")
     console_mark = room.console.mark()
     if _first_answer(room, bob, ("/quitter", "/exit"), bob, lambda _lines: bob.closed) is None:

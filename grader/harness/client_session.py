@@ -33,9 +33,7 @@ class ClientSession:
         """Linux: nothing more can come from the client until something is typed or sent to it. Every
         thread of the client waits with no deadline for input, no byte is on its way to or from the
         scripted server, and the grader has taken in all it sent and printed. False when unknown."""
-        sources = [self.process.stdout, self.process.stderr, *self.server.connections]
-        return (self.process.idle() and all(source.drained() is True for source in sources)
-                and procfs.tcp_quiet(self.server.port))
+        return self.process.at_rest(self.server.port, self.server.connections)
 
     def type_line(self, text: str) -> None:
         """Type a line on the client's stdin; CheckFailure if it cannot be typed."""

@@ -10,13 +10,13 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from . import procfs, timing
 from .output import OutputStream
-from .waiting import Observable
+from .waiting import LineSource, Observable
 
 try:  # POSIX: how many bytes wait unread in a pipe
     from fcntl import ioctl
@@ -250,6 +250,14 @@ class StudentProcess(Observable):
             return False
         children = procfs.family(self.pid) - {self.pid}
         return not children or procfs.idle(children) is True
+
+    def at_rest(self, port: int, connections: Iterable[LineSource]) -> bool:
+        """Linux: nothing more can come from the program until it gets input. It is idle(), no byte is on
+        its way over the TCP connections of `port` (the one it or the grader listens on), and the
+        grader's readers have taken in all it printed and all that came on `connections`. False when
+        unknown: waits then run to their deadline."""
+        readers = [self.stdout, self.stderr, *connections]
+        return self.idle() and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
 
     @property
     def stdin_broken(self) -> bool:

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 PROC = Path("/proc")
 LISTEN_STATE = "0A"
@@ -22,11 +23,6 @@ _READ_SYSCALLS = {
     "i386": 3, "i686": 3, "armv7l": 3, "armv6l": 3, "ppc64le": 3, "ppc64": 3, "s390x": 3,
 }
 
-# accept, accept4, select, pselect6, poll, ppoll, epoll_wait, epoll_pwait, epoll_pwait2, by machine: where
-# the main thread of a server loop rests while it waits for clients or data.
-_X86_64_WAITS = frozenset({43, 288, 23, 270, 7, 271, 232, 281, 441})
-_ARM64_WAITS = frozenset({202, 242, 72, 73, 22, 441})
-_SERVER_WAIT_SYSCALLS = {"x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _ARM64_WAITS, "arm64": _ARM64_WAITS}
 
 
 def available() -> bool:
@@ -191,60 +187,49 @@ def _socket_inodes(pids: Iterable[int]) -> set[str]:
     return inodes
 
 
-def _tcp_fields() -> list[list[str]]:
-    """The fields of each row of the machine's TCP tables (IPv4 and IPv6)."""
+class _TcpRow(NamedTuple):
+    local: int  # port
+    remote: int  # port, 0 for a listening socket
+    state: str
+    sent: int  # bytes sent and not acknowledged yet
+    unread: int  # bytes received and not read yet
+    inode: str
+
+
+def _tcp_rows() -> list[_TcpRow]:
+    """Every TCP socket (IPv4 and IPv6) of the machine."""
     rows = []
     for table in ("tcp", "tcp6"):
         for row in _read(PROC / "net" / table).decode("ascii", "replace").splitlines()[1:]:
             fields = row.split()
             if len(fields) > 9:
-                rows.append(fields)
+                local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
+                sent, _, unread = fields[4].partition(":")
+                rows.append(_TcpRow(local, remote, fields[3], int(sent, 16), int(unread, 16), fields[9]))
     return rows
 
 
-def _ports(fields: list[str]) -> tuple[int, int]:
-    local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
-    return local, remote
-
-
-def _tcp_table() -> list[tuple[int, int, str, str]]:
-    """(local port, remote port, state, inode) of every TCP socket of the machine."""
-    return [(*_ports(fields), fields[3], fields[9]) for fields in _tcp_fields()]
-
-
-def _tcp_rows() -> list[tuple[int, int, str, int, int]]:
-    """(local port, remote port, state, bytes sent and not acknowledged, bytes received and not read) of
-    every TCP socket of the machine."""
-    rows = []
-    for fields in _tcp_fields():
-        sent, _, unread = fields[4].partition(":")
-        rows.append((*_ports(fields), fields[3], int(sent, 16), int(unread, 16)))
-    return rows
-
-
-def _tcp_sockets(pids: Iterable[int]) -> list[tuple[int, int, str]]:
-    """(local port, remote port, state) of the TCP sockets these processes hold."""
+def _tcp_sockets(pids: Iterable[int]) -> list[_TcpRow]:
+    """The TCP sockets these processes hold."""
     inodes = _socket_inodes(pids)
-    if not inodes:
-        return []
-    return [(local, remote, state) for local, remote, state, inode in _tcp_table() if inode in inodes]
+    return [row for row in _tcp_rows() if row.inode in inodes] if inodes else []
 
 
 def listening_ports(pids: Iterable[int]) -> list[int]:
     """TCP ports (IPv4 and IPv6) on which these processes hold a listening socket."""
-    return sorted({local for local, _, state in _tcp_sockets(pids) if state == LISTEN_STATE})
+    return sorted({row.local for row in _tcp_sockets(pids) if row.state == LISTEN_STATE})
 
 
 def listener_is_among(port: int, pids: Iterable[int]) -> bool | None:
     """Whether the socket listening on this TCP port belongs to these processes; None when no socket
     listens on it as far as /proc tells."""
-    listeners = {inode for local, _, state, inode in _tcp_table() if local == port and state == LISTEN_STATE}
+    listeners = {row.inode for row in _tcp_rows() if row.local == port and row.state == LISTEN_STATE}
     return bool(listeners & _socket_inodes(pids)) if listeners else None
 
 
 def remote_ports(pids: Iterable[int]) -> list[int]:
     """TCP ports these processes are connected (or connecting) to."""
-    return sorted({remote for _, remote, state in _tcp_sockets(pids) if state != LISTEN_STATE and remote})
+    return sorted({row.remote for row in _tcp_sockets(pids) if row.state != LISTEN_STATE and row.remote})
 
 
 def _syscall(path: Path) -> list[str]:
@@ -259,9 +244,8 @@ def _main_thread_syscall(pid: int) -> list[str]:
 def waiting_for_clients(pid: int) -> bool:
     """True when the main thread of `pid` is blocked in accept(), select(), poll() or epoll_wait(): a
     server loop at rest, not a program on its way out. False when unknown or unreadable."""
-    numbers = _SERVER_WAIT_SYSCALLS.get(platform.machine().lower(), frozenset())
-    fields = _main_thread_syscall(pid)
-    return bool(fields) and fields[0].isdigit() and int(fields[0]) in numbers
+    wait = _wait_of(_main_thread_syscall(pid))
+    return wait is not None and wait[0] == _LOOP
 
 
 def _reads(fields: list[str], fd: int) -> bool:
@@ -325,30 +309,46 @@ def at_rest(pid: int) -> bool | None:
     return all(fields and fields[0].isdigit() for fields in threads) if threads else None
 
 
-# System calls that wait for something from outside the program with no deadline, by machine: number ->
-# (index of the argument that bounds the wait, kind). "pointer": no deadline when it is NULL; "int": when it
-# is negative; None: the call has no deadline at all. futex also needs a WAIT operation (argument 1).
-_X86_64_IDLE = {0: None, 45: None, 47: None, 43: None, 288: None, 23: (4, "pointer"), 270: (4, "pointer"),
-                7: (2, "int"), 271: (2, "pointer"), 232: (3, "int"), 281: (3, "int"), 441: (3, "pointer"),
-                202: (3, "pointer")}
-_ARM64_IDLE = {63: None, 207: None, 212: None, 202: None, 242: None, 72: (4, "pointer"), 73: (2, "pointer"),
-               22: (3, "int"), 441: (3, "pointer"), 98: (3, "pointer")}
-_IDLE_SYSCALLS = {"x86_64": _X86_64_IDLE, "amd64": _X86_64_IDLE, "aarch64": _ARM64_IDLE, "arm64": _ARM64_IDLE}
+# System calls where a thread waits for something from outside it, by machine: number -> (what it waits for,
+# the argument that bounds the wait). _LOOP: a connection, or data on one of several files (accept, select,
+# poll, epoll: where a server loop rests); _DATA: data on one file (read, recv); _THREAD: another thread
+# (futex, with a WAIT operation in argument 1). The bound: None, the call has no deadline; (index,
+# "pointer"): none when that argument is NULL; (index, "int"): none when it is negative.
+_LOOP, _DATA, _THREAD = "loop", "data", "thread"
+_X86_64_WAITS: dict[int, tuple[str, tuple[int, str] | None]] = {
+    0: (_DATA, None), 45: (_DATA, None), 47: (_DATA, None), 43: (_LOOP, None), 288: (_LOOP, None),
+    23: (_LOOP, (4, "pointer")), 270: (_LOOP, (4, "pointer")), 7: (_LOOP, (2, "int")), 271: (_LOOP, (2, "pointer")),
+    232: (_LOOP, (3, "int")), 281: (_LOOP, (3, "int")), 441: (_LOOP, (3, "pointer")), 202: (_THREAD, (3, "pointer")),
+}
+_ARM64_WAITS: dict[int, tuple[str, tuple[int, str] | None]] = {
+    63: (_DATA, None), 207: (_DATA, None), 212: (_DATA, None), 202: (_LOOP, None), 242: (_LOOP, None),
+    72: (_LOOP, (4, "pointer")), 73: (_LOOP, (2, "pointer")), 22: (_LOOP, (3, "int")), 441: (_LOOP, (3, "pointer")),
+    98: (_THREAD, (3, "pointer")),
+}
+_WAIT_SYSCALLS = {"x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _ARM64_WAITS, "arm64": _ARM64_WAITS}
 _FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET (flags masked off)
 
 
-def _idle_thread(fields: list[str], table: dict[int, tuple[int, str] | None]) -> bool:
+def _wait_of(fields: list[str]) -> tuple[str, tuple[int, str] | None] | None:
+    """What the syscall fields show a thread waiting for, and what bounds the wait; None when it is not
+    blocked in one of those calls (or the machine is not known)."""
+    table = _WAIT_SYSCALLS.get(platform.machine().lower(), {})
+    return table.get(int(fields[0])) if fields and fields[0].isdigit() else None
+
+
+def _idle_thread(fields: list[str]) -> bool:
     """The syscall fields show a wait, with no deadline, for something from outside the program."""
-    if len(fields) < 7 or not fields[0].isdigit() or int(fields[0]) not in table:
+    wait = _wait_of(fields)
+    if wait is None or len(fields) < 7:
         return False  # "running", blocked outside a system call, or in one that ends by itself
-    number, arguments = int(fields[0]), [int(value, 16) for value in fields[1:7]]
-    if number == _FUTEX_SYSCALLS.get(platform.machine().lower()) and arguments[1] & 0x7F not in _FUTEX_WAITS:
+    kind, bound = wait
+    arguments = [int(value, 16) for value in fields[1:7]]
+    if kind == _THREAD and arguments[1] & 0x7F not in _FUTEX_WAITS:
         return False
-    bound = table[number]
     if bound is None:
         return True
-    index, kind = bound
-    return arguments[index] == 0 if kind == "pointer" else bool(arguments[index] & 0x8000_0000)
+    index, bound_kind = bound
+    return arguments[index] == 0 if bound_kind == "pointer" else bool(arguments[index] & 0x8000_0000)
 
 
 def idle(pids: Iterable[int]) -> bool | None:
@@ -356,21 +356,21 @@ def idle(pids: Iterable[int]) -> bool | None:
     thread (read, recv, accept, select/poll/epoll and futex without timeout): none runs, none sleeps on a
     clock, so nothing happens until something comes from outside. A thread that data has woken shows as
     running until it blocks again. None when unknown (not Linux, another machine, nothing readable)."""
-    table = _IDLE_SYSCALLS.get(platform.machine().lower())
-    threads = [fields for pid in pids for fields in _thread_syscalls(pid)] if table and available() else []
-    return all(_idle_thread(fields, table) for fields in threads) if threads else None
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    threads = [fields for pid in pids for fields in _thread_syscalls(pid)] if known else []
+    return all(_idle_thread(fields) for fields in threads) if threads else None
 
 
 def own_thread_waiting(native_id: int) -> bool | None:
     """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
     with or without a deadline, not for a lock): a reader thread waits there only once it has handled
     everything it read. None when unknown."""
-    table = _IDLE_SYSCALLS.get(platform.machine().lower())
-    fields = _syscall(PROC / "self" / "task" / str(native_id)) if table and available() else []
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    fields = _syscall(PROC / "self" / "task" / str(native_id)) if known else []
     if not fields:
         return None
-    futex = _FUTEX_SYSCALLS.get(platform.machine().lower())
-    return fields[0].isdigit() and int(fields[0]) in table and int(fields[0]) != futex
+    wait = _wait_of(fields)
+    return wait is not None and wait[0] != _THREAD
 
 
 def tcp_quiet(port: int) -> bool:
@@ -381,12 +381,12 @@ def tcp_quiet(port: int) -> bool:
     next look, and a rest is only believed at two looks in a row.) False when the table does not show the
     socket listening on this port: it cannot tell."""
     listening = False
-    for local, remote, state, sent, unread in _tcp_rows():
-        if local == port and state == LISTEN_STATE:
+    for row in _tcp_rows():
+        if row.local == port and row.state == LISTEN_STATE:
             listening = True
-        elif local == port and sent:
+        elif row.local == port and row.sent:
             return False
-        if remote == port and (sent or unread):
+        if row.remote == port and (row.sent or row.unread):
             return False
     return listening
 

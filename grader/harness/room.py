@@ -295,8 +295,7 @@ class ChatRoom:
         the server waits with no deadline for input (a thread that data has woken shows as running), no
         byte is on its way to or from it, and the grader's readers have taken in all it sent (its clients
         and its console). False when unknown: waits then run to their deadline."""
-        return (self.server.process.idle() and all(source.drained() is True for source in self._sources())
-                and procfs.tcp_quiet(self.server.port))
+        return self.server.process.at_rest(self.server.port, self.clients)
 
     def first_line(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
