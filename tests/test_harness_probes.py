@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.harness import procfs
+from grader.harness import procfs, rest
 from grader.harness import process as process_module
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import Steady, wait_or_rest, wait_probing
@@ -81,11 +81,11 @@ def test_stdin_unread_is_unknown_without_ioctl(tmp_path: Path, monkeypatch: pyte
 def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
     alone, with_sleeper = started(tmp_path / "seul", READS_STDIN), started(tmp_path / "deux", READS_WITH_A_SLEEPER)
     try:
-        assert settled(lambda: procfs.alone_reading(alone.pid, 0))
-        assert settled(lambda: procfs.thread_reading(with_sleeper.pid, 0) is True)
-        assert procfs.blocked_reading(with_sleeper.pid, 0)
-        assert not procfs.alone_reading(with_sleeper.pid, 0)  # another thread could still print
-        assert not procfs.waiting_for_a_thread_that_reads(alone.pid)
+        assert settled(lambda: rest.alone_at_keyboard(alone))
+        assert rest.waiting_at_keyboard(alone)
+        assert settled(lambda: procfs.waits(with_sleeper.pid) is None)  # asleep on a clock: not at rest
+        assert not rest.alone_at_keyboard(with_sleeper) and not rest.waiting_at_keyboard(with_sleeper)
+        assert not rest.held_by_readers(alone)
     finally:
         alone.kill_tree()
         with_sleeper.kill_tree()
@@ -95,42 +95,32 @@ def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
 def test_proc_shows_a_program_held_by_a_thread_blocked_in_recv(tmp_path: Path) -> None:
     held, sleeper = started(tmp_path / "retenu", WAITS_FOR_A_READER), started(tmp_path / "dort", NEVER_READS)
     try:
-        assert settled(lambda: procfs.waiting_for_a_thread_that_reads(held.pid))
-        assert procfs.thread_reading(sleeper.pid, 0) is False  # asleep, not reading its console
-        assert not procfs.waiting_for_a_thread_that_reads(sleeper.pid)
+        assert settled(lambda: rest.held_by_readers(held))
+        still = rest.stillness(held)
+        assert still is not None and still.main.kind == procfs.THREAD and not still.reading(0)
+        assert not rest.held_by_readers(sleeper) and rest.stillness(sleeper) is None
     finally:
         held.kill_tree()
         sleeper.kill_tree()
-    assert procfs.thread_reading(held.pid, 0) is None  # gone
+    assert procfs.waits(held.pid) is None and not rest.idle(held)  # gone: unknown, never at rest
 
 
 BUSY = "print('prêt', flush=True)\nwhile True:\n    pass\n"
 
 
 @linux_only
-def test_proc_tells_a_program_at_rest_from_a_busy_one(tmp_path: Path) -> None:
-    sleeper, busy = started(tmp_path / "dort", NEVER_READS), started(tmp_path / "calcule", BUSY)
-    try:
-        assert settled(lambda: procfs.at_rest(sleeper.pid))
-        assert not any(procfs.at_rest(busy.pid) for _ in range(5))  # running Python code, not in a call
-    finally:
-        sleeper.kill_tree()
-        busy.kill_tree()
-    assert procfs.at_rest(sleeper.pid) is None  # gone
-
-
-@linux_only
-def test_typed_input_left_by_a_program_blocked_elsewhere_is_ignored(tmp_path: Path) -> None:
+def test_typed_input_left_by_a_program_idle_elsewhere_is_ignored(tmp_path: Path) -> None:
     reader, sleeper = started(tmp_path / "lit", READS_STDIN), started(tmp_path / "dort", NEVER_READS)
-    busy = started(tmp_path / "calcule", BUSY)
+    busy, blocked = started(tmp_path / "calcule", BUSY), started(tmp_path / "bloque", WAITS_FOR_A_READER)
     try:
-        for proc in (reader, sleeper, busy):
+        for proc in (reader, sleeper, busy, blocked):
             assert proc.type_line("bonjour")
-        assert settled(sleeper.ignores_input)
-        assert settled(lambda: not reader.input_pending()) and not reader.ignores_input()
-        assert busy.input_pending() and not busy.ignores_input()  # running: it might still read
+        assert settled(lambda: rest.ignores_input(blocked))  # every thread waits elsewhere, with no deadline
+        assert settled(lambda: not reader.input_pending()) and not rest.ignores_input(reader)
+        assert busy.input_pending() and not rest.ignores_input(busy)  # running: it might still read
+        assert sleeper.input_pending() and not rest.ignores_input(sleeper)  # asleep: it may read on waking
     finally:
-        for proc in (reader, sleeper, busy):
+        for proc in (reader, sleeper, busy, blocked):
             proc.kill_tree()
 
 
@@ -208,13 +198,13 @@ def test_idle_means_waiting_for_the_outside_with_no_deadline(tmp_path: Path) -> 
     grandchild, busy = started(tmp_path / "petit", SLEEPING_GRANDCHILD), started(tmp_path / "calcule", BUSY)
     try:
         assert settled(lambda: len(procfs.family(idle.pid)) == 2 and len(procfs.family(grandchild.pid)) == 3)
-        assert settled(idle.idle)
-        assert not any(proc.idle() for proc in (timer, grandchild, busy) for _ in range(5))
-        assert procfs.idle([grandchild.pid]) is not None  # the parent alone may be idle: its family is not
+        assert settled(lambda: rest.idle(idle))
+        assert not any(rest.idle(proc) for proc in (timer, grandchild, busy) for _ in range(5))
+        assert settled(lambda: procfs.waits(grandchild.pid) is not None)  # the parent alone is idle, not its family
     finally:
         for proc in (idle, timer, grandchild, busy):
             proc.kill_tree()
-    assert procfs.idle([idle.pid]) is None and not idle.idle()  # gone: unknown, never idle
+    assert procfs.waits(idle.pid) is None and not rest.idle(idle)  # gone: unknown, never idle
 
 
 @linux_only
@@ -253,4 +243,4 @@ def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data()
         reader.join(5)
         left.close()
         right.close()
-    assert procfs.own_thread_waiting(reader.native_id) is None  # ended
+    assert settled(lambda: procfs.own_thread_waiting(reader.native_id) is None)  # ended (its task a moment later)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from grader.checks import verification
-from grader.harness import timing
+from grader.harness import rest, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.french import seconds
@@ -220,7 +220,7 @@ def _file_holds(room: ChatRoom, path: Path, texts: tuple[str, ...], timeout: flo
     server stays at rest (Linux): a server waiting for input with no deadline writes nothing more."""
     process = room.server.process
     return wait_or_rest(lambda: all(text in (_file_text(path) or "") for text in texts), timeout, [process],
-                        process.idle, timing.ALIVE_PROBE)
+                        room.at_rest, timing.ALIVE_PROBE)
 
 
 @verification("B05", "Historique", requires=("S01",))
@@ -258,7 +258,7 @@ def test_kick(room: ChatRoom) -> None:
     room.console_command("/kick Bob")
     process = room.server.process
     # A server that never reads its console cannot kick: told as soon as that is plain (Linux).
-    console_ignored = Steady(process.ignores_input)
+    console_ignored = Steady(lambda: rest.ignores_input(process))
     wait_probing(lambda: bob.closed or console_ignored(), KICK_S, [bob, process], POLL_S)
     if not bob.closed and process.input_pending():
         fail(

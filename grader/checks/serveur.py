@@ -12,7 +12,7 @@ import re
 import time
 
 from grader.checks import verification
-from grader.harness import matching, procfs, timing
+from grader.harness import matching, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.process import TRACEBACK_MARKERS, StudentProcess
@@ -202,9 +202,9 @@ def _require_healthy(room: ChatRoom, situation: str, hint: str) -> None:
     """The server is still running and printed no unhandled traceback (on stderr or stdout).
 
     A thread that dies prints its traceback after its last words (a departure line in a `finally`): the
-    verdict waits until every thread of the server is at rest (Linux), or timing.DRAIN elsewhere."""
+    verdict waits until the server is at rest (Linux), or timing.DRAIN."""
     process = room.server.process
-    at_rest = Steady(lambda: procfs.at_rest(process.pid) is True)
+    at_rest = Steady(room.at_rest)
     wait_probing(lambda: process.poll() is not None or _traceback_seen(room) or at_rest(), timing.DRAIN,
                  [process, process.stdout, process.stderr], timing.ALIVE_PROBE)
     code = process.poll()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from . import procfs, timing
+from . import rest, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de, seconds
@@ -295,7 +295,7 @@ class ChatRoom:
         the server waits with no deadline for input (a thread that data has woken shows as running), no
         byte is on its way to or from it, and the grader's readers have taken in all it sent (its clients
         and its console). False when unknown: waits then run to their deadline."""
-        return self.server.process.at_rest(self.server.port, self.clients)
+        return rest.at_rest(self.server.process, self.server.port, self.clients)
 
     def first_line(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
@@ -347,10 +347,10 @@ class ChatRoom:
 
     @staticmethod
     def _exit_soon(process: StudentProcess) -> int | None:
-        """The exit code if the process ends within timing.DRAIN; None as soon as /proc shows its main
-        thread at rest in its server loop (Linux), which a program on its way out never is."""
-        wait_probing(lambda: process.poll() is not None or procfs.waiting_for_clients(process.pid), timing.DRAIN,
-                     [process], timing.ALIVE_PROBE)
+        """The exit code if the process ends within timing.DRAIN; None as soon as it stays idle (Linux): a
+        program whose every thread waits with no deadline will not exit by itself."""
+        idle = Steady(lambda: rest.idle(process))
+        wait_probing(lambda: process.poll() is not None or idle(), timing.DRAIN, [process], timing.ALIVE_PROBE)
         return process.poll()
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ import tokenize
 import warnings
 from typing import NoReturn
 
-from . import procfs, timing
+from . import procfs, rest, timing
 from .errors import fail
 from .french import seconds
 from .process import StudentProcess
@@ -314,7 +314,7 @@ class _StartProbe:
                 f"{listed}.",
                 PORT_HINT,
             )
-        if procfs.blocked_reading(self.process.pid, 0):
+        if rest.waiting_at_keyboard(self.process):
             return (
                 "Le serveur n'écoute pas : il attend qu'on tape quelque chose au clavier (input() ou sys.stdin) "
                 "avant d'appeler listen(), et personne ne tapera rien.",
