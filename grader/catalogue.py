@@ -37,7 +37,7 @@ def _specs_of(module: ModuleType) -> list[CheckSpec]:
     for _, function in inspect.getmembers(module, inspect.isfunction):
         for mark in getattr(function, "pytestmark", []):
             if mark.name == MARKER:
-                specs.append((function.__code__.co_firstlineno, mark.args[0]))
+                specs.append((inspect.unwrap(function).__code__.co_firstlineno, mark.args[0]))  # where it is written
     return [spec for _, spec in sorted(specs, key=lambda pair: pair[0])]
 
 

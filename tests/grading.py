@@ -7,6 +7,7 @@ for the whole test session, so that several tests can assert on one run.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from grader.harness.procfs import SWITCH_OFF
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "soumissions"
@@ -44,8 +47,9 @@ class GradingResult:
         return {item["id"]: item["statut"] for item in self.report.get("verifications", [])}
 
 
-def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """`python -m grader *args` from the repository root, output captured as text."""
+def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess:
+    """`python -m grader *args` from the repository root, output captured as text (env: added variables)."""
     return subprocess.run(
         [sys.executable, "-m", "grader", *args],
         cwd=ROOT,
@@ -55,14 +59,25 @@ def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.Com
         errors="replace",
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
 
 
 @lru_cache(maxsize=None)
 def grade(path: Path, *args: str) -> GradingResult:
+    return _graded(path, args, None)
+
+
+@lru_cache(maxsize=None)
+def grade_without_procfs(path: Path, *args: str) -> GradingResult:
+    """grade() with /proc reading turned off (procfs.SWITCH_OFF): the path of Windows and macOS."""
+    return _graded(path, args, {SWITCH_OFF: "1"})
+
+
+def _graded(path: Path, args: tuple[str, ...], env: dict[str, str] | None) -> GradingResult:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rapport.json"
-        done = run_grader(str(path), "--json", str(out), *args)
+        done = run_grader(str(path), "--json", str(out), *args, env=env)
         report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     return GradingResult(done.returncode, report, done.stdout + done.stderr)
 
