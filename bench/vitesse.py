@@ -3,10 +3,13 @@
     python bench/vitesse.py                      # les quatre mesures, avec leur cible
     python bench/vitesse.py reference classe     # seulement celles-ci
     python bench/vitesse.py --runs 3 --json mesures.json
+    python bench/vitesse.py corpus --runs 1 --sans-proc   # sans lire /proc, comme sous Windows et macOS
 
 Mesures : la solution de référence (cible 3 s), les fichiers de départ (3 s), un serveur qui n'écoute
 jamais (10 s), une classe de 30 en mode classe (60 s, construite dans un dossier temporaire à partir du
-corpus de tests), et, sans cible, un serveur qui accepte les connexions sans jamais les lire.
+corpus de tests), et, sans cible, un serveur qui accepte les connexions sans jamais les lire et tout le
+corpus de tests (tests/soumissions) corrigé en mode classe. Avec --sans-proc, le correcteur ne lit pas /proc
+(GRADER_NO_PROCFS=1) : aucun programme n'est jamais vu au repos, tous les délais courent jusqu'au bout.
 Bibliothèque standard seulement ; le correcteur est lancé comme un enseignant le lance.
 """
 
@@ -74,6 +77,7 @@ MEASURES = [
     Measure("classe", f"classe de {CLASS_SIZE} (mode classe)", 60.0, lambda scratch: [str(class_of_30(scratch))]),
     Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire", None,
             lambda _: [str(CORPUS / "hostile_accepte_sans_lire")]),
+    Measure("corpus", "tout le corpus de tests (mode classe)", None, lambda _: [str(CORPUS)]),
 ]
 
 
@@ -90,14 +94,14 @@ def machine() -> dict[str, str]:
             "systeme": f"{platform.system()} {platform.release()}"}
 
 
-def run_once(measure: Measure, extra: list[str]) -> float:
+def run_once(measure: Measure, extra: list[str], env: dict[str, str]) -> float:
     """Seconds taken by one whole `python -m grader` process."""
     with tempfile.TemporaryDirectory(prefix="bench-vitesse-") as scratch:
         command = [sys.executable, "-m", "grader", *measure.arguments(Path(scratch)), "--silencieux",
                    "--json", str(Path(scratch) / "rapport.json"), *extra]
         began = time.monotonic()
         subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+                       stderr=subprocess.DEVNULL, check=False, env={**os.environ, **env})
         return time.monotonic() - began
 
 
@@ -112,17 +116,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="exécutions par mesure (défaut : 5)")
     parser.add_argument("--jobs", type=int, help="mode classe : corrections en parallèle (défaut du correcteur)")
     parser.add_argument("--json", type=Path, help="écrit les mesures dans ce fichier")
+    parser.add_argument("--sans-proc", action="store_true",
+                        help="sans lire /proc (GRADER_NO_PROCFS=1), le chemin de Windows et macOS")
     args = parser.parse_args()
     unknown = sorted(set(args.mesures) - set(names))
     if unknown:
         parser.error(f"mesure inconnue : {', '.join(unknown)}")
     chosen = [m for m in MEASURES if not args.mesures or m.name in args.mesures]
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
+    env = {"GRADER_NO_PROCFS": "1"} if args.sans_proc else {}
     info = machine()
-    print("Machine : " + ", ".join(f"{key} {value}" for key, value in info.items()))
+    print("Machine : " + ", ".join(f"{key} {value}" for key, value in info.items())
+          + (" ; sans lire /proc" if args.sans_proc else ""))
     results = {}
     for measure in chosen:
-        times = [run_once(measure, extra if measure.name == "classe" else []) for _ in range(args.runs)]
+        in_class_mode = measure.name in ("classe", "corpus")
+        times = [run_once(measure, extra if in_class_mode else [], env) for _ in range(args.runs)]
         median = statistics.median(times)
         verdict = "" if measure.target_s is None else (
             f"  (cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'})")
@@ -131,7 +140,8 @@ def main() -> int:
         results[measure.name] = {"mediane_s": round(median, 2), "mesures_s": [round(t, 2) for t in times],
                                  "cible_s": measure.target_s}
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "mesures": results}, ensure_ascii=False, indent=2),
+        args.json.write_text(json.dumps({"machine": info, "sans_proc": args.sans_proc, "mesures": results},
+                                        ensure_ascii=False, indent=2),
                              encoding="utf-8")
     return 0
 

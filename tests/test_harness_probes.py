@@ -244,3 +244,110 @@ def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data()
         left.close()
         right.close()
     assert settled(lambda: procfs.own_thread_waiting(reader.native_id) is None)  # ended (its task a moment later)
+
+
+# Each program waits with a deadline, as students write it (issue 13): never at rest, whatever the moment.
+TIMED_WAITS = {
+    "sleep": "import time\nprint('prêt', flush=True)\nwhile True:\n    time.sleep(0.3)\n",
+    "recv avec délai": """
+        import socket
+        gauche, droite = socket.socketpair()
+        gauche.settimeout(0.2)
+        print('prêt', flush=True)
+        while True:
+            try:
+                gauche.recv(10)
+            except socket.timeout:
+                pass
+    """,
+    "select avec délai": """
+        import select, sys
+        print('prêt', flush=True)
+        while True:
+            select.select([sys.stdin], [], [], 0.5)
+    """,
+    "accept avec délai": """
+        import socket
+        serveur = socket.create_server(("127.0.0.1", 0))
+        serveur.settimeout(1.0)
+        print('prêt', flush=True)
+        while True:
+            try:
+                serveur.accept()
+            except socket.timeout:
+                pass
+    """,
+    "asyncio périodique": """
+        import asyncio
+        async def tic():
+            while True:
+                await asyncio.sleep(0.2)
+        print('prêt', flush=True)
+        asyncio.run(tic())
+    """,
+    "serve_forever": """
+        import socketserver
+        serveur = socketserver.TCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+        print('prêt', flush=True)
+        serveur.serve_forever()
+    """,
+    "verrou avec délai": """
+        import threading
+        verrou = threading.Lock()
+        verrou.acquire()
+        print('prêt', flush=True)
+        while True:
+            verrou.acquire(timeout=0.3)
+    """,
+}
+
+
+@linux_only
+@pytest.mark.parametrize("kind", sorted(TIMED_WAITS))
+def test_a_program_with_a_timed_wait_is_never_at_rest(tmp_path: Path, kind: str) -> None:
+    timed, untimed = started(tmp_path / "minute", TIMED_WAITS[kind]), started(tmp_path / "repos", READS_STDIN)
+    try:
+        assert settled(lambda: rest.idle(untimed))  # the same look finds a program without deadline at rest
+        assert settled(lambda: procfs.waits(timed.pid) is None)
+        assert not any(rest.idle(timed) or rest.stillness(timed) for _ in range(50))
+    finally:
+        timed.kill_tree()
+        untimed.kill_tree()
+
+
+def test_the_wait_table_tells_a_deadline_from_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc/<pid>/task/<tid>/syscall lines as x86-64 shows them: the number, six arguments, two addresses."""
+    monkeypatch.setattr(procfs.platform, "machine", lambda: "x86_64")
+
+    def wait(number: int, *arguments: int) -> procfs.Wait | None:
+        padded = [*arguments, *[0] * (6 - len(arguments))]
+        return procfs._unbounded_wait([str(number), *(hex(a) for a in padded), "0x7ffc", "0x7f00"])
+
+    assert wait(0, 0, 0x5555, 8192) == procfs.Wait(procfs.DATA, 0)  # read(0): input()
+    assert wait(45, 5, 0x5555, 1024) == procfs.Wait(procfs.DATA, 5)  # recvfrom(5): recv() with no timeout
+    assert wait(7, 0x5555, 1, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # poll(..., -1)
+    assert wait(7, 0x5555, 1, 200) is None  # poll(..., 200): recv() after settimeout(0.2)
+    assert wait(23, 4, 0x5555, 0, 0, 0) == procfs.Wait(procfs.LOOP, -1)  # select(..., None)
+    assert wait(23, 4, 0x5555, 0, 0, 0x7ffc) is None  # select(..., 0.5)
+    assert wait(232, 3, 0x5555, 10, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # epoll_wait(..., -1)
+    assert wait(232, 3, 0x5555, 10, 200) is None  # an asyncio loop with a timer
+    assert wait(202, 0x5555, 128, 0, 0) == procfs.Wait(procfs.THREAD, -1)  # a lock, no timeout
+    assert wait(202, 0x5555, 137, 0, 0x7ffc) is None  # a lock with a timeout (FUTEX_WAIT_BITSET)
+    assert wait(202, 0x5555, 129, 1) is None  # FUTEX_WAKE: not a wait
+    assert wait(61, -1 & 0xFFFFFFFF, 0x7ffc, 0, 0) == procfs.Wait(procfs.CHILD, -1)  # waitpid()
+    for asleep in (35, 230):  # nanosleep, clock_nanosleep: time.sleep()
+        assert wait(asleep, 0, 0x7ffc) is None
+    assert procfs._unbounded_wait(["running"]) is None
+
+
+@linux_only
+def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = started(tmp_path, READS_STDIN)
+    try:
+        assert settled(lambda: rest.alone_at_keyboard(alone))
+        monkeypatch.setenv(procfs.SWITCH_OFF, "1")
+        assert not procfs.available() and procfs.family(alone.pid) == set() and procfs.waits(alone.pid) is None
+        assert not rest.idle(alone) and not rest.alone_at_keyboard(alone)
+        assert procfs.listening_ports([alone.pid]) == [] and not procfs.tcp_quiet(1)
+    finally:
+        alone.kill_tree()

@@ -251,9 +251,9 @@ def _thread_syscalls(pid: int) -> list[list[str]]:
 # the argument that bounds the wait). LOOP: a connection, or data on one of several files (accept, select,
 # poll, epoll: where a server loop rests); DATA: data on one file (read, recv); THREAD: another thread
 # (futex, with a WAIT operation in argument 1); CHILD: a child process or a signal (wait4, waitid, pause:
-# where a launcher waits for the program it started). The bound: None, the call has no deadline; (index,
-# "pointer"): none when that argument is NULL; (index, "int"): none when it is negative. A call missing
-# from the table (sleep, connect, write...) is never a rest: the full deadline applies.
+# subprocess.run(), a launcher; the child is looked at with its own threads). The bound: None, the call has
+# no deadline; (index, "pointer"): none when that argument is NULL; (index, "int"): none when it is
+# negative. A call missing from the table (sleep, connect, write...) is never a rest: the deadline applies.
 LOOP, DATA, THREAD, CHILD = "loop", "data", "thread", "child"
 _Bound = tuple[int, str] | None
 _X86_64_WAITS: dict[int, tuple[str, _Bound]] = {

@@ -31,19 +31,20 @@ unreadable /proc, or GRADER_NO_PROCFS set), every predicate here is False: the f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import procfs
 from .process import StudentProcess
 from .waiting import LineSource
 
 
+@dataclass(frozen=True)
 class Stillness:
     """What the threads of a program at rest wait for: `main`, the program's main thread, and `threads`,
     every thread of the program and of its children (main included)."""
 
-    def __init__(self, main: procfs.Wait, threads: list[procfs.Wait]) -> None:
-        self.main = main
-        self.threads = threads
+    main: procfs.Wait
+    threads: list[procfs.Wait]
 
     def reading(self, fd: int) -> bool:
         return any(thread.reads(fd) for thread in self.threads)
@@ -52,19 +53,13 @@ class Stillness:
 def stillness(process: StudentProcess) -> Stillness | None:
     """What every thread of the program and of its children waits for, when each one waits with no
     deadline (point 1 of the rule); None when one of them may act by itself, or when /proc cannot tell.
-
-    The program's main thread is that of the first process of the family (by pid, the program first)
-    that is not a launcher (a process whose main thread waits for a child): under a confining launcher,
-    the student's own program."""
-    pids = sorted(procfs.family(process.pid) | {process.pid})
-    found = [procfs.waits(pid) for pid in pids]
-    if not found or any(threads is None for threads in found):
+    `process.pid` is the student's own program (under a confining launcher too): its main thread is the
+    program's."""
+    found = [procfs.waits(pid) for pid in [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]]
+    if any(threads is None for threads in found):
         return None
     processes = [threads for threads in found if threads]
-    if not processes:
-        return None
-    programs = [threads for threads in processes if threads[0].kind != procfs.CHILD] or processes
-    return Stillness(programs[0][0], [thread for threads in processes for thread in threads])
+    return Stillness(processes[0][0], [thread for threads in processes for thread in threads])
 
 
 def idle(process: StudentProcess) -> bool:
