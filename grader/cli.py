@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
@@ -30,7 +31,7 @@ class UsageError(Exception):
 
 
 class FrenchParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors, in the user's language
+    def error(self, message: str) -> NoReturn:  # argparse's own errors, in the user's language
         raise UsageError(f"arguments invalides ({message}). Voir : python -m grader --aide")
 
 

@@ -294,7 +294,7 @@ def test_class_as_a_single_zip(moodle_class, class_run, tmp_path):
         (participant, name) for participant, (name, _) in students.items()]
     assert all(r["soumission"].startswith(str(archive)) for r in reports)
     full = json.loads((class_run[3] / "classe.json").read_text(encoding="utf-8"))["soumissions"]
-    for zipped, graded in zip(reports, full):
+    for zipped, graded in zip(reports, full, strict=True):
         full_statuses = {v["id"]: v["statut"] for v in graded["verifications"]}
         assert {v["id"]: v["statut"] for v in zipped["verifications"]} == {
             check_id: full_statuses[check_id] for check_id in ("S01", "C01") if check_id in full_statuses}

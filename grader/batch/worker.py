@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 import grader
 from grader.batch.discovery import BatchItem
@@ -57,13 +58,13 @@ def _environment(token: str) -> dict[str, str]:
 class _TailReader(threading.Thread):
     """Reads a pipe to its end, keeping only the last bytes (a flood costs neither memory nor disk)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.tail = b""
 
     def run(self) -> None:
-        for chunk in iter(lambda: self.stream.read1(65536), b""):
+        for chunk in iter(lambda: os.read(self.stream.fileno(), 65536), b""):
             self.tail = (self.tail + chunk)[-STDERR_TAIL_BYTES:]
 
     def text(self) -> str:
@@ -89,7 +90,7 @@ class Worker:
         with self._lock:
             if self._cancelled:
                 return fatal_report(self.item, "Correction interrompue.")
-            self.process = subprocess.Popen(
+            process = self.process = subprocess.Popen(
                 worker_command(self.item, output, self.args),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -97,16 +98,18 @@ class Worker:
                 env=_environment(self.token),
                 **isolation_options(),
             )
-        errors = _TailReader(self.process.stderr)
+        stderr = process.stderr
+        assert stderr is not None  # stderr=PIPE
+        errors = _TailReader(stderr)
         errors.start()
         try:
-            code = self.process.wait(self.timeout)
+            code = process.wait(self.timeout)
         except subprocess.TimeoutExpired:
             code = None
         finally:
             self.kill()
         stderr_tail = errors.text()
-        self.process.stderr.close()
+        stderr.close()
         elapsed = time.monotonic() - started
         if code is None:
             return fatal_report(

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from grader.charge.generator import LoadConfig
 from grader.charge.ramp import RAMP_STEPS, RampResult, run_ramp
@@ -30,7 +31,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"arguments invalides ({message}). Voir : python -m grader.charge --aide")
 
 
@@ -112,10 +113,10 @@ def _run_loads(paths: list[Path], config: LoadConfig, live: LiveProgress) -> lis
 
 
 def _run_ramps(paths: list[Path], config: LoadConfig, live: LiveProgress) -> list[RampResult]:
-    return [run_ramp(path, config, on_progress=live,
-                     on_step=lambda clients, path=path: live.start_run(
-                         _label(path, clients, config.messages)))
-            for path in paths]
+    def ramp(path: Path) -> RampResult:
+        return run_ramp(path, config, on_progress=live,
+                        on_step=lambda clients: live.start_run(_label(path, clients, config.messages)))
+    return [ramp(path) for path in paths]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ramp:
         for ramp in ramps:
             print_ramp(console, ramp)
-        data: object = [ramp.to_dict() for ramp in ramps]
+        data = [ramp.to_dict() for ramp in ramps]
         if args.svg:
             args.svg.write_text(ramp_svg(ramps), encoding="utf-8")
         failed = any(step.run is None for ramp in ramps for step in ramp.steps)

@@ -37,7 +37,10 @@ def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None
     )
 
 
-def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str, Callable[[list[SubmissionReport]], str]]]:
+Renderer = Callable[[list[SubmissionReport]], str]
+
+
+def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str, Renderer]]:
     """(destination attribute, file encoding, renderer) of every file format."""
     csv_format = getattr(args, "csv_format", None) or "fr"
     return [
