@@ -19,6 +19,7 @@ from grader.catalogue import load_catalogue
 from grader.engine import GraderInternalError, grade
 from grader.exports import ExportError, write_exports
 from grader.harness.workspace import SubmissionError
+from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
 from grader.scale import Scale, ScaleError, load_scale
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     _stop_as_on_ctrl_c()
+    let_children_be_interrupted()
     try:
         return run(build_parser().parse_args(argv))
     except (UsageError, SubmissionError, ExportError) as error:

@@ -19,6 +19,7 @@ from grader.charge.render import LiveProgress, print_ramp, print_results
 from grader.charge.result import LoadResult
 from grader.charge.runner import measure, raise_fd_limit
 from grader.charge.svg import ramp_svg
+from grader.interruption import let_children_be_interrupted
 from grader.render import make_console
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -120,6 +121,7 @@ def _run_ramps(paths: list[Path], config: LoadConfig, live: LiveProgress) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
+    let_children_be_interrupted()
     console = make_console()
     try:
         args = build_parser().parse_args(argv)
