@@ -21,10 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader.batch.discovery import BatchItem
 from grader.batch.summary import print_batch_summary
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, Worker
+from grader.commandline import ExitCode
 from grader.exports import ExportError, usage_problem, write_exports
 from grader.model import SubmissionReport
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Pool:
@@ -101,7 +100,7 @@ def run_batch(items: list[BatchItem], args: argparse.Namespace) -> int:
     problem = usage_problem(args, len(items))
     if problem:
         print(f"Erreur : {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     quiet = getattr(args, "silencieux", False)
     progress_console = Console(stderr=True, quiet=quiet)
     reports = grade_all(items, args, console=progress_console)
@@ -111,5 +110,5 @@ def run_batch(items: list[BatchItem], args: argparse.Namespace) -> int:
         write_exports(reports, args)
     except ExportError as error:
         print(f"Erreur : {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK if all(report.all_required_passed for report in reports) else EXIT_FAILED
+        return ExitCode.USAGE
+    return ExitCode.OK if all(report.all_required_passed for report in reports) else ExitCode.FAILED
