@@ -8,8 +8,7 @@ console) when a check starts and ends. pytest's own output is switched off by th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,34 +17,17 @@ import pytest
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
 from grader.model import CheckResult, CheckSpec, Status
+from grader.session import STASH_KEY, GradingSession
 
 if TYPE_CHECKING:
     import pluggy
 
     from grader.harness.scene import Scene
 
-Listener = Callable[[str, CheckSpec, CheckResult | None], None]  # ("debut"|"fin", spec, result)
-
-STASH_KEY = pytest.StashKey["GradingSession"]()
-
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
     "Signalez-la à votre enseignant."
 )
-
-
-@dataclass
-class GradingSession:
-    """What the fixtures and the plugin share for one grading run."""
-
-    submission: Path
-    points: dict[str, float]  # points per check id under the scale in use
-    only: set[str] | None = None  # ids to run (prerequisites included); None: all
-    verbose: bool = False
-    timeout_s: float = 60.0
-    listener: Listener | None = None
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
 
 
 class GraderPlugin:
