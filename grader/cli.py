@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from grader.batch import find_submissions, run_batch
-from grader.catalogue import load_catalogue
+from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
 from grader.exports import ExportError, write_exports
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return ExitCode.USAGE
-    except GraderInternalError as error:
+    except (GraderInternalError, CatalogueError) as error:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)
         return ExitCode.INTERNAL
     except KeyboardInterrupt:
