@@ -80,6 +80,9 @@ class FrenchParser(argparse.ArgumentParser):
 
     def __init__(self, prog: str, description: str) -> None:
         super().__init__(prog=prog, description=description, add_help=False, allow_abbrev=False)
+        # Python 3.14+: no ANSI colours around "usage:" and the headings, no English "maybe you meant".
+        self.color = False
+        self.suggest_on_error = False
         self._positionals.title = "arguments"  # "positional arguments"; the options' title is "options"
         self._optionals.title = "options"
         self.add_argument("-h", "--aide", "--help", action="help", help="affiche cette aide")
