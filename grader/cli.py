@@ -13,11 +13,11 @@ import sys
 import threading
 from pathlib import Path
 
-from grader.batch import find_submissions, run_batch
+from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
 from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, write_exports
+from grader.exports import ExportError, ExportOptions, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
@@ -101,10 +101,20 @@ def run(args: argparse.Namespace) -> int:
     scale = _load_scale(args, catalogue)
     items = find_submissions(args.chemins)
     if items is not None:
-        return run_batch(items, args)
+        return run_batch(items, _batch_options(args))
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
-    write_exports([report], args, single=True)
+    write_exports([report], _export_options(args), single=True)
     return _exit_code(report)
+
+
+def _export_options(args: argparse.Namespace) -> ExportOptions:
+    return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
+                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl)
+
+
+def _batch_options(args: argparse.Namespace) -> BatchOptions:
+    return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
+                        exports=_export_options(args), jobs=args.jobs, quiet=args.silencieux)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -11,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.exports import ExportError, usage_problem, write_exports
+from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
 from grader.exports.html_report import pass_rates
 from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
 
@@ -61,12 +60,10 @@ TIMEOUT = SubmissionReport(submission="rendus/lent", student=Student("11111", "C
 CLASS = [ALICE, ZOE, BOB, TIMEOUT]
 
 
-def export_args(tmp_path, **overrides) -> argparse.Namespace:
-    values = dict(csv=None, csv_format="fr", json=None, gradescope=None, classroom=None, junit=None, vpl=False,
-                  html=None)
+def export_args(tmp_path, **overrides) -> ExportOptions:
+    """The exports asked, each file named relative to tmp_path."""
     files = ("csv", "json", "gradescope", "classroom", "junit", "html")
-    values.update({key: tmp_path / value if key in files else value for key, value in overrides.items()})
-    return argparse.Namespace(**values)
+    return ExportOptions(**{key: tmp_path / value if key in files else value for key, value in overrides.items()})
 
 
 def read_csv(path, delimiter: str) -> list[dict[str, str]]:
