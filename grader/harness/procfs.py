@@ -1,6 +1,8 @@
 """Linux /proc reading: processes carrying a run token, their sockets, what they wait for, their CPU and memory.
 
 Every function is harmless elsewhere: `available()` is False and the others return empty results.
+GRADER_SANS_PROC=1 in the environment makes them behave so on Linux too (the portable path, as on
+Windows and macOS: every wait keeps its full deadline), for the tests and `bench/`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 PROC = Path("/proc")
+SWITCH_VARIABLE = "GRADER_SANS_PROC"
+_LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()
 LISTEN_STATE = "0A"
 # The number of the read() system call, by machine (/proc/<pid>/syscall shows it, then its arguments).
 _READ_SYSCALLS = {
@@ -26,10 +30,12 @@ _READ_SYSCALLS = {
 
 
 def available() -> bool:
-    return sys.platform.startswith("linux") and PROC.is_dir()
+    return _LINUX_PROC and not os.environ.get(SWITCH_VARIABLE)
 
 
 def _read(path: Path) -> bytes:
+    if not available():
+        return b""
     try:
         return path.read_bytes()
     except OSError:  # gone, or not ours to read
