@@ -18,9 +18,12 @@ from . import procfs, timing
 from .output import OutputStream
 from .waiting import LineSource, Observable
 
-if sys.platform != "win32":  # POSIX: how many bytes wait unread in a pipe (Windows: unknown, every wait
-    from fcntl import ioctl  # that uses it keeps its full deadline)
+ioctl: Callable[[int, int, bytes], bytes] | None
+try:  # POSIX: how many bytes wait unread in a pipe
+    from fcntl import ioctl
     from termios import FIONREAD
+except ImportError:  # Windows: unknown, every wait that uses it keeps its full deadline
+    ioctl = None
 
 TOKEN_VARIABLE = "GRADER_RUN_TOKEN"
 # Optional: when set (e.g. by a test session), every token starts with "<family>." and the survivors
@@ -230,7 +233,7 @@ class StudentProcess(Observable):
         """Bytes typed on the program's stdin that it has not read yet (a program that reads its input
         empties the pipe at once); None where the system cannot tell (Windows) or once stdin is closed."""
         stdin = self._popen.stdin
-        if sys.platform == "win32" or stdin is None or self._stdin_closed or self._stdin_broken:
+        if ioctl is None or stdin is None or self._stdin_closed or self._stdin_broken:
             return None
         try:
             answer = ioctl(stdin.fileno(), FIONREAD, b"\0\0\0\0")
