@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
 from grader.harness.matching import is_relay
 from grader.harness.room import ChatRoom
 from grader.harness.waiting import LineSource, Steady, wait_or_rest, wait_probing
