@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.harness.exercise import CLIENT, SERVER
 from tests.grading import STARTERS
-
-SERVER, CLIENT = "serveur_exo.py", "client_exo.py"
 
 # (TODO, file, [(text of the file, what replaces it)]): the replaced text is kept at the start of the new one
 # whenever the code goes under a comment.

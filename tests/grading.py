@@ -13,10 +13,10 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from grader.harness.procfs import SWITCH_OFF
+from grader.harness.procfs import SWITCH_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "soumissions"
@@ -35,7 +35,8 @@ class GradingResult:
         for item in self.report.get("verifications", []):
             if item["id"] == check_id:
                 return item
-        raise KeyError(f"{check_id} absent du rapport : {sorted(i['id'] for i in self.report.get('verifications', []))}")
+        present = sorted(item["id"] for item in self.report.get("verifications", []))
+        raise KeyError(f"{check_id} absent du rapport : {present}")
 
     def status(self, check_id: str) -> str:
         return self.check(check_id)["statut"]
@@ -63,15 +64,15 @@ def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, st
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def grade(path: Path, *args: str) -> GradingResult:
     return _graded(path, args, None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def grade_without_procfs(path: Path, *args: str) -> GradingResult:
-    """grade() with /proc reading turned off (procfs.SWITCH_OFF): the path of Windows and macOS."""
-    return _graded(path, args, {SWITCH_OFF: "1"})
+    """grade() with /proc reading turned off (procfs.SWITCH_VARIABLE): the path of Windows and macOS."""
+    return _graded(path, args, {SWITCH_VARIABLE: "1"})
 
 
 def _graded(path: Path, args: tuple[str, ...], env: dict[str, str] | None) -> GradingResult:

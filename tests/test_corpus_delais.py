@@ -5,7 +5,7 @@ interval is never at rest (grader/harness/rest.py): every wait it meets runs to 
 may fail it. The valid ones are in tests/soumissions/ (their expectations in the corpus tests, graded three
 times by test_determinism.py); each mutant here is one of them with one bug, written in at test time, and
 fails exactly the check of its bug. The slow tests grade them all again while every core is busy, and
-with /proc reading turned off (GRADER_NO_PROCFS, the path of Windows and macOS): the same verdicts.
+with /proc reading turned off (GRADER_SANS_PROC, the path of Windows and macOS): the same verdicts.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _graded(submissions: list[tuple[Path, tuple[str, ...]]],
 
 def _mismatches(submissions, firsts: list[GradingResult], seconds: list[GradingResult]) -> str:
     return "\n".join(f"{path.name} : {first.statuses()} puis {second.statuses()}\n{second.output}"
-                     for (path, _), first, second in zip(submissions, firsts, seconds)
+                     for (path, _), first, second in zip(submissions, firsts, seconds, strict=True)
                      if first.statuses() != second.statuses() or not first.statuses())
 
 

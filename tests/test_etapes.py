@@ -4,8 +4,8 @@ from the starters (timed accept() included), passes every check it implements.""
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +22,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, GradingRes
     done = steps(tmp_path_factory.mktemp("etapes"))
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
         results = list(pool.map(lambda step: grade(step[1]), done))
-    return [(name, result) for (name, _), result in zip(done, results)]
+    return [(name, result) for (name, _), result in zip(done, results, strict=True)]
 
 
 def _summary(walk: list[tuple[str, GradingResult]]) -> str:
@@ -31,7 +31,7 @@ def _summary(walk: list[tuple[str, GradingResult]]) -> str:
 
 def test_the_grade_never_decreases_todo_after_todo(walk) -> None:
     grades = [result.report["note"] for _, result in walk]
-    assert all(later >= earlier for earlier, later in zip(grades, grades[1:])), _summary(walk)
+    assert all(later >= earlier for earlier, later in itertools.pairwise(grades)), _summary(walk)
     assert grades[0] < grades[-1], _summary(walk)
 
 

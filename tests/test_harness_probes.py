@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.harness import procfs, rest
 from grader.harness import process as process_module
+from grader.harness import procfs, rest
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import Steady, wait_or_rest, wait_probing
 from tests.test_harness_process import start
@@ -345,7 +345,7 @@ def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monke
     alone = started(tmp_path, READS_STDIN)
     try:
         assert settled(lambda: rest.alone_at_keyboard(alone))
-        monkeypatch.setenv(procfs.SWITCH_OFF, "1")
+        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
         assert not procfs.available() and procfs.family(alone.pid) == set() and procfs.waits(alone.pid) is None
         assert not rest.idle(alone) and not rest.alone_at_keyboard(alone)
         assert procfs.listening_ports([alone.pid]) == [] and not procfs.tcp_quiet(1)

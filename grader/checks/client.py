@@ -10,15 +10,16 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar, cast
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import rest, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
-from grader.harness.matching import parse_relay
+from grader.harness.matching import contains_message, parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
 from grader.harness.student import PORT_HINT
@@ -206,16 +207,16 @@ def _ran_its_loop(session: ClientSession, connection: LineConnection) -> None:
     process = session.process
     mark = connection.mark()
     session.type_line(LOOP_PROBE)
-    if _typed_line_arrives(session, connection, lambda line: LOOP_PROBE in line, mark) is None:
-        if process.poll() is not None or process.stdin_unread() != 0:
-            _fail_if_ended_after_name(session)
-            fail(
-                "Le client ne traite pas la ligne tapée (voir C03) : sa fin ne peut pas être testée.",
-                sent=LOOP_PROBE,
-                expected=f"{LOOP_PROBE}, reçu par le serveur",
-                received=process.traceback_tail() or connection.describe_received(mark),
-                hint=LOOP_HINT,
-            )
+    taken = _typed_line_arrives(session, connection, lambda line: LOOP_PROBE in line, mark) is not None
+    if not taken and (process.poll() is not None or process.stdin_unread() != 0):
+        _fail_if_ended_after_name(session)
+        fail(
+            "Le client ne traite pas la ligne tapée (voir C03) : sa fin ne peut pas être testée.",
+            sent=LOOP_PROBE,
+            expected=f"{LOOP_PROBE}, reçu par le serveur",
+            received=process.traceback_tail() or connection.describe_received(mark),
+            hint=LOOP_HINT,
+        )
     out_mark = process.stdout.mark()
     connection.send_line(LOOP_ANSWER)
     _shown_unless_alone_in_input(process, LOOP_ANSWER, out_mark)
@@ -307,7 +308,7 @@ def test_envoi_des_messages(client_session: ClientSession) -> None:
     for message in MESSAGES:
         mark = connection.mark()
         client_session.type_line(message)
-        line = _typed_line_arrives(client_session, connection, lambda received, m=message: m in received, mark)
+        line = _typed_line_arrives(client_session, connection, partial(contains_message, message=message), mark)
         if line is None:
             fail(
                 "Le message tapé n'est pas arrivé au serveur (aucune ligne complète le contenant).",

@@ -1,8 +1,8 @@
 """Linux /proc reading: processes carrying a run token, their sockets, what they wait for, their CPU and memory.
 
-Every function is harmless elsewhere: `available()` is False and the others return empty results. Setting
-GRADER_NO_PROCFS (any non-empty value) makes a Linux machine behave the same way, so that the path of
-Windows and macOS (no /proc: every deadline waited out, no process found by its token) runs in the tests.
+Every function is harmless elsewhere: `available()` is False and the others return empty results.
+GRADER_SANS_PROC=1 in the environment makes them behave so on Linux too (the portable path, as on
+Windows and macOS: every wait keeps its full deadline), for the tests and `bench/`.
 What a thread waits for is only read here; what it means (a program at rest) is grader/harness/rest.py.
 """
 
@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 PROC = Path("/proc")
+SWITCH_VARIABLE = "GRADER_SANS_PROC"
+_LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()
 LISTEN_STATE = "0A"
-SWITCH_OFF = "GRADER_NO_PROCFS"  # set (non-empty): /proc is not read, as on a system without it
 
 
 def available() -> bool:
-    return sys.platform.startswith("linux") and not os.environ.get(SWITCH_OFF) and PROC.is_dir()
+    return _LINUX_PROC and not os.environ.get(SWITCH_VARIABLE)
 
 
 def _read(path: Path) -> bytes:
@@ -105,7 +106,7 @@ def family(root: int) -> set[int]:
     """root and its live descendants, read from the kernel's list of each thread's children (cheap
     enough to look at often); descendants() where the kernel keeps no such list."""
     found: set[int] = set()
-    todo = [root] if available() else []
+    todo = [root]
     while todo:
         pid = todo.pop()
         tasks = PROC / str(pid) / "task"
@@ -171,7 +172,7 @@ def _wait_gone(pidfds: list[int], timeout: float) -> None:
 
 def _socket_inodes(pids: Iterable[int]) -> set[str]:
     inodes: set[str] = set()
-    for pid in pids if available() else ():
+    for pid in pids:
         fd_dir = PROC / str(pid) / "fd"
         try:
             names = os.listdir(fd_dir)
@@ -323,11 +324,11 @@ def waits(pid: int) -> list[Wait] | None:
     return threads if found and len(threads) == len(found) else None
 
 
-def own_thread_waiting(native_id: int) -> bool | None:
+def own_thread_waiting(native_id: int | None) -> bool | None:
     """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
     with or without a deadline, not for a lock): a reader thread waits there only once it has handled
-    everything it read. None when unknown."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    everything it read. None when unknown (and for a thread not started: no native id)."""
+    known = native_id is not None and platform.machine().lower() in _WAIT_SYSCALLS and available()
     fields = _syscall(PROC / "self" / "task" / str(native_id)) if known else []
     if not fields:
         return None

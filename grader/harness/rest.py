@@ -25,7 +25,7 @@ that also says what the threads at rest wait for (`ignores_input`: typed bytes n
 no connection or output is involved (the program will not exit by itself). No check reads /proc itself.
 
 Where rest cannot be proven (Windows, macOS, a machine whose system call numbers are not known, an
-unreadable /proc, or GRADER_NO_PROCFS set), every predicate here is False: the full deadlines apply.
+unreadable /proc, or GRADER_SANS_PROC set), every predicate here is False: the full deadlines apply.
 """
 
 from __future__ import annotations
