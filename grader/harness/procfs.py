@@ -324,6 +324,14 @@ def waits(pid: int) -> list[Wait] | None:
     return threads if found and len(threads) == len(found) else None
 
 
+def main_thread_wait(pid: int) -> str | None:
+    """The kind of wait (LOOP, DATA, THREAD, CHILD) the main thread of `pid` is blocked in, WITH OR WITHOUT a
+    deadline; None when it is not blocked in one of the table's calls, or when /proc cannot tell."""
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    wait = _wait_of(_syscall(PROC / str(pid))) if known else None
+    return wait[0] if wait is not None else None
+
+
 def own_thread_waiting(native_id: int | None) -> bool | None:
     """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
     with or without a deadline, not for a lock): a reader thread waits there only once it has handled

@@ -24,6 +24,10 @@ that also says what the threads at rest wait for (`ignores_input`: typed bytes n
 `held_by_readers`: a main thread joining threads that wait for data). `idle` (point 1 alone) serves where
 no connection or output is involved (the program will not exit by itself). No check reads /proc itself.
 
+One look here is NOT a rest and never ends a wait for what may still come: `serving`, a proof of life
+(the main thread is back in its server loop, deadline or not), which tells that a connection the server
+closed before the look was not closed by the program dying, so that a failure names the right cause.
+
 Where rest cannot be proven (Windows, macOS, a machine whose system call numbers are not known, an
 unreadable /proc, or GRADER_SANS_PROC set), every predicate here is False: the full deadlines apply.
 """
@@ -98,6 +102,14 @@ def alone_at_keyboard(process: StudentProcess) -> bool:
     can show or send anything before a line is typed. False when unknown."""
     still = stillness(process)
     return still is not None and len(still.threads) == 1 and still.main.reads(0)
+
+
+def serving(process: StudentProcess) -> bool:
+    """Not a rest, a proof of life: the program's main thread is blocked in its server loop (accept, select,
+    poll, epoll), with or without a deadline. A program on its way out is not there (its threads are woken
+    to exit; the interpreter's shutdown waits in a lock): what happened before this look (a connection
+    closed, a send refused) was not the program dying. False when unknown."""
+    return procfs.main_thread_wait(process.pid) == procfs.LOOP
 
 
 def held_by_readers(process: StudentProcess) -> bool:

@@ -349,10 +349,11 @@ class ChatRoom:
 
     @staticmethod
     def _exit_soon(process: StudentProcess) -> int | None:
-        """The exit code if the process ends within timing.DRAIN; None as soon as it stays idle (Linux): a
-        program whose every thread waits with no deadline will not exit by itself."""
-        idle = Steady(lambda: rest.idle(process))
-        wait_probing(lambda: process.poll() is not None or idle(), timing.DRAIN, [process], timing.ALIVE_PROBE)
+        """The exit code if the process ends within timing.DRAIN (a connection closed by a dying server is seen
+        before its exit is); None as soon as /proc shows it alive after that, back in its server loop
+        (rest.serving), which a program on its way out never is."""
+        wait_probing(lambda: process.poll() is not None or rest.serving(process), timing.DRAIN, [process],
+                     timing.ALIVE_PROBE)
         return process.poll()
 
     def close(self) -> None:
