@@ -192,7 +192,7 @@ def test_quitter(room: ChatRoom) -> None:
             expected="la connexion de Bob fermée par le serveur, et « Bob a quitté le chat. » dans la console",
             received=_transcript(bob),
         )
-    left = room.wait_line(
+    left = room.wait_line_or_rest(
         room.console, lambda line: "Bob" in line and "quitt" in line.lower(), timing.JOIN, since=console_mark
     )
     if left is None:

@@ -165,7 +165,7 @@ def _expect_relay(scene: Scene, recipient: ScriptedClient, since: int, name: str
 def _expect_announce(room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str,
                      expected: str, hint: str) -> str:
     """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
-    line = room.wait_line(room.console, lambda text: keyword in text.lower(), timeout, since=since)
+    line = room.wait_line_or_rest(room.console, lambda text: keyword in text.lower(), timeout, since=since)
     shown = _quoted(room.console.lines(since)[-3:])
     if line is None:
         fail(f"La console du serveur n'affiche pas « {expected} ».", sent=sent, expected=expected,
@@ -264,7 +264,8 @@ def _wait_deliveries(room: ChatRoom, clients: list[ScriptedClient], marks: dict[
             while True:
                 before = recipient.mark()
                 wait = min(timing.RELAY, deadline - time.monotonic())
-                if room.wait_line(recipient, lambda line: last in line, wait, since=marks[recipient.name]) is not None:
+                since = marks[recipient.name]
+                if room.wait_line_or_rest(recipient, lambda line: last in line, wait, since=since) is not None:
                     break
                 if recipient.mark() == before or time.monotonic() >= deadline:
                     return False
@@ -277,7 +278,7 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     any relay of this server (whatever its prefix: S03 judges that)."""
     expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
     end = "fin du bloc"
-    relayed = room.wait_line(recipient, lambda line: matching.contains_message(line, messages[-1]),
+    relayed = room.wait_line_or_rest(recipient, lambda line: matching.contains_message(line, messages[-1]),
                              room.memory.relay_timeout(), since=since)
     if relayed is None:
         hint = FRAMING_HINT
@@ -400,7 +401,7 @@ def test_depart_brutal(room: ChatRoom) -> None:
     marks: dict[LineSource, int] = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
     # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
-    room.first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
+    room.first_match_or_rest(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
                     timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
@@ -410,7 +411,7 @@ def test_depart_brutal(room: ChatRoom) -> None:
     alice.send_line(question)
     eve.reset()
     patience = room.memory.relay_timeout()
-    if room.wait_line(charlie, lambda line: question in line, patience, since=mark) is None:
+    if room.wait_line_or_rest(charlie, lambda line: question in line, patience, since=mark) is None:
         charlie.fail_expected(patience, since=mark, hint=RESET_HINT,
                               sent=f"Alice envoie « {question} » et Eve coupe sa connexion au même moment",
                               expected="Charlie reçoit quand même le message d'Alice")
@@ -423,7 +424,8 @@ def test_depart_brutal(room: ChatRoom) -> None:
 @verification("S09", "Journal du serveur", points=1, requires=NEEDS_START)
 def test_journal(room: ChatRoom, scene: Scene) -> None:
     waiting = "Serveur en attente de connexions..."
-    if room.wait_line(room.console, lambda line: "en attente de connexion" in line.lower(), timing.JOIN) is None:
+    if room.wait_line_or_rest(room.console, lambda line: "en attente de connexion" in line.lower(),
+                              timing.JOIN) is None:
         fail("La console du serveur n'affiche pas qu'il attend des connexions.", expected=waiting,
              received=_quoted(room.console.lines()[-3:]), hint=f"Au démarrage, affichez print(\"{waiting}\").")
     alice, bob = _join_all(room, ["Alice", "Bob"])
@@ -431,7 +433,7 @@ def test_journal(room: ChatRoom, scene: Scene) -> None:
     exchanges = [(alice, "Bonjour !"), (bob, "Salut Alice !"), (alice, "Tout va bien ?")]
     for sender, message in exchanges:
         _say(room, sender, message, _others([alice, bob], sender))
-    room.wait_line(room.console, lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY,
+    room.wait_line_or_rest(room.console, lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY,
                    since=mark)
     console = room.console.lines(mark)
     for sender, message in exchanges:

@@ -21,7 +21,7 @@ from .matching import contains_message, diagnose_relay
 from .output import OutputStream
 from .process import StudentProcess
 from .student import RunningServer, start_server
-from .waiting import LineSource, Observable, Steady, first_line, wait_or_rest, wait_probing
+from .waiting import LineSource, Observable, Steady, first_match, wait_or_rest, wait_probing
 from .workspace import Workspace
 
 NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
@@ -94,7 +94,7 @@ class ChatRoom:
             ended = self.server.process.poll() is not None or any(c.closed for c in [client, *open_before])
             return ended
 
-        found = self.first_line(sources, lambda line: name in line, timeout, stop=hopeless)
+        found = self.first_match_or_rest(sources, lambda line: name in line, timeout, stop=hopeless)
         if found is None:
             self._check_server_alive(f"après la connexion {de(name)}", wait=self.console.at_eof)
         if found is not None or self.join_evidence is None:
@@ -144,7 +144,7 @@ class ChatRoom:
         deadline = time.monotonic() + timeout
         received: dict[ScriptedClient, str] = {}
         for recipient in recipients:
-            line = self.wait_line(
+            line = self.wait_line_or_rest(
                 recipient,
                 lambda text: contains_message(text, message),
                 deadline - time.monotonic(),
@@ -166,7 +166,8 @@ class ChatRoom:
             self.memory.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
-        found = self.wait_line(self.console, lambda line: contains_message(line, message), timing.RELAY, since=mark)
+        found = self.wait_line_or_rest(self.console, lambda line: contains_message(line, message), timing.RELAY,
+                                       since=mark)
         if found is not None:
             return
         self._check_server_alive(f"après le message {de(sender.label)}", wait=True)
@@ -299,24 +300,24 @@ class ChatRoom:
         and its console). False when unknown: waits then run to their deadline."""
         return self.server.process.at_rest(self.server.port, self.clients)
 
-    def first_line(
+    def first_match_or_rest(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
         *, stop: Callable[[], bool] | None = None,
     ) -> tuple[LineSource, str] | None:
-        """waiting.first_line, ended sooner once the server stays at rest (two looks in a row): what has
+        """waiting.first_match, ended sooner once the server stays at rest (two looks in a row): what has
         not come by then will not come before a client acts, so its absence needs no deadline."""
         rest = Steady(self.at_rest, every=timing.ALIVE_PROBE)
-        return first_line(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
+        return first_match(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
                           also=[self.server.process], probe_s=timing.ALIVE_PROBE)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, sources: Iterable[Observable]) -> bool:
-        """wait_for(predicate), ended sooner once the server stays at rest (see first_line)."""
+        """wait_for(predicate), ended sooner once the server stays at rest (see first_match_or_rest)."""
         return wait_or_rest(predicate, timeout, [*sources, self.server.process], self.at_rest, timing.ALIVE_PROBE)
 
-    def wait_line(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
-                  since: int = 0) -> str | None:
-        """source.wait_line, ended sooner once the server stays at rest (see first_line)."""
-        found = self.first_line({source: since}, predicate, timeout)
+    def wait_line_or_rest(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
+                          since: int = 0) -> str | None:
+        """source.wait_line, ended sooner once the server stays at rest (see first_match_or_rest)."""
+        found = self.first_match_or_rest({source: since}, predicate, timeout)
         return found[1] if found else None
 
     # -- state ---------------------------------------------------------------------------------------

@@ -142,11 +142,11 @@ class LineSource(Observable):
     ) -> str | None:
         """The first line numbered `since` or later that satisfies predicate; None at the deadline or
         when the source has ended without one."""
-        found = first_line({self: since}, predicate, timeout)
+        found = first_match({self: since}, predicate, timeout)
         return found[1] if found else None
 
 
-def first_line(
+def first_match(
     cursors: dict[LineSource, int],
     predicate: Callable[[str], bool],
     timeout: float,
