@@ -16,7 +16,7 @@ from pathlib import Path
 from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, write_exports
+from grader.exports import ExportError, remove_previous_exports, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, args)
+    remove_previous_exports(args)
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     write_exports([report], args, single=True)
     return _exit_code(report)

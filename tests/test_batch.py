@@ -20,7 +20,7 @@ import pytest
 
 from grader.batch import BatchItem, run_batch
 from grader.batch import worker as worker_module
-from grader.batch.runner import grade_all
+from grader.batch.runner import expected_of, grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
 from grader.harness import procfs
 from grader.model import Student, french_number
@@ -49,18 +49,17 @@ sys.stderr.write("Traceback (most recent call last):\\nRuntimeError: boum\\n")
 sys.exit(3)
 """
 REPORT = """
-import json, pathlib, sys
-report = {"soumission": "ignoree", "note": 0, "note_max": 20, "bonus": 0, "bonus_max": 0, "duree_s": 0.1,
+import json, sys
+report = {"soumission": "ignoree", "note": 20 if sys.argv[1] == "reussie" else 0, "note_max": 20, "bonus": 0, "bonus_max": 0, "duree_s": 0.1,
           "verifications": [{"id": "S01", "titre": "Le serveur démarre", "categorie": "serveur",
-                             "statut": sys.argv[2], "points": 1 if sys.argv[2] == "reussie" else 0,
+                             "statut": sys.argv[1], "points": 1 if sys.argv[1] == "reussie" else 0,
                              "points_max": 1, "message": "", "duree_s": 0.1}]}
-pathlib.Path(sys.argv[1]).write_text(json.dumps(report))
-sys.exit(0 if sys.argv[2] == "reussie" else 1)
+sys.stdout.write(json.dumps(report))
 """
 
 
 def fake_args(**values) -> argparse.Namespace:
-    defaults = dict(jobs=2, bareme=None, only=None, verbose=False, silencieux=True, csv=None, csv_format="fr",
+    defaults = dict(jobs=2, bareme=None, only="S01", verbose=False, silencieux=True, csv=None, csv_format="fr",
                     json=None, gradescope=None, classroom=None, junit=None, vpl=False, html=None)
     return argparse.Namespace(**{**defaults, **values})
 
@@ -70,10 +69,9 @@ def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
     scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
 
-    def command(item: BatchItem, output: Path, args) -> list[str]:
+    def command(item: BatchItem, args, pycache: Path) -> list[str]:
         name, *extra = item.path.name.split("-")
-        extra = [str(tmp_path / "pret")] if name == "hang" else extra
-        return [sys.executable, "-c", scripts[name], *(extra if name == "hang" else [str(output), *extra])]
+        return [sys.executable, "-c", scripts[name], *([str(tmp_path / "pret")] if name == "hang" else extra)]
 
     monkeypatch.setattr(worker_module, "worker_command", command)
 
@@ -87,7 +85,7 @@ def scripted(monkeypatch, tmp_path):
 def run_worker(item: BatchItem, tmp_path: Path, timeout: float) -> tuple[Worker, object, float]:
     folder = tmp_path / f"w-{item.path.name}"
     folder.mkdir()
-    worker = Worker(item, fake_args(), folder, timeout)
+    worker = Worker(item, fake_args(), folder, timeout, expected_of(fake_args(), timeout), tmp_path)
     started = time.monotonic()
     report = worker.run()
     return worker, report, time.monotonic() - started
@@ -111,7 +109,8 @@ def test_a_flooding_grading_costs_its_time_bound_only(scripted, tmp_path):
 
 def test_a_crashing_grading_reports_its_error(scripted, tmp_path):
     _, report, _ = run_worker(scripted("crash"), tmp_path, timeout=30.0)
-    assert "Le correcteur s'est arrêté (code 3) sans rapport" in report.fatal_error
+    assert "Le correcteur s'est arrêté (code 3) sans rapport ; la soumission n'a pas pu être corrigée" in \
+        report.fatal_error
     assert "RuntimeError: boum" in report.fatal_error
 
 

@@ -20,9 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.batch.discovery import BatchItem
 from grader.batch.summary import print_batch_summary
+from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, Worker
-from grader.exports import ExportError, usage_problem, write_exports
+from grader.catalogue import load_catalogue
+from grader.exports import ExportError, remove_previous_exports, usage_problem, write_exports
 from grader.model import SubmissionReport
+from grader.scale import default_scale, load_scale
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -66,21 +69,32 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def expected_of(args: argparse.Namespace, timeout: float) -> Expected:
+    """What every grading process is asked for, from the options (already checked by the CLI)."""
+    catalogue = load_catalogue()
+    scale = load_scale(Path(args.bareme), catalogue) if getattr(args, "bareme", None) else default_scale(catalogue)
+    only = {part.strip().upper() for part in (getattr(args, "only", None) or "").split(",") if part.strip()}
+    return Expected.of(catalogue, scale, only or None, timeout)
+
+
 def grade_all(items: list[BatchItem], args: argparse.Namespace, *, timeout: float = SUBMISSION_TIMEOUT_S,
               console: Console | None = None) -> list[SubmissionReport]:
     """Every item graded in its own subprocess, `args.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(getattr(args, "jobs", None) or os.cpu_count() or 1, len(items)))
+    expected = expected_of(args, timeout)
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
-    with tempfile.TemporaryDirectory(prefix="grader-rapports-") as scratch, \
+    with tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch, \
             ThreadPoolExecutor(max_workers=jobs) as executor, \
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
+        pycache = Path(scratch) / "pycache"
+        pycache.mkdir()
         for index, item in enumerate(items):
-            folder = Path(scratch) / f"{index:04d}"
+            folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
-            futures[executor.submit(pool.run, Worker(item, args, folder, timeout))] = index
+            futures[executor.submit(pool.run, Worker(item, args, folder, timeout, expected, pycache))] = index
         pending = set(futures)
         try:
             while pending:
@@ -98,16 +112,15 @@ def grade_all(items: list[BatchItem], args: argparse.Namespace, *, timeout: floa
 
 def run_batch(items: list[BatchItem], args: argparse.Namespace) -> int:
     """Grade the class, print the summary, write the exports; the exit code."""
-    problem = usage_problem(args, len(items))
-    if problem:
-        print(f"Erreur : {problem}", file=sys.stderr)
-        return EXIT_USAGE
     quiet = getattr(args, "silencieux", False)
-    progress_console = Console(stderr=True, quiet=quiet)
-    reports = grade_all(items, args, console=progress_console)
-    if not quiet:
-        print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
     try:
+        problem = usage_problem(args, len(items))
+        if problem:
+            raise ExportError(problem)
+        remove_previous_exports(args)
+        reports = grade_all(items, args, console=Console(stderr=True, quiet=quiet))
+        if not quiet:
+            print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
         write_exports(reports, args)
     except ExportError as error:
         print(f"Erreur : {error}", file=sys.stderr)
