@@ -17,6 +17,7 @@ from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
 from grader.engine import GraderInternalError, grade
 from grader.exports import ExportError, remove_previous_exports, write_exports
+from grader.harness.lines import printable
 from grader.harness.workspace import SubmissionError
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(build_parser().parse_args(argv))
     except (UsageError, SubmissionError, ExportError) as error:
-        print(f"Erreur : {error}", file=sys.stderr)
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # a folder's name may hold escapes
         return EXIT_USAGE
     except GraderInternalError as error:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)

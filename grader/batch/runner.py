@@ -24,6 +24,7 @@ from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, Worker
 from grader.catalogue import load_catalogue
 from grader.exports import ExportError, remove_previous_exports, usage_problem, write_exports
+from grader.harness.lines import printable
 from grader.model import SubmissionReport
 from grader.scale import default_scale, load_scale
 
@@ -123,6 +124,6 @@ def run_batch(items: list[BatchItem], args: argparse.Namespace) -> int:
             print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
         write_exports(reports, args)
     except ExportError as error:
-        print(f"Erreur : {error}", file=sys.stderr)
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK if all(report.all_required_passed for report in reports) else EXIT_FAILED
