@@ -173,14 +173,18 @@ def test_path_traversal_is_refused(tmp_path, name):
     assert not (tmp_path / "evil.py").exists()
 
 
-def test_symlink_member_is_refused(tmp_path):
-    archive = tmp_path / "lien.zip"
+def symlink_zip(archive: Path) -> Path:
+    """A zip holding a server and a symbolic link named `lien`."""
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr(SERVER, b"x")
         link = zipfile.ZipInfo("lien")
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         out.writestr(link, "/etc/passwd")
-    refused_before_writing(tmp_path, archive, "lien symbolique")
+    return archive
+
+
+def test_symlink_member_is_refused(tmp_path):
+    refused_before_writing(tmp_path, symlink_zip(tmp_path / "lien.zip"), "lien symbolique")
 
 
 def test_bomb_by_compression_ratio_is_refused(tmp_path):
@@ -249,12 +253,7 @@ def test_each_submission_has_its_own_extraction_budget(tmp_path, monkeypatch):
 
 
 def test_a_zip_refused_deep_in_a_submission_is_told_with_its_reason(tmp_path):
-    inner = tmp_path / "interieur.zip"
-    with zipfile.ZipFile(inner, "w") as out:
-        out.writestr(SERVER, b"x")
-        link = zipfile.ZipInfo("lien")
-        link.external_attr = (stat.S_IFLNK | 0o777) << 16
-        out.writestr(link, "/etc/passwd")
+    inner = symlink_zip(tmp_path / "interieur.zip")
     group = tmp_path / "rendus" / "TD1" / "alice"
     group.mkdir(parents=True)
     (group / "projet.zip").write_bytes(inner.read_bytes())
