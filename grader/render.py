@@ -2,7 +2,8 @@
 
 Dynamic text (messages, transcripts) is always passed as `Text`, never as markup: a student's
 `[14:05]` must be printed as it is; and made `printable`: an escape sequence from a folder's name or a
-student's output is shown, never obeyed by the terminal. Without a terminal (pipe, file, NO_COLOR) the output stays plain.
+student's output is shown, never obeyed by the terminal. Without a terminal (pipe, file, NO_COLOR) the
+output stays plain.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class LiveReport:
             self._start(spec)
         else:
             self._stop_spinner()
-            print_result(self.console, result, self.symbols)
+            if result is not None:  # "fin" always carries one
+                print_result(self.console, result, self.symbols)
 
     def _start(self, spec: CheckSpec) -> None:
         if spec.category is not self._category:

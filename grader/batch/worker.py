@@ -18,7 +18,6 @@ a report with a French `fatal_error`: that submission could not be graded, the o
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -28,8 +27,8 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import grader
 from grader.batch.discovery import BatchItem
@@ -53,13 +52,26 @@ def fatal_report(item: BatchItem, message: str, duration_s: float = 0.0) -> Subm
     return SubmissionReport(submission=item.source, student=item.student, fatal_error=message, duration_s=duration_s)
 
 
-def worker_command(item: BatchItem, args: argparse.Namespace, pycache: Path) -> list[str]:
+@dataclass(frozen=True)
+class GradingOptions:
+    """How each submission of a class is graded: passed on to its worker's command line."""
+
+    only: str | None = None  # --only, as typed
+    scale: Path | None = None  # --bareme
+    verbose: bool = False
+
+    def only_ids(self) -> set[str] | None:
+        return {part.strip().upper() for part in (self.only or "").split(",") if part.strip()} or None
+
+
+def worker_command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
     command = [sys.executable, "-X", f"pycache_prefix={pycache}", "-c", _BOOTSTRAP, _KIT_ROOT, str(item.path)]
-    if getattr(args, "bareme", None):
-        command += ["--bareme", str(Path(args.bareme).resolve())]
-    if getattr(args, "only", None):
-        command += ["--only", args.only.upper().replace(" ", "")]
-    if getattr(args, "verbose", False):
+    if options.scale:
+        command += ["--bareme", str(options.scale.resolve())]
+    only = options.only_ids()
+    if only:
+        command += ["--only", ",".join(sorted(only))]
+    if options.verbose:
         command.append("--verbose")
     return command
 
@@ -71,24 +83,19 @@ def _environment(token: str) -> dict[str, str]:
     return env
 
 
-class _Stream(Protocol):
-    def read1(self, size: int = ..., /) -> bytes: ...
-    def close(self) -> None: ...
-
-
 class _Reader(threading.Thread):
-    """Reads a stream to its end, keeping its first `limit` bytes (`head`) or its last (`tail`): a
-    flood costs neither memory nor disk. `overflowed` tells that a head was cut."""
+    """Reads a pipe or a socket to its end, keeping its first `limit` bytes (`head`) or its last (`tail`):
+    a flood costs neither memory nor disk. `overflowed` tells that a head was cut."""
 
-    def __init__(self, stream: _Stream, limit: int, *, head: bool) -> None:
+    def __init__(self, fd: int, limit: int, *, head: bool) -> None:
         super().__init__(daemon=True)
-        self.stream, self.limit, self.head = stream, limit, head
+        self.fd, self.limit, self.head = fd, limit, head
         self.data = b""
         self.overflowed = False
 
     def run(self) -> None:
         try:
-            for chunk in iter(lambda: self.stream.read1(65536), b""):
+            for chunk in iter(lambda: os.read(self.fd, 65536), b""):
                 if not self.head:
                     self.data = (self.data + chunk)[-self.limit:]
                 elif len(self.data) + len(chunk) > self.limit:
@@ -100,7 +107,6 @@ class _Reader(threading.Thread):
 
     def finish(self) -> bytes:
         self.join(KILL_WAIT_S)
-        self.stream.close()
         return self.data
 
 
@@ -127,9 +133,9 @@ class Worker:
     `folder` is an empty private folder: the process's working folder. `pycache` is the bytecode cache
     shared by the workers of a batch."""
 
-    def __init__(self, item: BatchItem, args: argparse.Namespace, folder: Path, timeout: float,
+    def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float,
                  expected: Expected, pycache: Path) -> None:
-        self.item, self.args, self.folder, self.timeout = item, args, folder, timeout
+        self.item, self.options, self.folder, self.timeout = item, options, folder, timeout
         self.expected, self.pycache = expected, pycache
         self.token = uuid.uuid4().hex
         self.process: subprocess.Popen | None = None
@@ -145,8 +151,8 @@ class Worker:
                 return fatal_report(self.item, "Correction interrompue.")
             ours, stdout = _report_channel()
             try:
-                self.process = subprocess.Popen(
-                    worker_command(self.item, self.args, self.pycache),
+                process = self.process = subprocess.Popen(
+                    worker_command(self.item, self.options, self.pycache),
                     cwd=self.folder,
                     stdin=subprocess.DEVNULL,
                     stdout=stdout,
@@ -157,21 +163,21 @@ class Worker:
             finally:
                 if ours is not None:
                     os.close(stdout)  # the worker's end: only the worker may hold it
-        channel = ours.makefile("rb") if ours is not None else self.process.stdout
-        assert channel is not None and self.process.stderr is not None  # both are pipes
-        report = _Reader(channel, MAX_REPORT_BYTES, head=True)  # type: ignore[arg-type]  # IO[bytes] has read1
-        errors = _Reader(self.process.stderr, STDERR_TAIL_BYTES, head=False)  # type: ignore[arg-type]
+        channel = ours if ours is not None else process.stdout
+        assert channel is not None and process.stderr is not None  # a socket or a pipe, and a pipe
+        report = _Reader(channel.fileno(), MAX_REPORT_BYTES, head=True)
+        errors = _Reader(process.stderr.fileno(), STDERR_TAIL_BYTES, head=False)
         report.start()
         errors.start()
         try:
-            code = self.process.wait(self.timeout)
+            code = process.wait(self.timeout)
         except subprocess.TimeoutExpired:
             code = None
         finally:
             self.kill()
         answer, stderr_tail = report.finish(), errors.finish().decode("utf-8", "replace").strip()
-        if ours is not None:
-            ours.close()
+        channel.close()
+        process.stderr.close()
         elapsed = time.monotonic() - started
         if code is None:
             return fatal_report(
@@ -187,8 +193,8 @@ class Worker:
     def _report(self, answer: bytes, code: int, stderr_tail: str, elapsed: float) -> SubmissionReport:
         if code != 0 or not answer:
             detail = f"\n{stderr_tail}" if stderr_tail else ""
-            return fatal_report(
-                self.item, f"Le correcteur s'est arrêté ({_stopped(code)}) sans rapport ; {NOT_GRADED}.{detail}", elapsed)
+            stopped = f"Le correcteur s'est arrêté ({_stopped(code)}) sans rapport ; {NOT_GRADED}."
+            return fatal_report(self.item, stopped + detail, elapsed)
         try:
             report = validated_report(json.loads(answer.decode("utf-8")), self.expected)
         except (ValueError, InvalidReport) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
