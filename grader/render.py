@@ -15,8 +15,9 @@ from rich.status import Status as Spinner
 from rich.table import Table
 from rich.text import Text
 
+from grader.formats import french_number
 from grader.harness.lines import printable
-from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport, french_number
+from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport
 
 HEADINGS = {
     Category.SERVER: "Côté serveur (serveur_exo.py)",

@@ -22,8 +22,9 @@ from grader.batch import worker as worker_module
 from grader.batch.runner import expected_of, grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
 from grader.exports import ExportOptions
+from grader.formats import french_number
 from grader.harness import procfs
-from grader.model import Student, french_number
+from grader.model import Student
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
 from tests.test_exports import HtmlChecker
 

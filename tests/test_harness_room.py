@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
-from grader.harness.french import seconds
 from grader.harness.room import ChatRoom
 from grader.harness.scene import Scene
 from tests.test_harness_process import alive

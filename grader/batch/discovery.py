@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.archive import CLASS_BUDGET_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
-from grader.harness.workspace import PROGRAMS, SubmissionError
+from grader.harness.exercise import PROGRAMS
+from grader.harness.workspace import SubmissionError
 from grader.model import Student
 
 MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z0-9]+)(?:_(?P<rest>.*))?$")

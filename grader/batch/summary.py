@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.exports.common import first_line, required_results
+from grader.formats import french_number
 from grader.harness.lines import printable
-from grader.model import Status, SubmissionReport, french_number
+from grader.model import Status, SubmissionReport
 
 
 def failed_checks(report: SubmissionReport) -> str:

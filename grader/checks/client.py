@@ -12,11 +12,11 @@ from collections.abc import Callable
 from functools import partial
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import procfs, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
 from grader.harness.matching import contains_message, parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene

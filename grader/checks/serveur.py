@@ -134,16 +134,13 @@ def _say(room: ChatRoom, sender: ScriptedClient, message: str, recipients: list[
                            hint=hint or failure.hint) from failure
 
 
-_TIME = re.compile(r"\d{1,2}[:hH]\d{2}(?::\d{2})?")
-
-
 def _layout(line: str, name: str, message: str) -> str:
     """How the server lays a relayed line out: the line with its time, message and sender's name blanked.
 
     Every relay of one server has the same layout ("⟨nom⟩ : ⟨message⟩", "[HH:MM] ⟨nom⟩: ⟨message⟩"...);
     a line cut or glued by a server without line framing, or a name garbled, does not.
     """
-    return _TIME.sub("HH:MM", line).replace(message, "⟨message⟩").replace(name, "⟨nom⟩")
+    return matching.TIME_OF_DAY.sub("HH:MM", line).replace(message, "⟨message⟩").replace(name, "⟨nom⟩")
 
 
 def _remark_separator(scene: Scene, line: str, name: str) -> None:
