@@ -13,7 +13,7 @@ import pytest
 
 from grader.harness import student as student_module
 from grader.harness.errors import CheckFailure
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 from grader.harness.student import check_compiles, start_client, start_server
 from grader.harness.student import free_port as real_free_port
 from grader.harness.workspace import Workspace
@@ -99,10 +99,10 @@ def make_workspace(folder: Path, **programs: str) -> Workspace:
 
 class Starter:
     """Starts programs written into folders of tmp_path (`stem`.py), each with `start(workspace)`;
-    everything is tracked by one Scene, and close() kills it all and removes the copies."""
+    everything is tracked by one CheckScope, and close() kills it all and removes the copies."""
 
     def __init__(self, tmp_path: Path, stem: str, start: Callable[[Workspace], object]) -> None:
-        self.scene = Scene()
+        self.scope = CheckScope()
         self._tmp_path = tmp_path
         self._stem = stem
         self._start = start
@@ -111,10 +111,10 @@ class Starter:
     def __call__(self, source: str):
         folder = self._tmp_path / f"{self._stem}{len(self._workspaces)}"
         self._workspaces.append(make_workspace(folder, **{self._stem: source}))
-        return self.scene.track(self._start(self._workspaces[-1]))
+        return self.scope.track(self._start(self._workspaces[-1]))
 
     def close(self) -> None:
-        self.scene.close()
+        self.scope.close()
         for workspace in self._workspaces:
             workspace.cleanup()
 

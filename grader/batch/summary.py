@@ -11,7 +11,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from grader.exports.common import first_line, required_results
+from grader.exports.common import headline, required_results
 from grader.formats import french_number
 from grader.harness.lines import printable
 from grader.model import Status, SubmissionReport
@@ -20,7 +20,7 @@ from grader.model import Status, SubmissionReport
 def failed_checks(report: SubmissionReport) -> str:
     """'S03, S05 (+2 ignorées)', or why the submission could not be graded."""
     if report.fatal_error:
-        return f"correction impossible : {first_line(report.fatal_error)}"
+        return f"correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)
     failed = [r.spec.id for r in required if r.status in (Status.FAILED, Status.ERROR)]
     skipped = sum(r.status is Status.SKIPPED for r in required)
