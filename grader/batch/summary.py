@@ -1,4 +1,7 @@
-"""The table printed at the end of a batch: student, grade, bonus, checks failed."""
+"""The table printed at the end of a batch: student, grade, bonus, checks failed.
+
+Names come from folder and zip names and errors from the grading processes: every cell is made
+`printable` (a control character is shown as its picture, never obeyed by the terminal)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.text import Text
 
 from grader.exports.common import headline, required_results
 from grader.formats import french_number
+from grader.harness.lines import printable
 from grader.model import Status, SubmissionReport
 
 
@@ -36,11 +40,11 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
         student = report.student
         grade_style = "green" if report.all_required_passed else "red"
         table.add_row(
-            Text(student.name if student and student.name else "—"),
-            Text(student.identifier if student else report.submission),
+            Text(printable(student.name if student and student.name else "—")),
+            Text(printable(student.identifier if student else report.submission)),
             Text(french_number(report.note), style=grade_style),
             Text(french_number(report.bonus)),
-            Text(failed_checks(report)),
+            Text(printable(failed_checks(report))),
         )
     console.print(table)
     grades = [report.note for report in reports]
