@@ -35,7 +35,7 @@ def required_results(report: SubmissionReport) -> list[CheckResult]:
 def short_comment(report: SubmissionReport) -> str:
     """One French sentence or three: what failed, what was not evaluated, the bonus earned."""
     if report.fatal_error:
-        return f"Correction impossible : {first_line(report.fatal_error)}"
+        return f"Correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)
     failed = [r for r in required if r.status in (Status.FAILED, Status.ERROR)]
     skipped = [r.spec.id for r in required if r.status is Status.SKIPPED]
@@ -52,7 +52,7 @@ def short_comment(report: SubmissionReport) -> str:
     return ". ".join(parts) + "."
 
 
-def first_line(text: str) -> str:
+def headline(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 

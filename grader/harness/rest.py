@@ -14,7 +14,7 @@ come" only when that is proven, never because it is merely late. It is proven wh
 3. the grader has taken in everything the program produced (its stdout, its stderr and the
    connections given: each reader thread waits for more).
 
-It is believed only when seen at two looks in a row (waiting.Steady), so a passing moment never counts.
+It is believed only when seen at two looks in a row (waiting.SeenTwice), so a passing moment never counts.
 A thread that data or a typed line has woken shows as running until it blocks again, so a loaded machine
 makes a working program look busy, never at rest.
 
