@@ -1,26 +1,41 @@
-"""The kit's own test session: no test may leave a student process running.
+"""The kit's own test session: no test may leave a process running.
 
-Every student process the grader starts carries a GRADER_RUN_TOKEN in its environment; this session
-sets GRADER_RUN_FAMILY so that tokens are prefixed by it, and only this session's processes are looked
-for (other grader runs on the same machine are left alone). Linux only: elsewhere nothing is listed.
+This session is a child subreaper (Linux): a process that leaves its parent (a student's program that
+calls setsid and double-forks, or a grader killed under its students) comes back under it, so that every
+process a test started stays in its tree, whatever that process did to its environment or its name.
+After each test, that tree must be empty. Linux only: elsewhere nothing is listed.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
-from grader.harness.process import FAMILY_VARIABLE, kill_surviving_processes, surviving_processes
+from grader.confinement.launch import adopt_orphans
+from grader.harness import procfs
+from grader.harness.process import kill_surviving_processes, surviving_processes
 
-os.environ[FAMILY_VARIABLE] = f"tests-{uuid.uuid4().hex[:12]}"
+adopt_orphans()
+
+
+def _reap_adopted_zombies() -> None:
+    """Orphans that ended under this session are its children now: reap them."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 @pytest.fixture(autouse=True)
-def no_student_process_left():
+def no_process_left():
     yield
     left = surviving_processes()
     if left:
         kill_surviving_processes()
-        pytest.fail(f"processus d'élève encore vivants après le test : {left}")
+        pytest.fail(f"processus encore vivants après le test : {left}")
+    if procfs.available():
+        _reap_adopted_zombies()
