@@ -46,9 +46,9 @@ def class_of_30(scratch: Path) -> Path:
     """30 students, each handing in a server and a client of the corpus: every server of the corpus but
     the hostile ones (valid, classic bugs, bonus bugs), the reference twice, the starter, and a server
     that accepts without reading; the clients of the corpus, the reference's and the starter's in turn."""
-    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if not p.parent.name.startswith("hostile_"))
+    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if not p.parent.name.startswith(("hostile_", "attaque_")))
     servers += [SOLUTION, SOLUTION, STARTERS, CORPUS / "hostile_accepte_sans_lire"]
-    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if not p.parent.name.startswith("hostile_"))
+    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if not p.parent.name.startswith(("hostile_", "attaque_")))
     clients += [SOLUTION, STARTERS]
     classe = scratch / "classe"
     for number, server in enumerate(servers[:CLASS_SIZE]):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from grader import confinement
+from grader.confinement import limits
 
 from . import procfs, timing
 from .output import OutputStream
@@ -25,6 +26,12 @@ except ImportError:  # Windows: unknown, every wait that uses it keeps its full 
     ioctl = None
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception in thread")
+MEMORY_SHARE = 0.5  # a program whose processes held this share of the memory ceiling was stopped by it
+MEMORY_EXHAUSTED = f"il a dépassé la mémoire permise ({limits.MEMORY_BYTES // 2**20} Mo)"
+MEMORY_HINT = (
+    "Le programme garde de plus en plus de données : une liste, un texte ou un historique qui grandit sans "
+    "fin ? Ne gardez que ce qui sert (par exemple les derniers messages), et lisez le réseau par morceaux."
+)
 
 
 def surviving_processes() -> list[int]:
@@ -265,6 +272,14 @@ class StudentProcess(Observable):
         return procfs.family(init) - {init}
 
     # -- diagnosis -----------------------------------------------------------------------------------
+    def memory_exhausted(self) -> bool:
+        """The program ran out of memory: its trace ends with MemoryError, or (Linux) its processes held
+        at least MEMORY_SHARE of the ceiling (the last figures measured when the tree was killed)."""
+        if self.has_traceback() and self.traceback_tail().rstrip().endswith("MemoryError"):
+            return True
+        usage = self.resource_usage()
+        return usage is not None and usage[1] >= MEMORY_SHARE * limits.MEMORY_BYTES
+
     def has_traceback(self) -> bool:
         return self.stderr.blocks_seen > 0
 
