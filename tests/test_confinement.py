@@ -5,6 +5,7 @@ and data."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import textwrap
 from pathlib import Path
@@ -96,11 +97,11 @@ def test_the_windows_job_kills_on_close_and_caps_memory_and_processes() -> None:
 
 
 # -- the launcher on this machine -------------------------------------------------------------------------
-def started(folder: Path, source: str, **kwargs: object) -> StudentProcess:
+def started(folder: Path, source: str, port: int = 4321) -> StudentProcess:
     workdir = folder / "travail"
     workdir.mkdir(parents=True)
     (workdir / "prog.py").write_text(textwrap.dedent(source), encoding="utf-8")
-    return StudentProcess.start(workdir, "prog.py", port=4321, label="serveur", **kwargs)
+    return StudentProcess.start(workdir, "prog.py", port=port, label="serveur")
 
 
 def finished(process: StudentProcess) -> list[str]:
@@ -143,6 +144,25 @@ def test_the_grader_is_out_of_sight_and_out_of_reach(tmp_path: Path) -> None:
     """))
     assert lines[:2] == ["parent 1", "visibles True"]  # PID 1 of its namespace, not the grader
     assert lines[2].startswith("signal refusé")
+
+
+@pytest.mark.skipif(not LINUX or landlock.abi() < 4, reason="ce noyau n'a pas les règles réseau de Landlock (ABI 4)")
+def test_tcp_connections_only_to_the_checks_port_refused_as_at_home(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as check, socket.create_server(("127.0.0.1", 0)) as other:
+        other.settimeout(0.5)
+        lines = finished(started(tmp_path / "eleve", f"""
+            import socket
+            for port in ({check.getsockname()[1]}, {other.getsockname()[1]}):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                    print("connecté")
+                except ConnectionRefusedError:
+                    print("refusé")
+            print(socket.socket().connect_ex(("127.0.0.1", {other.getsockname()[1]})) == 111)
+        """, port=check.getsockname()[1]))
+        with pytest.raises(TimeoutError):
+            other.accept()
+    assert lines == ["connecté", "refusé", "True"]
 
 
 @needs_confinement

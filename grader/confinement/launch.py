@@ -80,7 +80,7 @@ def start(
     if disabled():
         popen = subprocess.Popen([sys.executable, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
-    return _start_launcher(script, workdir, [str(run_root)], None, env, hooks, dict(popen_options))
+    return _start_launcher(script, workdir, [str(run_root)], [port], env, hooks, dict(popen_options))
 
 
 def probe() -> Launched:

@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import types
 
 PRIVATE_PROC = "/proc privé"
 
@@ -34,6 +35,8 @@ def main() -> None:
         os._exit(70)
     _tell(status, "layers", json.dumps(layers))
     os.close(status)
+    if spec["ports"] is not None:
+        _refused_as_at_home()
     _forget_the_kit(spec["kit"])
     if script:  # no script: a probe of what this machine allows
         _run(script)
@@ -141,10 +144,66 @@ def _forget_the_kit(kit: str) -> None:
         del sys.modules[name]
 
 
+# Landlock refuses a TCP connection to a port other than the check's with EACCES. The student's program
+# gets what it would get at home where nothing listens on that port: ECONNREFUSED (the same exception, so
+# that its own `except ConnectionRefusedError` still runs). Compiled under a name of its own, so that the
+# frame is taken out of the tracebacks the student sees.
+HIDDEN_FILE = "<socket>"
+_TRANSLATION = """
+import errno, socket
+
+def _translated(connect):
+    def connect_as_at_home(self, address):
+        try:
+            return connect(self, address)
+        except PermissionError:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused") from None
+    return connect_as_at_home
+
+def _translated_ex(connect_ex):
+    def connect_ex_as_at_home(self, address):
+        code = connect_ex(self, address)
+        return errno.ECONNREFUSED if code == errno.EACCES else code
+    return connect_ex_as_at_home
+
+socket.socket.connect = _translated(socket.socket.connect)
+socket.socket.connect_ex = _translated_ex(socket.socket.connect_ex)
+"""
+
+
+def _refused_as_at_home() -> None:
+    exec(compile(_TRANSLATION, HIDDEN_FILE, "exec"), {})  # noqa: S102 - our own fixed text
+    import threading
+
+    shown = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        trace = _students_frames(args.exc_traceback, None)
+        shown(threading.ExceptHookArgs([args.exc_type, args.exc_value, trace, args.thread]))  # type: ignore[call-arg]
+
+    threading.excepthook = hook
+
+
+def _students_frames(trace: types.TracebackType | None, first_file: str | None) -> types.TracebackType | None:
+    """The traceback without the launcher's frames: from the first frame in `first_file` on (None: from the
+    start), and without the hidden translation's frames."""
+    frames = []
+    while trace is not None:
+        frames.append(trace)
+        trace = trace.tb_next
+    if first_file is not None:
+        starts = [i for i, frame in enumerate(frames) if frame.tb_frame.f_code.co_filename == first_file]
+        frames = frames[starts[0]:] if starts else []
+    kept: types.TracebackType | None = None
+    for frame in reversed(frames):
+        if frame.tb_frame.f_code.co_filename != HIDDEN_FILE:
+            kept = types.TracebackType(kept, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return kept
+
+
 def _run(script: str) -> None:
     """Run the student's script as `python SCRIPT` would."""
     import builtins
-    import types
 
     path = os.path.abspath(script)
     main_module = types.ModuleType("__main__")
@@ -160,9 +219,7 @@ def _run(script: str) -> None:
     except SystemExit:
         raise
     except BaseException as error:  # noqa: BLE001 - printed as Python would, from the student's frame on
-        trace = error.__traceback__
-        while trace is not None and trace.tb_frame.f_code.co_filename != path:
-            trace = trace.tb_next
+        trace = _students_frames(error.__traceback__, path)
         sys.excepthook(type(error), error.with_traceback(trace), trace)
         sys.exit(1)
 
