@@ -6,6 +6,7 @@ turned into text, JSON, CSV, HTML... by the other modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -83,7 +84,7 @@ class SubmissionReport:
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
     isolation: Confinement | None = None  # how the student's programs were confined
 
-    def _sum(self, category_filter, attr: str) -> float:
+    def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
 
     @property

@@ -15,8 +15,12 @@ import pytest
 from grader.confinement.launch import adopt_orphans
 from grader.harness import procfs
 from grader.harness.process import kill_surviving_processes, surviving_processes
+from grader.interruption import let_children_be_interrupted
 
 adopt_orphans()
+# Started from a background job or nohup, pytest ignores Ctrl-C: the programs the tests start (the
+# starters, the reference, the grader) must not inherit that, the tests press Ctrl-C on them.
+let_children_be_interrupted()
 
 
 def _reap_adopted_zombies() -> None:

@@ -38,7 +38,7 @@ def test_the_line_says_what_is_applied_and_what_is_missing() -> None:
 @pytest.mark.parametrize(
     ("layers", "platform", "confined"),
     [
-        (("espaces de noms utilisateur, PID et montage", "Landlock v7 (écriture dans sa copie seulement)"), "linux", True),
+        (("espaces de noms utilisateur, PID et montage", "Landlock v7 (écriture dans sa copie)"), "linux", True),
         (("Landlock v7 (écriture dans sa copie seulement)",), "linux", False),  # cleanup defeatable
         (("espaces de noms utilisateur, PID et montage",), "linux", False),  # writes anywhere
         ((macos.LAYER, "mémoire ≤ 1024 Mo"), "darwin", False),  # no namespace: a double fork escapes

@@ -76,7 +76,8 @@ def assess(layers: tuple[str, ...], platform: str) -> Confinement:
     if not writes:
         missing.append("écritures non limitées (" + _WRITES_HINT.get(_family(platform), "") + ")")
     if not cleanup:
-        missing.append("processus lancés par l'élève arrêtés sans garantie (" + _CLEANUP_HINT.get(_family(platform), "") + ")")
+        hint = _CLEANUP_HINT.get(_family(platform), "")
+        missing.append(f"processus lancés par l'élève arrêtés sans garantie ({hint})")
     return Confinement(writes and cleanup, layers, tuple(missing))
 
 

@@ -90,8 +90,8 @@ def probe() -> Launched:
 
 
 def _start_launcher(
-    script: str, workdir: Path, writable: list[str], ports: list[int] | None, env: dict[str, str], hooks: tuple[str, ...],
-    popen_options: dict[str, object],
+    script: str, workdir: Path, writable: list[str], ports: list[int] | None, env: dict[str, str],
+    hooks: tuple[str, ...], popen_options: dict[str, object],
 ) -> Launched:
     reading, writing = os.pipe()
     spec: dict[str, object] = {"kit": str(KIT), "writable": writable, "ports": ports, "hooks": list(hooks)}

@@ -30,7 +30,7 @@ def main() -> None:
     status = _status_fd(spec)
     try:
         layers = _confine(spec, status)
-    except Exception as error:  # noqa: BLE001 - told to the grader, which refuses to run the program
+    except Exception as error:
         _tell(status, "error", f"{type(error).__name__}: {error}")
         os._exit(70)
     _tell(status, "layers", json.dumps(layers))
@@ -172,14 +172,14 @@ socket.socket.connect_ex = _translated_ex(socket.socket.connect_ex)
 
 
 def _refused_as_at_home() -> None:
-    exec(compile(_TRANSLATION, HIDDEN_FILE, "exec"), {})  # noqa: S102 - our own fixed text
+    exec(compile(_TRANSLATION, HIDDEN_FILE, "exec"), {})
     import threading
 
     shown = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
         trace = _students_frames(args.exc_traceback, None)
-        shown(threading.ExceptHookArgs([args.exc_type, args.exc_value, trace, args.thread]))  # type: ignore[call-arg]
+        shown(threading.ExceptHookArgs([args.exc_type, args.exc_value, trace, args.thread]))
 
     threading.excepthook = hook
 
@@ -215,10 +215,10 @@ def _run(script: str) -> None:
     try:
         with open(path, "rb") as file:
             code = compile(file.read(), path, "exec", dont_inherit=True)
-        exec(code, main_module.__dict__)  # noqa: S102 - running the student's program is the point
+        exec(code, main_module.__dict__)
     except SystemExit:
         raise
-    except BaseException as error:  # noqa: BLE001 - printed as Python would, from the student's frame on
+    except BaseException as error:
         trace = _students_frames(error.__traceback__, path)
         sys.excepthook(type(error), error.with_traceback(trace), trace)
         sys.exit(1)

@@ -8,11 +8,13 @@ included), not on the address space: with threads capped at THREAD_STACK_BYTES a
 from __future__ import annotations
 
 import threading
+from types import ModuleType
 
+resource: ModuleType | None
 try:
     import resource
 except ImportError:  # Windows: the Job Object carries the limits
-    resource = None  # type: ignore[assignment]
+    resource = None
 
 MEMORY_BYTES = 1024 * 1024 * 1024
 THREAD_STACK_BYTES = 2 * 1024 * 1024
@@ -36,7 +38,7 @@ def apply(*, limit_processes: bool) -> list[str]:
         if number is None or value is None:
             continue
         try:
-            _lower(number, value)
+            _lower(resource, number, value)
         except (OSError, ValueError):
             continue
         if label:
@@ -44,8 +46,8 @@ def apply(*, limit_processes: bool) -> list[str]:
     return applied
 
 
-def _lower(number: int, value: int) -> None:
-    _, hard = resource.getrlimit(number)
-    if hard != resource.RLIM_INFINITY:
+def _lower(rlimits: ModuleType, number: int, value: int) -> None:
+    _, hard = rlimits.getrlimit(number)
+    if hard != rlimits.RLIM_INFINITY:
         value = min(value, hard)
-    resource.setrlimit(number, (value, value))
+    rlimits.setrlimit(number, (value, value))
