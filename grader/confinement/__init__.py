@@ -28,70 +28,23 @@ with and without); a student's program cannot set the grader's environment.
 
 from __future__ import annotations
 
-import functools
-import sys
+import importlib
 
-from grader.confinement.launch import (
-    DISABLE_VARIABLE,
-    Launched,
-    LaunchError,
-    applied,
-    disabled,
-    probe,
-    start,
-)
-from grader.confinement.model import Confinement
+TYPE_CHECKING = False  # (not typing's: the launcher imports this package and must start fast)
 
-__all__ = ["DISABLE_VARIABLE", "Confinement", "LaunchError", "Launched", "current", "start"]
+if TYPE_CHECKING:  # each name is imported on first use
+    from grader.confinement.launch import DISABLE_VARIABLE, Launched, LaunchError, start
+    from grader.confinement.model import Confinement
+    from grader.confinement.status import assess, current
 
-# What makes the confinement hold on each system (see Confinement.confined).
-_WRITES_LIMITED = ("Landlock", "sandbox-exec")
-_CLEANUP_UNDEFEATABLE = ("espaces de noms",)
-
-
-def current() -> Confinement:
-    """The confinement student programs get in this process: what the first program launched got, or
-    else what a probe run of the launcher gets (once)."""
-    if disabled():
-        return Confinement(False, (), (f"confinement désactivé ({DISABLE_VARIABLE}=non)",))
-    return assess(applied[0] if applied else _probed(), sys.platform)
-
-
-@functools.cache
-def _probed() -> tuple[str, ...]:
-    try:
-        launched = probe()
-        launched.exit_code()
-    except (LaunchError, OSError):
-        return ()
-    return tuple(launched.layers)
-
-
-def assess(layers: tuple[str, ...], platform: str) -> Confinement:
-    """Whether `layers` confine a program: writes restricted and a cleanup the student cannot defeat.
-    The missing parts are named, for the report and the teacher."""
-    writes = any(layer.startswith(_WRITES_LIMITED) for layer in layers)
-    cleanup = any(layer.startswith(_CLEANUP_UNDEFEATABLE) for layer in layers)
-    missing = []
-    if not writes:
-        missing.append("écritures non limitées (" + _WRITES_HINT.get(_family(platform), "") + ")")
-    if not cleanup:
-        hint = _CLEANUP_HINT.get(_family(platform), "")
-        missing.append(f"processus lancés par l'élève arrêtés sans garantie ({hint})")
-    return Confinement(writes and cleanup, layers, tuple(missing))
-
-
-def _family(platform: str) -> str:
-    return "linux" if platform.startswith("linux") else platform
-
-
-_WRITES_HINT = {
-    "linux": "noyau sans Landlock",
-    "darwin": "sandbox-exec absent",
-    "win32": "Windows n'en offre pas",
+__all__ = ["DISABLE_VARIABLE", "Confinement", "LaunchError", "Launched", "assess", "current", "start"]
+_HOMES = {
+    "DISABLE_VARIABLE": "launch", "LaunchError": "launch", "Launched": "launch", "start": "launch",
+    "Confinement": "model", "assess": "status", "current": "status",
 }
-_CLEANUP_HINT = {
-    "linux": "espaces de noms utilisateur refusés par le système",
-    "darwin": "macOS n'a pas d'espaces de noms",
-    "win32": "le Job Object ne retient que les processus qui restent dans le job",
-}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
