@@ -181,9 +181,8 @@ def test_memory_is_capped(tmp_path: Path) -> None:
 def test_a_trace_starts_in_the_students_file_and_hooks_run_first(tmp_path: Path, monkeypatch) -> None:
     hook = tmp_path / "crochet.py"
     hook.write_text("import sys\nprint('crochet', file=sys.stderr, flush=True)\n", encoding="utf-8")
-    original = launch.start
-    monkeypatch.setattr(launch, "start", lambda *a, **k: original(*a, **k, hooks=(str(hook),)))
-    monkeypatch.setattr(confinement, "start", launch.start)
+    monkeypatch.setattr(launch, "hooks", [])
+    confinement.add_hook(hook)
     process = started(tmp_path / "eleve", "print(1 / 0)\n")
     finished(process)
     assert process.stderr.lines()[0] == "crochet"

@@ -18,9 +18,13 @@ student's code runs, in the student's own process, the launcher applies what the
 is the « Isolation : … » line of the report, its `to_dict()` the "isolation" object of the JSON.
 
 A grader hook run in the student's interpreter before the student's code (e.g. `faulthandler.register`
-for a stack dump on a signal): pass its file to `launch.start(..., hooks=(path,))`. The launcher runs
-each hook with `runpy.run_path` in the student's process after the namespaces and rlimits, just before
-Landlock and the student's code (so the hook may still open the files it needs).
+for a stack dump on a signal): `confinement.add_hook(path_of_a_python_file)` once; every student program
+started afterwards runs it. The launcher runs each hook with `runpy.run_path` in the student's process
+after the namespaces and rlimits, just before Landlock and the student's code (so the hook may still open
+the files it needs); it must be stdlib only and quick. The student's code sees none of its globals.
+
+The processes of one student program: `StudentProcess.tree_pids()` (Linux: the members of its PID
+namespace, none of which can leave it; `Launched.init` is the namespace's PID 1, whose death ends them all).
 
 `GRADER_CONFINEMENT=non` in the grader's environment turns the launcher off (bench and tests compare
 with and without); a student's program cannot set the grader's environment.
@@ -33,14 +37,14 @@ import importlib
 TYPE_CHECKING = False  # (not typing's: the launcher imports this package and must start fast)
 
 if TYPE_CHECKING:  # each name is imported on first use
-    from grader.confinement.launch import DISABLE_VARIABLE, Launched, LaunchError, start
+    from grader.confinement.launch import DISABLE_VARIABLE, Launched, LaunchError, add_hook, start
     from grader.confinement.model import Confinement
     from grader.confinement.status import assess, current
 
-__all__ = ["DISABLE_VARIABLE", "Confinement", "LaunchError", "Launched", "assess", "current", "start"]
+__all__ = ["DISABLE_VARIABLE", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current", "start"]
 _HOMES = {
     "DISABLE_VARIABLE": "launch", "LaunchError": "launch", "Launched": "launch", "start": "launch",
-    "Confinement": "model", "assess": "status", "current": "status",
+    "add_hook": "launch", "Confinement": "model", "assess": "status", "current": "status",
 }
 
 

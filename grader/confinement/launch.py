@@ -19,6 +19,12 @@ DISABLE_VARIABLE = "GRADER_CONFINEMENT"  # "non": no launcher at all (bench and 
 _subreaper = threading.Lock()
 _is_subreaper = False
 applied: list[tuple[str, ...]] = []  # the layers the first program launched in this process got
+hooks: list[str] = []  # files every student program runs first (see add_hook)
+
+
+def add_hook(path: str | Path) -> None:
+    """Run the Python file `path` in every student program started from now on, before its code."""
+    hooks.append(str(Path(path).resolve()))
 
 
 class LaunchError(Exception):
@@ -68,7 +74,6 @@ def adopt_orphans() -> None:
 
 def start(
     script: str, *, workdir: Path, port: int, popen_options: dict[str, object], extra_env: dict[str, str] | None = None,
-    hooks: tuple[str, ...] = (),
 ) -> Launched:
     """Start `script` (in `workdir`, a fresh copy) confined; `popen_options` (pipes, session) are the caller's.
     Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder)."""
@@ -80,7 +85,7 @@ def start(
     if disabled():
         popen = subprocess.Popen([sys.executable, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
-    return _start_launcher(script, workdir, [str(run_root)], [port], env, hooks, dict(popen_options))
+    return _start_launcher(script, workdir, [str(run_root)], [port], env, tuple(hooks), dict(popen_options))
 
 
 def probe() -> Launched:

@@ -22,6 +22,7 @@ import sys
 import types
 
 PRIVATE_PROC = "/proc privé"
+NAMESPACES = "espaces de noms utilisateur, PID et montage"
 
 
 def main() -> None:
@@ -62,7 +63,8 @@ def _confine(spec: dict, status: int) -> list[str]:
         layers += _linux_namespaces(status)
     else:
         _tell(status, "pid", os.getpid())
-    layers += limits.apply(limit_processes=hasattr(os, "getuid") and os.getuid() != 0)
+    # Counted per user namespace (Linux 5.14+): only the student's own; never applied to root by Linux.
+    layers += limits.apply(limit_processes=NAMESPACES in layers and os.getuid() != 0)
     for hook in spec.get("hooks", ()):
         import runpy
 
@@ -90,7 +92,7 @@ def _linux_namespaces(status: int) -> list[str]:
     if student:
         _reap_until_empty(student, status)
     _tell(status, "pid", os.readlink("/proc/self"))  # the old /proc: the pid the grader sees
-    layers = ["espaces de noms utilisateur, PID et montage"]
+    layers = [NAMESPACES]
     try:
         linux.private_proc()
         layers.append(PRIVATE_PROC)

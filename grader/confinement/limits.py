@@ -19,7 +19,7 @@ except ImportError:  # Windows: the Job Object carries the limits
 MEMORY_BYTES = 1024 * 1024 * 1024
 THREAD_STACK_BYTES = 2 * 1024 * 1024
 FILE_BYTES = 64 * 1024 * 1024  # any one file it writes
-PROCESSES = 512  # threads included (Linux counts them), per user: only applied to an ordinary user
+PROCESSES = 512  # threads included (Linux counts them); only in a user namespace of an ordinary user
 
 
 def apply(*, limit_processes: bool) -> list[str]:
