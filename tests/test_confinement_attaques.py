@@ -105,15 +105,14 @@ def _grade(kit: Path, folder: Path, out: Path, env: dict[str, str]) -> Attack:
 
 
 def _watch(witness: socket.socket, calls: list[float], stop: threading.Event) -> None:
-    """Note when the survivor calls the witness port (it calls again and again while it lives)."""
+    """Note when the survivor calls the witness port (UDP: it sends again and again while it lives)."""
     witness.settimeout(0.1)
     while not stop.is_set():
         try:
-            connection, _ = witness.accept()
+            witness.recv(100)
         except OSError:
             continue
         calls.append(time.monotonic())
-        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +131,8 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Scene:
     before = {"kit": tree_digest(kit), "maison": tree_digest(home), "camarade": tree_digest(classmate)}
     calls: list[float] = []
     stop = threading.Event()
-    with socket.create_server(("127.0.0.1", 0)) as witness:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as witness:
+        witness.bind(("127.0.0.1", 0))
         watcher = threading.Thread(target=_watch, args=(witness, calls, stop), daemon=True)
         watcher.start()
         targets = _targets(root, kit, home, classmate, witness.getsockname()[1])
