@@ -34,12 +34,18 @@ def _reap_adopted_zombies() -> None:
             return
 
 
+def _descendants() -> list[int]:
+    return sorted(procfs.descendants(os.getpid()) - {os.getpid()}) if procfs.available() else []
+
+
 @pytest.fixture(autouse=True)
 def no_process_left():
     yield
-    left = surviving_processes()
+    left = _descendants()
     if left:
+        students = surviving_processes()
         kill_surviving_processes()
-        pytest.fail(f"processus encore vivants après le test : {left}")
+        procfs.kill_until_none(lambda: set(_descendants()), left, 5)
+        pytest.fail(f"processus encore vivants après le test : {left} (dont programmes d'élève : {students})")
     if procfs.available():
         _reap_adopted_zombies()

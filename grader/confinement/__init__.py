@@ -37,15 +37,17 @@ import importlib
 TYPE_CHECKING = False  # (not typing's: the launcher imports this package and must start fast)
 
 if TYPE_CHECKING:  # each name is imported on first use
-    from grader.confinement.launch import DISABLE_VARIABLE, Launched, LaunchError, add_hook, start
+    from grader.confinement.launch import DISABLE_VARIABLE, MARK, Launched, LaunchError, add_hook, start
     from grader.confinement.model import Confinement
     from grader.confinement.status import assess, current
 
-__all__ = ["DISABLE_VARIABLE", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current", "start"]
 _HOMES = {
     "DISABLE_VARIABLE": "launch", "LaunchError": "launch", "Launched": "launch", "start": "launch",
-    "add_hook": "launch", "Confinement": "model", "assess": "status", "current": "status",
+    "add_hook": "launch", "MARK": "launch", "Confinement": "model", "assess": "status", "current": "status",
 }
+__all__ = [
+    "DISABLE_VARIABLE", "MARK", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current", "start",
+]
 
 
 def __getattr__(name: str) -> object:

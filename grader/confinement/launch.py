@@ -16,6 +16,7 @@ from grader.confinement import environment, macos
 LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 KIT = LAUNCHER.parent.parent.parent
 DISABLE_VARIABLE = "GRADER_CONFINEMENT"  # "non": no launcher at all (bench and tests only)
+MARK = "grader_eleve"  # `python -X grader_eleve`: a student program, for the grader's own bookkeeping
 _subreaper = threading.Lock()
 _is_subreaper = False
 applied: list[tuple[str, ...]] = []  # the layers the first program launched in this process got
@@ -83,7 +84,7 @@ def start(
     temp.mkdir(exist_ok=True)
     env = environment.minimal(home=str(workdir), temp=str(temp), port=port, extra=extra_env)
     if disabled():
-        popen = subprocess.Popen([sys.executable, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
+        popen = subprocess.Popen([sys.executable, "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     return _start_launcher(script, workdir, [str(run_root)], [port], env, tuple(hooks), dict(popen_options))
 
@@ -101,7 +102,7 @@ def _start_launcher(
     reading, writing = os.pipe()
     spec: dict[str, object] = {"kit": str(KIT), "writable": writable, "ports": ports, "hooks": list(hooks)}
     spec.update(_status_end(writing, popen_options))
-    command = [sys.executable, "-I", "-u", str(LAUNCHER), json.dumps(spec), script]
+    command = [sys.executable, "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec), script]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]

@@ -36,12 +36,24 @@ MEMORY_HINT = (
 
 
 def surviving_processes() -> list[int]:
-    """Linux: the live processes this process started, directly or not; [] on other systems. Every
-    student program is started by `confinement.start`, which makes this process a child subreaper: a
-    program that leaves its parent (setsid, double fork, an empty environment...) stays in this tree."""
+    """Linux: the live student programs this process started, directly or not, and what they started;
+    [] on other systems. Every student program is started by `confinement.start`, which makes this
+    process a child subreaper: a program that leaves its parent (setsid, double fork, an empty
+    environment...) stays in this tree."""
     if not procfs.available():
         return []
-    return sorted(procfs.descendants(os.getpid()) - {os.getpid()})
+    return sorted(pid for pid in procfs.descendants(os.getpid()) - {os.getpid()} if _student(pid))
+
+
+def _student(pid: int) -> bool:
+    """In a PID namespace other than ours (none can leave it), or started by the launcher (its command
+    line carries the launcher's mark)."""
+    try:
+        if os.readlink(f"/proc/{pid}/ns/pid") != os.readlink("/proc/self/ns/pid"):
+            return True
+        return confinement.MARK.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return False
 
 
 def kill_surviving_processes() -> list[int]:
