@@ -1,11 +1,12 @@
 """The launcher: the only way the grader starts a student program. Run by the grader as
 
-    python -I -u launcher.py SPEC SCRIPT
+    python -X grader_eleve -I -u launcher.py SPEC SCRIPT
 
-where SPEC is JSON ({"kit", "writable", "ports", "status_fd", "hooks"}). It confines itself, then runs
-SCRIPT as `python SCRIPT` would (same __main__, sys.argv, sys.path[0], tracebacks that start in the
-student's file). On Linux, in namespaces, it forks twice: the launcher (outside) waits; its child is
-PID 1 of the new PID namespace and reaps; the grandchild confines itself and becomes the student.
+where SPEC is JSON ({"kit", "writable", "ports", "hooks", and "status_fd" or, on Windows,
+"status_handle"}). It confines itself, then runs SCRIPT as `python SCRIPT` would (same __main__,
+sys.argv, sys.path[0], tracebacks that start in the student's file). On Linux, in namespaces, it forks
+twice: the launcher (outside) waits; its child is PID 1 of the new PID namespace and reaps; the
+grandchild confines itself and becomes the student.
 
 Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
 line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
@@ -113,12 +114,11 @@ def _leave_the_pipes(status: int) -> None:
 def _wait_as(child: int, status: int) -> None:
     """The launcher: wait for PID 1 of the namespace, and end the same way."""
     _leave_the_pipes(status)
-    while True:
-        _, code = os.waitpid(child, 0)
-        if os.WIFSIGNALED(code):
-            signal.signal(os.WTERMSIG(code), signal.SIG_DFL)
-            os.kill(os.getpid(), os.WTERMSIG(code))
-        os._exit(os.waitstatus_to_exitcode(code) & 0xFF)
+    _, code = os.waitpid(child, 0)
+    if os.WIFSIGNALED(code):
+        signal.signal(os.WTERMSIG(code), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(code))
+    os._exit(os.waitstatus_to_exitcode(code) & 0xFF)
 
 
 def _reap_until_empty(student: int, status: int) -> None:
