@@ -26,7 +26,7 @@ from grader.formats import french_number
 from grader.harness import procfs
 from grader.model import Student
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
-from tests.test_exports import HtmlChecker
+from tests.html_check import HtmlChecker
 
 HANG = """
 import os, pathlib, subprocess, sys, time
