@@ -22,12 +22,10 @@ import pytest
 from grader.batch import BatchItem, kit
 from grader.batch import worker as worker_module
 from grader.batch.runner import run_batch
-from grader.batch.worker import GradingOptions
 from grader.commandline import ExitCode
 from grader.model import Student
+from tests.batch_scripts import ONLY_S01_S03, SEND, batch_options, honest, sent
 from tests.grading import ROOT, STARTERS
-from tests.test_batch import batch_options
-from tests.test_batch_channel import SEND, honest, sent
 
 ONLY = "S02"  # the starter files pass S01 (1 point) and fail S02 (1 point): 10 / 20
 HONEST_GRADE = 10
@@ -86,7 +84,7 @@ def test_a_batch_that_changed_the_kit_exports_nothing(sealed_copy, monkeypatch, 
     monkeypatch.setattr(worker_module, "worker_command",
                         lambda item, options, pycache: [sys.executable, "-c", tamper, *sent(honest())[1:]])
     item = BatchItem(source="classe/mallory", student=Student("mallory"), path=tmp_path / "mallory")
-    options = batch_options(grading=GradingOptions(only="S01,S03"), csv=tmp_path / "notes.csv")
+    options = batch_options(grading=ONLY_S01_S03, csv=tmp_path / "notes.csv")
     assert run_batch([item], options) == ExitCode.INTERNAL
     assert "grader/checks/triche.py" in capsys.readouterr().err
     assert not (tmp_path / "notes.csv").exists()
