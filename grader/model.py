@@ -180,9 +180,3 @@ class SubmissionReport:
             bonus_cap=data.get("plafond_bonus"),
             isolation=Confinement.from_dict(data["isolation"]) if "isolation" in data else None,
         )
-
-
-def french_number(value: float) -> str:
-    """14.5 -> '14,5'; 20.0 -> '20'; 3.25 -> '3,25' (French decimal comma, no useless zeros)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")

@@ -1,4 +1,5 @@
-"""The kit's own test session: no test may leave a process running.
+"""The kit's own test session: no test may leave a process running; the fixtures several test files
+share (helpers they share are in tests/grading.py, tests/programs.py and tests/html_check.py).
 
 This session is a child subreaper (Linux): a process that leaves its parent (a student's program that
 calls setsid and double-forks, or a grader killed under its students) comes back under it, so that every
@@ -9,13 +10,16 @@ After each test, that tree must be empty. Linux only: elsewhere nothing is liste
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from grader.confinement.launch import adopt_orphans
 from grader.harness import procfs
 from grader.harness.process import kill_surviving_processes, surviving_processes
+from grader.harness.workspace import Workspace
 from grader.interruption import let_children_be_interrupted
+from tests.grading import SOLUTION
 
 adopt_orphans()
 # Started from a background job or nohup, pytest ignores Ctrl-C: the programs the tests start (the
@@ -49,3 +53,10 @@ def no_process_left():
         pytest.fail(f"processus encore vivants après le test : {left} (dont programmes d'élève : {students})")
     if procfs.available():
         _reap_adopted_zombies()
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[Workspace]:
+    """A copy of the reference solution (solution/), for the tests that drive it."""
+    with Workspace(SOLUTION) as workspace:
+        yield workspace
