@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from grader import confinement
+from grader.batch.validation import Expected, InvalidReport, validated_report
+from grader.catalogue import load_catalogue
 from grader.confinement import environment, landlock, launch, limits, macos, windows
 from grader.confinement.model import Confinement
 from grader.harness.process import StudentProcess
+from grader.scale import default_scale
 from tests.grading import SOLUTION, grade
 
 LINUX = sys.platform.startswith("linux")
@@ -189,3 +192,18 @@ def test_a_trace_starts_in_the_students_file_and_hooks_run_first(tmp_path: Path,
     assert process.traceback_tail().splitlines()[1].strip().startswith('File "')
     assert "prog.py" in process.traceback_tail().splitlines()[1]
     assert "launcher" not in process.stderr.text()
+
+
+# -- batch mode: the isolation said by each grading process ----------------------------------------------
+def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
+    catalogue = load_catalogue()
+    expected = Expected.of(catalogue, default_scale(catalogue), {"S01"}, 100.0)
+    said = Confinement(True, ("Landlock v7 (écriture dans sa copie seulement)",))
+    report = {"soumission": "a", "verifications": [
+        {"id": "S01", "titre": "x", "categorie": "serveur", "statut": "echouee", "points": 0,
+         "points_max": 1, "message": "", "duree_s": 0.1}], "isolation": said.to_dict()}
+    assert validated_report(report, expected).isolation == said
+    for forged in ({"confinee": "oui", "couches": [], "absentes": []}, {"confinee": True, "couches": [1]},
+                   {"confinee": True, "couches": ["x" * 1000], "absentes": []}, ["confinee"]):
+        with pytest.raises(InvalidReport, match="isolation"):
+            validated_report({**report, "isolation": forged}, expected)
