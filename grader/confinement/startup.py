@@ -1,12 +1,13 @@
 """What the launcher does: the only way the grader starts a student program. Run by the grader as
 
-    python -X grader_eleve -I -u launcher.py SPEC SCRIPT
+    python -X grader_eleve -I -u launcher.py SPEC
 
-where SPEC is JSON ({"kit", "writable", "ports", "hooks", and "status_fd" or, on Windows,
-"status_handle"}). It confines itself, then runs SCRIPT as `python SCRIPT` would (same __main__,
-sys.argv, sys.path[0], tracebacks that start in the student's file). On Linux, in namespaces, it forks
-twice: the launcher (outside) waits; its child is PID 1 of the new PID namespace and reaps; the
-grandchild confines itself and becomes the student.
+where SPEC is JSON ({"kit", and "status_fd" or, on Windows, "status_handle"}). On Linux, in namespaces,
+it forks twice at once: the launcher (outside) waits; its child is PID 1 of the new PID namespace and
+reaps; the grandchild becomes the student. The grandchild (the launcher itself elsewhere) then reads its
+order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks"}: the grader may start a
+launcher before it knows what it will run), confines itself, and runs the script as `python SCRIPT`
+would (same __main__, sys.argv, sys.path[0], tracebacks that start in the student's file).
 
 Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
 line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
@@ -23,24 +24,49 @@ import sys
 import types
 
 PRIVATE_PROC = "/proc privé"
+ORDER_HEADER = 8  # digits of the order's length
 NAMESPACES = "espaces de noms utilisateur, PID et montage"
 
 
 def main() -> None:
-    spec, script = json.loads(sys.argv[1]), sys.argv[2]
+    spec = json.loads(sys.argv[1])
     status = _status_fd(spec)
     try:
-        layers = _confine(spec, status)
+        layers = _linux_namespaces(status) if sys.platform.startswith("linux") else _no_namespace(status)
+        order = _order()
+        if order is None:  # the grader ended without needing this launcher
+            os._exit(0)
+        os.chdir(order["workdir"])
+        os.environ.clear()
+        os.environ.update(order["env"])
+        layers += _confine(order, layers)
     except Exception as error:
         _tell(status, "error", f"{type(error).__name__}: {error}")
         os._exit(70)
     _tell(status, "layers", json.dumps(layers))
     os.close(status)
-    if spec["ports"] is not None:
+    if order["ports"] is not None:
         _refused_as_at_home()
     _forget_the_kit(spec["kit"])
-    if script:  # no script: a probe of what this machine allows
-        _run(script)
+    if order["script"]:  # no script: a probe of what this machine allows
+        _run(order["script"])
+
+
+def _order() -> dict | None:
+    """What to run, where, with which environment and rules: the first bytes on stdin (a length on 8
+    digits, then JSON), read to their exact end so that the rest of stdin is the student's. None at EOF."""
+    header = _read_exactly(ORDER_HEADER)
+    return json.loads(_read_exactly(int(header))) if header else None
+
+
+def _read_exactly(size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(0, size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _status_fd(spec: dict) -> int:
@@ -55,22 +81,22 @@ def _tell(status: int, key: str, value: object) -> None:
     os.write(status, f"{key} {value}\n".encode())
 
 
-def _confine(spec: dict, status: int) -> list[str]:
+def _no_namespace(status: int) -> list[str]:
+    _tell(status, "pid", os.getpid())
+    return []
+
+
+def _confine(order: dict, layers: list[str]) -> list[str]:
+    """The layers after the namespaces (`layers`, already there): limits, hooks, the system's own."""
     from grader.confinement import limits, platform
 
-    layers: list[str] = []
-    if sys.platform.startswith("linux"):
-        layers += _linux_namespaces(status)
-    else:
-        _tell(status, "pid", os.getpid())
     # Counted per user namespace (Linux 5.14+): only the student's own; never applied to root by Linux.
-    layers += limits.apply(limit_processes=NAMESPACES in layers and os.getuid() != 0)
-    for hook in spec.get("hooks", ()):
+    applied = limits.apply(limit_processes=NAMESPACES in layers and os.getuid() != 0)
+    for hook in order["hooks"]:
         import runpy
 
         runpy.run_path(hook, run_name="__grader_hook__")
-    layers += platform.restrict(spec["writable"], spec["ports"], private_proc=PRIVATE_PROC in layers)
-    return layers
+    return applied + platform.restrict(order["writable"], order["ports"], private_proc=PRIVATE_PROC in layers)
 
 
 def _linux_namespaces(status: int) -> list[str]:
@@ -81,8 +107,7 @@ def _linux_namespaces(status: int) -> list[str]:
     try:
         linux.new_namespaces()
     except OSError:
-        _tell(status, "pid", os.getpid())
-        return []
+        return _no_namespace(status)
     init = os.fork()
     if init:
         _tell(status, "init", init)
