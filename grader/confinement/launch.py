@@ -27,6 +27,7 @@ applied: list[tuple[str, ...]] = []  # the layers the first program launched in 
 _ready: list[_Spawned] = []  # at most one launcher started in advance (see kept_ready)
 _ready_lock = threading.Lock()
 _keeping = 0  # how many kept_ready() blocks are open
+_preparing: list[threading.Thread] = []  # threads starting the next one
 # What the launcher's interpreter reads as it starts (before its order): the locale, glibc's arenas, PATH.
 _STARTUP_ENV = environment.minimal(home="/", temp="/", port=0)
 hooks: list[str] = []  # files every student program runs first (see add_hook)
@@ -191,22 +192,30 @@ def kept_ready() -> Iterator[None]:
     finally:
         with _ready_lock:
             _keeping -= 1
+            preparing = [] if _keeping else _preparing[:]
+        for thread in preparing:  # each ends the launcher it started, now that none is kept
+            thread.join()
+        with _ready_lock:
             left = [] if _keeping else _ready[:]
             if not _keeping:
                 _ready.clear()
+                _preparing.clear()
         for spawned in left:
             spawned.end()
 
 
 def _spare(popen_options: dict[str, object]) -> _Spawned | None:
     """The launcher started in advance, if there is one for these options; another is started meanwhile."""
-    if not sys.platform.startswith("linux"):  # macOS: the sandbox profile names the folder; Windows: spawn is cheap
-        return None
+    if not sys.platform.startswith("linux"):  # elsewhere each launcher is started for its program (on macOS
+        return None  # the sandbox profile names the program's folder)
     with _ready_lock:
         if not _keeping:
             return None
         spare = _ready.pop() if _ready and _ready[0].options == popen_options else None
-    threading.Thread(target=_prepare, args=(dict(popen_options),), name="confinement-spare", daemon=True).start()
+    thread = threading.Thread(target=_prepare, args=(dict(popen_options),), name="confinement-spare", daemon=True)
+    with _ready_lock:
+        _preparing[:] = [*(t for t in _preparing if t.is_alive()), thread]
+    thread.start()
     return spare
 
 
