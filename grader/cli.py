@@ -16,7 +16,7 @@ from pathlib import Path
 from grader.batch import find_submissions, run_batch
 from grader.catalogue import load_catalogue
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, write_exports
+from grader.exports import ExportError, usage_problem, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
@@ -54,6 +54,12 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--csv", type=Path, metavar="FICHIER", help="tableau des notes (Moodle, tableur)")
     parser.add_argument("--csv-format", choices=("fr", "intl"), default="fr",
                         help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point")
+    parser.add_argument("--feuille-moodle", type=Path, metavar="FICHIER",
+                        help="remplit la feuille d'évaluation hors ligne téléchargée du devoir Moodle (notes et "
+                             "commentaires ; écrit FICHIER-rempli.csv à côté)")
+    parser.add_argument("--absents-a-zero", action="store_true",
+                        help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
+                             "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
     parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
@@ -113,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, args)
+    problem = usage_problem(args, 1)
+    if problem:
+        raise UsageError(problem)
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     write_exports([report], args, single=True)
     return _exit_code(report)

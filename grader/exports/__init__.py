@@ -1,7 +1,8 @@
 """The exports teaching platforms read, written from finished `SubmissionReport`s.
 
 `write_exports(reports, args)` writes every format asked on the command line (several at once):
---csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files) and --vpl (stdout).
+--csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files), --vpl (stdout) and
+--feuille-moodle (Moodle's grading worksheet, filled next to the download; see moodle_worksheet.py).
 Gradescope, GitHub Classroom and VPL grade one submission at a time: asking for them with several
 submissions is a usage error (`ExportError`, French), which `usage_problem()` tells before grading starts.
 """
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, vpl
+from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, moodle_worksheet, vpl
 from grader.model import SubmissionReport
 
 _SINGLE_ONLY = (("gradescope", "--gradescope"), ("classroom", "--classroom"), ("vpl", "--vpl"))
@@ -24,7 +25,14 @@ class ExportError(Exception):
 
 
 def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None:
-    """The French reason these export options cannot apply to that many submissions, or None."""
+    """The French reason these export options cannot apply to that many submissions, or None. The Moodle
+    worksheet is read here, so that a wrong file is told before grading starts."""
+    worksheet = getattr(args, "feuille_moodle", None)
+    if worksheet:
+        try:
+            moodle_worksheet.read_worksheet(Path(worksheet))
+        except moodle_worksheet.WorksheetError as error:
+            return str(error)
     if submission_count <= 1:
         return None
     asked = [flag for attr, flag in _SINGLE_ONLY if getattr(args, attr, None)]
@@ -50,12 +58,22 @@ def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str
     ]
 
 
-def _write(path: Path, text: str, encoding: str) -> None:
+def _write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding=encoding, newline="")
+        path.write_bytes(data)
     except OSError as error:
         raise ExportError(f"impossible d'écrire {path} : {error.strerror or error}") from None
+
+
+def _fill_worksheet(path: Path, reports: list[SubmissionReport], absent_zero: bool) -> None:
+    try:
+        filled = moodle_worksheet.fill(path, reports, absent_zero=absent_zero)
+    except moodle_worksheet.WorksheetError as error:
+        raise ExportError(str(error)) from None
+    destination = moodle_worksheet.filled_path(path)
+    _write(destination, filled.data)
+    print(moodle_worksheet.summary(filled, destination, absent_zero), file=sys.stderr)
 
 
 def write_exports(reports: list[SubmissionReport], args: argparse.Namespace, *, single: bool = False) -> None:
@@ -67,7 +85,10 @@ def write_exports(reports: list[SubmissionReport], args: argparse.Namespace, *, 
     for attr, encoding, render in _file_exports(args, single):
         destination = getattr(args, attr, None)
         if destination:
-            _write(Path(destination), render(reports), encoding)
+            _write(Path(destination), render(reports).encode(encoding))
+    worksheet = getattr(args, "feuille_moodle", None)
+    if worksheet:
+        _fill_worksheet(Path(worksheet), reports, bool(getattr(args, "absents_a_zero", False)))
     if getattr(args, "vpl", False) and reports:
         sys.stdout.write(vpl.render(reports[0]))
         sys.stdout.flush()
