@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 NOTE_MAX = 20.0
+BONUS_NOT_TRIED = "Bonus non tenté (ou non reconnu) : "  # how a bonus check's message starts when nothing was tried
 
 
 class Category(str, Enum):
@@ -48,6 +49,12 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return self.status is Status.PASSED
+
+    @property
+    def bonus_not_tried(self) -> bool:
+        """A bonus the submission did not attempt: neither a success nor a fault."""
+        return (self.spec.category is Category.BONUS and self.status is Status.FAILED
+                and self.message.startswith(BONUS_NOT_TRIED))
 
     def to_dict(self) -> dict:
         return {

@@ -31,10 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from grader.exports import moodle_worksheet  # noqa: E402
 from grader.exports.common import short_comment  # noqa: E402
 from grader.model import SubmissionReport  # noqa: E402
+from prerequis import required_source  # noqa: E402
 
 DRIVER = ROOT / "scripts" / "moodle" / "importeur_hors_ligne.php"
 MOODLE_FILES = ("lib/csvlib.class.php", "mod/assign/feedback/offline/importgradeslib.php")
@@ -159,12 +161,7 @@ def _moodle_class(folder: Path) -> dict[str, str]:
 
 
 def main() -> int:
-    moodle_src = os.environ.get("MOODLE_SRC")
-    reason = missing_requirements(moodle_src)
-    if reason:
-        print(f"Vérification impossible : {reason}.")
-        return 2
-    assert moodle_src is not None
+    moodle_src = required_source("MOODLE_SRC", missing_requirements)
     with tempfile.TemporaryDirectory(prefix="feuille-moodle-") as scratch:
         work = Path(scratch)
         participants = _moodle_class(work / "classe")

@@ -13,7 +13,8 @@ import pytest
 
 from grader.exports import ExportError, usage_problem, write_exports
 from grader.exports.html_report import pass_rates
-from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
+from grader.exports import classroom
+from grader.model import BONUS_NOT_TRIED, Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
 
 SPECS = {
     "S01": CheckSpec("S01", "Le serveur démarre", 1, Category.SERVER),
@@ -134,26 +135,58 @@ def test_single_submission_formats_refuse_a_class(tmp_path, option):
     assert usage_problem(args, 1) is None
 
 
+def read_runners(tmp_path) -> tuple[dict, dict]:
+    chat = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
+    note = json.loads((tmp_path / "classroom-note.json").read_text(encoding="utf-8"))
+    return chat, note
+
+
+def reporter_total(runner: dict) -> float:
+    """What the official reporter prints as a runner's total: tests passed / tests × max_score."""
+    passed = sum(test["status"] == "pass" for test in runner["tests"])
+    return passed / len(runner["tests"]) * runner["max_score"]
+
+
+def recorded_points(*runners: dict) -> float:
+    """What the official reporter sends to Classroom: the scores of the runners with a max_score."""
+    return sum(test["score"] for runner in runners if runner["max_score"] for test in runner["tests"])
+
+
 def test_classroom_reporter_json(tmp_path):
     write_exports([ZOE], export_args(tmp_path, classroom="classroom.json"))
-    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
-    assert (data["version"], data["status"], data["max_score"]) == (3, "error", 20.0)  # B02: grader error
-    statuses = {test["name"].split(" ")[0]: test["status"] for test in data["tests"]}
+    chat, note = read_runners(tmp_path)
+    assert (chat["version"], chat["status"], chat["max_score"]) == (3, "error", 0)  # B02: grader error
+    statuses = {test["name"].split(" ")[0]: test["status"] for test in chat["tests"]}
     assert statuses == {"S01": "pass", "S03": "fail", "S04": "pass", "C01": "pass", "B01": "fail", "B02": "error"}
-    assert sum(test["score"] for test in data["tests"]) == pytest.approx(ZOE.note)
-    assert all({"name", "status", "message", "score", "max_score"} <= set(test) for test in data["tests"])
+    assert all(test["line_no"] == 0 for test in chat["tests"] + note["tests"])
+    by_id = {test["name"].split(" ")[0]: test for test in chat["tests"]}
+    assert "Alice : Bonjour" in by_id["S03"]["test_code"] and "test_code" not in by_id["S01"]
+    assert f"{reporter_total(note):.2f}" == f"{ZOE.note:.2f}" == "17.50"
+    assert recorded_points(chat, note) == ZOE.note and note["max_score"] == 20
 
 
-def test_classroom_scores_add_up_to_the_grade_with_a_capped_bonus(tmp_path):
+def test_classroom_totals_are_the_grade_with_a_capped_bonus_and_bonuses_not_tried(tmp_path):
     partial = {**ALL_PASS, "S03": Status.FAILED}
     report = make_report(partial, bonus_in_grade=True, bonus_cap=0.75)
     assert report.note == 18.25
     write_exports([report], export_args(tmp_path, classroom="classroom.json"))
-    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
-    scores = {test["name"].split(" ")[0]: test["score"] for test in data["tests"]}
-    assert sum(scores.values()) == pytest.approx(18.25)
-    assert (scores["B01"], scores["B02"]) == (0.5, 0.25)
-    assert make_report(ALL_PASS).note == 20 and data["status"] == "fail"
+    chat, note = read_runners(tmp_path)
+    scores = {test["name"].split(" ")[0]: test["score"] for test in chat["tests"]}
+    assert sum(scores.values()) == pytest.approx(18.25) and (scores["B01"], scores["B02"]) == (0.5, 0.25)
+    assert f"{reporter_total(note):.2f}" == "18.25" and recorded_points(chat, note) == 18.25
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED},
+                            messages={"B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.\nEnvoyé : /liste"})
+    write_exports([not_tried], export_args(tmp_path, classroom="classroom.json"))
+    chat, note = read_runners(tmp_path)
+    assert chat["status"] == "pass" and reporter_total(note) == recorded_points(chat, note) == 20
+    b01 = next(test for test in chat["tests"] if test["name"].startswith("B01"))
+    assert b01["test_code"] == BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu."
+
+
+@pytest.mark.parametrize("grade", [0, 20, 17.5, 13.5, 14.25, 18.25, 11])
+def test_classroom_grade_parts_print_the_grade(grade):
+    passed, parts = classroom.grade_parts(grade)
+    assert f"{passed / parts * 20:.2f}" == f"{grade:.2f}" and parts <= 80
 
 
 # -- JUnit -----------------------------------------------------------------------------------------
@@ -176,6 +209,18 @@ def test_junit_one_testcase_per_check(tmp_path):
     assert late_case.get("name") == "correction" and "Délai dépassé" in late_case.find("error").text
     properties = {p.get("name"): p.get("value") for p in suites[1].iter("property")}
     assert properties["note"] == "17.5"
+
+
+def test_junit_bonus_not_tried_is_skipped_with_its_reason(tmp_path):
+    reason = BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu."
+    report = make_report({**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
+                         messages={"B01": reason, "B02": "Horodatage présent mais l'heure est fausse."})
+    write_exports([report], export_args(tmp_path, junit="junit.xml"))
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = {case.get("name").split(" ")[0]: case for case in suite.findall("testcase")}
+    assert cases["B01"].find("skipped").get("message") == reason and cases["B01"].find("failure") is None
+    assert cases["B02"].find("failure") is not None  # tried and wrong: a real failure
+    assert (suite.get("failures"), suite.get("skipped"), suite.get("errors")) == ("1", "1", "0")
 
 
 # -- VPL -------------------------------------------------------------------------------------------

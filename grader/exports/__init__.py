@@ -86,6 +86,8 @@ def write_exports(reports: list[SubmissionReport], args: argparse.Namespace, *, 
         destination = getattr(args, attr, None)
         if destination:
             _write(Path(destination), render(reports).encode(encoding))
+    if getattr(args, "classroom", None) and reports:  # the second runner, next to the first
+        _write(classroom.note_path(Path(args.classroom)), classroom.render_grade(reports[0]).encode())
     worksheet = getattr(args, "feuille_moodle", None)
     if worksheet:
         _fill_worksheet(Path(worksheet), reports, bool(getattr(args, "absents_a_zero", False)))

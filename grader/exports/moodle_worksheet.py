@@ -221,8 +221,9 @@ def _grades(reports: list[SubmissionReport]) -> dict[str, SubmissionReport]:
 
 def _serialise(cells: list[str], layout: _Layout) -> str:
     buffer = io.StringIO()
-    quoting = csv.QUOTE_ALL if layout.quote_all else csv.QUOTE_MINIMAL
-    csv.writer(buffer, layout.dialect, quoting=quoting, lineterminator=layout.newline).writerow(cells)
+    writer = csv.writer(buffer, layout.dialect, quoting=csv.QUOTE_ALL if layout.quote_all else csv.QUOTE_MINIMAL,
+                        lineterminator=layout.newline)
+    writer.writerow(cells)
     return buffer.getvalue()
 
 
