@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, moodle_worksheet, vpl
+from grader.catalogue import load_catalogue
 from grader.model import SubmissionReport
+from grader.scale import load_scale
 
 _SINGLE_ONLY = (("gradescope", "--gradescope"), ("classroom", "--classroom"), ("vpl", "--vpl"))
 
@@ -51,11 +53,18 @@ def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str
     return [
         ("csv", csv_grades.ENCODING, lambda reports: csv_grades.render(reports, csv_format)),
         ("json", "utf-8", lambda reports: json_report.render(reports, single=single)),
-        ("gradescope", "utf-8", lambda reports: gradescope.render(reports[0])),
+        ("gradescope", "utf-8", lambda reports: gradescope.render(reports[0], _visibility(args))),
         ("classroom", "utf-8", lambda reports: classroom.render(reports[0])),
         ("junit", "utf-8", junit.render),
         ("html", "utf-8", html_report.render),
     ]
+
+
+def _visibility(args: argparse.Namespace) -> dict[str, str]:
+    """Gradescope's visibility of each check, from the scale file (already checked before grading)."""
+    if not getattr(args, "bareme", None):
+        return {}
+    return load_scale(Path(args.bareme), load_catalogue()).visibility
 
 
 def _write(path: Path, data: bytes) -> None:

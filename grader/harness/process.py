@@ -28,6 +28,9 @@ TOKEN_VARIABLE = "GRADER_RUN_TOKEN"
 # Optional: when set (e.g. by a test session), every token starts with "<family>." and the survivors
 # looked for are only this family's, so runs of other people on the same machine are left alone.
 FAMILY_VARIABLE = "GRADER_RUN_FAMILY"
+# Optional: a program that starts the student's Python in its place (`<launcher> -u script.py`, in the run's
+# work folder), e.g. Gradescope's run_autograder dropping to an unprivileged user (grader/gradescope).
+LAUNCHER_VARIABLE = "GRADER_LANCEUR"
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception in thread")
 # The grader's own Python settings must not reach the student's program (PYTHONPATH, PYTHONSTARTUP,
 # PYTHONWARNINGS...); these two describe the installation and stay.
@@ -67,7 +70,7 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
         for name, value in os.environ.items()
         if not (name.startswith("PYTHON") and name not in _KEPT_PYTHON_VARIABLES)
         and not name.startswith(("PYTEST_", "CHAT_"))
-        and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE)
+        and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE, LAUNCHER_VARIABLE)
     }
     env.update(
         CHAT_HOTE="127.0.0.1",
@@ -168,7 +171,7 @@ class StudentProcess(Observable):
     ) -> StudentProcess:
         token = new_token()
         popen = subprocess.Popen(
-            [sys.executable, "-u", script],
+            [os.environ.get(LAUNCHER_VARIABLE) or sys.executable, "-u", script],
             cwd=workdir,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
