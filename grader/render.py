@@ -13,7 +13,8 @@ from rich.status import Status as Spinner
 from rich.table import Table
 from rich.text import Text
 
-from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport
 
 HEADINGS = {
     Category.SERVER: "Côté serveur (serveur_exo.py)",
@@ -53,7 +54,8 @@ class LiveReport:
             self._start(spec)
         else:
             self._stop_spinner()
-            print_result(self.console, result, self.symbols)
+            if result is not None:  # "fin" always carries one
+                print_result(self.console, result, self.symbols)
 
     def _start(self, spec: CheckSpec) -> None:
         if spec.category is not self._category:

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from grader.exports.classroom import note_path  # noqa: E402
 from prerequis import required_source  # noqa: E402
+
+from grader.exports.classroom import note_path  # noqa: E402
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -6,9 +6,9 @@ MOODLE_SRC is a Moodle source tree (a clone of the public moodle/moodle reposito
 at least `lib/csvlib.class.php` and `mod/assign/feedback/offline/importgradeslib.php` at their paths).
 The script grades a small class laid out as Moodle's "download all submissions" (the reference, a buggy
 submission of the corpus; a third participant handed in nothing, so Moodle's download has no folder for
-them), writes the worksheets such a Moodle would give (English and French, UTF-8 with or without BOM, the comma of the download or
-the semicolon and Windows-1252 of a spreadsheet that saved it again, any column order), fills them with
-the kit, and imports each one with Moodle's importer classes run by PHP (scripts/moodle/
+them), writes the worksheets such a Moodle would give (English and French, UTF-8 with or without BOM,
+the comma of the download or the semicolon and Windows-1252 of a spreadsheet that saved it again, any
+column order), fills them with the kit, and imports each one with Moodle's importer classes run by PHP (scripts/moodle/
 importeur_hors_ligne.php). It checks that every grade and comment Moodle reads is the one the kit gave,
 that participants without a submission are left alone, and that the kit's `--csv` is refused by Moodle
 (it has no "Last modified (grade)" column). Needs `php` (Debian: apt-get install php-cli).
@@ -21,7 +21,6 @@ import csv
 import html
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -33,10 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from prerequis import required_source  # noqa: E402
+
 from grader.exports import moodle_worksheet  # noqa: E402
 from grader.exports.common import short_comment  # noqa: E402
 from grader.model import SubmissionReport  # noqa: E402
-from prerequis import required_source  # noqa: E402
 
 DRIVER = ROOT / "scripts" / "moodle" / "importeur_hors_ligne.php"
 MOODLE_FILES = ("lib/csvlib.class.php", "mod/assign/feedback/offline/importgradeslib.php")

@@ -12,10 +12,8 @@ import pytest
 
 from grader.batch import find_submissions
 from grader.batch.archive import MAX_TOTAL_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
+from grader.harness.exercise import CLIENT, SERVER
 from grader.harness.workspace import SubmissionError
-
-SERVER = "serveur_exo.py"
-CLIENT = "client_exo.py"
 
 
 def program(folder: Path, *names: str) -> Path:

@@ -17,7 +17,7 @@ from tests.grading import ROOT
 from tests.test_exports import ALL_PASS, ZOE, export_args, make_report
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import verifier_classroom as verifier  # noqa: E402
+import verifier_classroom as verifier
 
 MISSING = verifier.missing_requirements(os.environ.get("REPORTER_SRC"))
 NOT_TRIED = make_report({**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},

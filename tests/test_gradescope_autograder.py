@@ -23,7 +23,7 @@ import pytest
 
 from grader.gradescope import build
 from grader.gradescope.cli import main as gradescope_main
-from tests.grading import CORPUS, ROOT, SOLUTION
+from tests.grading import CORPUS, SOLUTION
 
 STUDENT = "nobody"
 STUDENT_PYTHON = "/usr/bin/python3"
@@ -160,8 +160,8 @@ def test_reference_gets_20_with_markdown_visibility_and_leaderboard(tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_buggy_submission_gets_its_grade_and_the_french_message(tmp_path):
-    base = autograder_tree(tmp_path, {**programs(CORPUS / "sans_prefixe"), **{"client_exo.py":
-                                      (SOLUTION / "client_exo.py").read_text(encoding="utf-8")}})
+    base = autograder_tree(tmp_path, {**programs(CORPUS / "sans_prefixe"), "client_exo.py":
+                                      (SOLUTION / "client_exo.py").read_text(encoding="utf-8")})
     done = run_autograder(base)
     assert done.returncode == 0, done.stdout + done.stderr
     data = results(base)

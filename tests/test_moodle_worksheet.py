@@ -23,7 +23,7 @@ from tests.grading import ROOT
 from tests.test_exports import ALICE, BOB, TIMEOUT, ZOE, export_args
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import verifier_feuille_moodle as verifier  # noqa: E402
+import verifier_feuille_moodle as verifier
 
 PARTICIPANTS = {"12345": "Alice Martin", "67890": "Zoé Z", "11111": "Charlie Lent", "22222": "Dana Absente"}
 CLASS = [ALICE, ZOE, BOB, TIMEOUT]  # BOB is not a Moodle participant (TD1/bob)
@@ -61,7 +61,7 @@ def test_untouched_rows_and_header_stay_byte_identical(tmp_path):
     path.write_bytes(verifier.worksheet(variant, PARTICIPANTS))
     original_lines = path.read_bytes().split(b"\r\n")
     filled_lines = mw.fill(path, [ALICE]).data.split(b"\r\n")
-    changed = [i for i, (a, b) in enumerate(zip(original_lines, filled_lines)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(original_lines, filled_lines, strict=True)) if a != b]
     assert changed == [1] and len(filled_lines) == len(original_lines)
 
 
@@ -80,7 +80,8 @@ def test_unknown_language_found_by_the_worksheets_structure(tmp_path):
               "Zuletzt geändert (Bewertung)", "Feedback als Kommentar"]
     body = [["Teilnehmer/in 67890", "Zoé Z", "Abgegeben", "", "20,00", "Ja", "-", ""]]
     path = tmp_path / "feuille.csv"
-    path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *body]) + "\n", encoding="utf-8")
+    lines = [",".join(f'"{cell}"' for cell in row) for row in [header, *body]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     read = list(csv.reader(io.StringIO(mw.fill(path, [ZOE]).data.decode())))
     assert read[1][3] == "17,5" and read[1][7] == html.escape(short_comment(ZOE))
     assert read[1][:3] == body[0][:3] and read[1][4:7] == body[0][4:7]
@@ -89,16 +90,16 @@ def test_unknown_language_found_by_the_worksheets_structure(tmp_path):
 def test_a_file_that_is_not_a_worksheet_is_refused_before_grading(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text("Nom;Prénom\nMartin;Alice\n", encoding="utf-8")
-    problem = usage_problem(export_args(tmp_path, feuille_moodle=path), 3)
+    problem = usage_problem(export_args(tmp_path, moodle_worksheet=path), 3)
     assert problem and "feuille d'évaluation hors ligne" in problem and "Télécharger la feuille" in problem
-    missing = usage_problem(export_args(tmp_path, feuille_moodle=tmp_path / "absente.csv"), 1)
+    missing = usage_problem(export_args(tmp_path, moodle_worksheet=tmp_path / "absente.csv"), 1)
     assert missing and "impossible de lire" in missing
 
 
 def test_cli_option_writes_the_filled_copy_next_to_the_download(tmp_path, capsys):
     path = tmp_path / "Feuille.csv"
     path.write_bytes(verifier.worksheet(verifier.VARIANTS[1], PARTICIPANTS))
-    write_exports(CLASS, export_args(tmp_path, feuille_moodle=path))
+    write_exports(CLASS, export_args(tmp_path, moodle_worksheet=path))
     assert (tmp_path / "Feuille-rempli.csv").is_file()
     told = capsys.readouterr().err
     assert "Feuille-rempli.csv (3 note(s))" in told and "1 participant(s) sans soumission corrigée" in told
@@ -107,7 +108,7 @@ def test_cli_option_writes_the_filled_copy_next_to_the_download(tmp_path, capsys
 def test_the_kits_own_csv_is_not_offered_as_a_worksheet(tmp_path):
     write_exports(CLASS, export_args(tmp_path, csv="notes.csv"))
     with pytest.raises(ExportError, match="Dernière modification"):
-        write_exports(CLASS, export_args(tmp_path, feuille_moodle=tmp_path / "notes.csv"))
+        write_exports(CLASS, export_args(tmp_path, moodle_worksheet=tmp_path / "notes.csv"))
 
 
 MISSING = verifier.missing_requirements(os.environ.get("MOODLE_SRC"))

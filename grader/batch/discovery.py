@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.archive import ArchiveRefused, Budget, copy_bounded, extract_zip
-from grader.harness.workspace import PROGRAMS, SubmissionError
+from grader.harness.exercise import PROGRAMS
+from grader.harness.workspace import SubmissionError
 from grader.model import Student
 
 MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z0-9]+)(?:_(?P<rest>.*))?$")
@@ -193,7 +194,8 @@ class _Finder:
         if flat_files:  # downloaded without folders: this participant's files gathered in one folder
             gathered = self._new_folder(student.identifier)
             for entry in flat_files:
-                name = MOODLE_NAME.match(entry.name)["rest"]
+                match = MOODLE_NAME.match(entry.name)  # every entry here is one of the participant's
+                name = match["rest"] if match else None
                 try:
                     if name:
                         copy_bounded(entry, gathered / name, self.budget)

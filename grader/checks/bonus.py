@@ -8,17 +8,16 @@ are plain ASCII: S06 judges UTF-8, and a bonus is judged on itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
-from grader.harness.matching import is_relay
+from grader.harness.matching import BRACKETED_TIME_PREFIX, TIME_LIKE, is_relay
 from grader.harness.room import ChatRoom
 from grader.harness.waiting import LineSource, Steady, wait_or_rest, wait_probing
 from grader.model import BONUS_NOT_TRIED
@@ -31,8 +30,6 @@ KICK_HINT = (
     "close() : close() seul ne réveille pas toujours le thread bloqué dans recv()."
 )
 POLL_S = 0.05  # B06: between two looks at the console pipe, which tells no one when it is read
-TIME_PREFIX = re.compile(r"\[(\d{2}):(\d{2})\] ")
-ANY_TIME = re.compile(r"\d{1,2}\s*[:hH.]\s*\d{2}")
 
 
 def _transcript(client: ScriptedClient) -> str:
@@ -77,7 +74,7 @@ def test_liste(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     room.say(charlie, "Tout le monde est la ?", [alice, bob])  # every join notice has reached Alice by now
     room.settle(charlie, [charlie])  # and what the server sent Charlie as he came (a welcome) has reached him
-    marks = {bob: bob.mark(), charlie: charlie.mark()}
+    marks: dict[LineSource, int] = {bob: bob.mark(), charlie: charlie.mark()}
     names = ("Alice", "Bob", "Charlie")
     answer = _first_answer(
         room, alice, ("/liste", "/list"), alice, lambda lines: all(name in "\n".join(lines) for name in names)
@@ -124,9 +121,9 @@ def test_horodatage(room: ChatRoom) -> None:
         room.say(sender, message, [receiver])
         after = datetime.now()
         line = next(line for line in receiver.lines(mark) if message in line)
-        found = TIME_PREFIX.match(line)
+        found = BRACKETED_TIME_PREFIX.match(line)
         expected = f"[{after:%H:%M}] {sender.name} : {message}"
-        if found is None and ANY_TIME.search(line.split(message)[0]):
+        if found is None and TIME_LIKE.search(line.split(message)[0]):
             fail(
                 "Une heure est présente mais pas sous la forme [HH:MM] (crochets, deux chiffres, "
                 "deux-points, puis une espace) au début de la ligne relayée.",

@@ -1,43 +1,61 @@
 """The exports teaching platforms read, written from finished `SubmissionReport`s.
 
-`write_exports(reports, args)` writes every format asked on the command line (several at once):
---csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files), --vpl (stdout) and
---feuille-moodle (Moodle's grading worksheet, filled next to the download; see moodle_worksheet.py).
+`write_exports(reports, options)` writes every format asked on the command line (an `ExportOptions`),
+several at once: --csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files),
+--vpl (stdout) and --feuille-moodle (Moodle's grading worksheet, filled next to the download; see
+moodle_worksheet.py).
 Gradescope, GitHub Classroom and VPL grade one submission at a time: asking for them with several
 submissions is a usage error (`ExportError`, French), which `usage_problem()` tells before grading starts.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, moodle_worksheet, vpl
-from grader.catalogue import load_catalogue
 from grader.model import SubmissionReport
-from grader.scale import load_scale
-
-_SINGLE_ONLY = (("gradescope", "--gradescope"), ("classroom", "--classroom"), ("vpl", "--vpl"))
 
 
 class ExportError(Exception):
     """An export that cannot be written; the message is French."""
 
 
-def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None:
+@dataclass(frozen=True)
+class ExportOptions:
+    """The exports asked on the command line: where each file goes (None: not asked)."""
+
+    csv: Path | None = None
+    csv_format: str = "fr"  # "fr": « ; » and decimal comma; "intl": « , » and point
+    json: Path | None = None
+    gradescope: Path | None = None
+    classroom: Path | None = None
+    junit: Path | None = None
+    html: Path | None = None
+    vpl: bool = False  # VPL's lines on stdout
+    moodle_worksheet: Path | None = None  # the grading worksheet downloaded from Moodle, to fill
+    absent_zero: bool = False  # in that worksheet: 0 and a comment for participants without a graded submission
+    visibility: dict[str, str] = field(default_factory=dict)  # Gradescope: check id -> visibility (scale file)
+
+    def single_only(self) -> list[str]:
+        """The options asked that grade one submission at a time (the platform's way)."""
+        asked = {"--gradescope": self.gradescope, "--classroom": self.classroom, "--vpl": self.vpl}
+        return [flag for flag, value in asked.items() if value]
+
+
+def usage_problem(options: ExportOptions, submission_count: int) -> str | None:
     """The French reason these export options cannot apply to that many submissions, or None. The Moodle
     worksheet is read here, so that a wrong file is told before grading starts."""
-    worksheet = getattr(args, "feuille_moodle", None)
-    if worksheet:
+    if options.moodle_worksheet:
         try:
-            moodle_worksheet.read_worksheet(Path(worksheet))
+            moodle_worksheet.read_worksheet(options.moodle_worksheet)
         except moodle_worksheet.WorksheetError as error:
             return str(error)
     if submission_count <= 1:
         return None
-    asked = [flag for attr, flag in _SINGLE_ONLY if getattr(args, attr, None)]
+    asked = options.single_only()
     if not asked:
         return None
     return (
@@ -47,24 +65,19 @@ def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None
     )
 
 
-def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str, Callable[[list[SubmissionReport]], str]]]:
-    """(destination attribute, file encoding, renderer) of every file format."""
-    csv_format = getattr(args, "csv_format", None) or "fr"
+Renderer = Callable[[list[SubmissionReport]], str]
+
+
+def _file_exports(options: ExportOptions, single: bool) -> list[tuple[Path | None, str, Renderer]]:
+    """(destination, file encoding, renderer) of every file format."""
     return [
-        ("csv", csv_grades.ENCODING, lambda reports: csv_grades.render(reports, csv_format)),
-        ("json", "utf-8", lambda reports: json_report.render(reports, single=single)),
-        ("gradescope", "utf-8", lambda reports: gradescope.render(reports[0], _visibility(args))),
-        ("classroom", "utf-8", lambda reports: classroom.render(reports[0])),
-        ("junit", "utf-8", junit.render),
-        ("html", "utf-8", html_report.render),
+        (options.csv, csv_grades.ENCODING, lambda reports: csv_grades.render(reports, options.csv_format)),
+        (options.json, "utf-8", lambda reports: json_report.render(reports, single=single)),
+        (options.gradescope, "utf-8", lambda reports: gradescope.render(reports[0], options.visibility)),
+        (options.classroom, "utf-8", lambda reports: classroom.render(reports[0])),
+        (options.junit, "utf-8", junit.render),
+        (options.html, "utf-8", html_report.render),
     ]
-
-
-def _visibility(args: argparse.Namespace) -> dict[str, str]:
-    """Gradescope's visibility of each check, from the scale file (already checked before grading)."""
-    if not getattr(args, "bareme", None):
-        return {}
-    return load_scale(Path(args.bareme), load_catalogue()).visibility
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -85,21 +98,19 @@ def _fill_worksheet(path: Path, reports: list[SubmissionReport], absent_zero: bo
     print(moodle_worksheet.summary(filled, destination, absent_zero), file=sys.stderr)
 
 
-def write_exports(reports: list[SubmissionReport], args: argparse.Namespace, *, single: bool = False) -> None:
-    """Write every export asked in `args` (attributes None/False when absent). `single`: one submission
-    graded on its own (not a class), whose --json is the submission's object itself."""
-    problem = usage_problem(args, len(reports))
+def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False) -> None:
+    """Write every export asked. `single`: one submission graded on its own (not a class), whose --json
+    is the submission's object itself."""
+    problem = usage_problem(options, len(reports))
     if problem:
         raise ExportError(problem)
-    for attr, encoding, render in _file_exports(args, single):
-        destination = getattr(args, attr, None)
+    for destination, encoding, render in _file_exports(options, single):
         if destination:
-            _write(Path(destination), render(reports).encode(encoding))
-    if getattr(args, "classroom", None) and reports:  # the second runner, next to the first
-        _write(classroom.note_path(Path(args.classroom)), classroom.render_grade(reports[0]).encode())
-    worksheet = getattr(args, "feuille_moodle", None)
-    if worksheet:
-        _fill_worksheet(Path(worksheet), reports, bool(getattr(args, "absents_a_zero", False)))
-    if getattr(args, "vpl", False) and reports:
+            _write(destination, render(reports).encode(encoding))
+    if options.classroom and reports:  # the second runner, next to the first
+        _write(classroom.note_path(options.classroom), classroom.render_grade(reports[0]).encode())
+    if options.moodle_worksheet:
+        _fill_worksheet(options.moodle_worksheet, reports, options.absent_zero)
+    if options.vpl and reports:
         sys.stdout.write(vpl.render(reports[0]))
         sys.stdout.flush()

@@ -24,9 +24,11 @@ import json
 from pathlib import Path
 
 from grader.exports.common import first_line, required_results, status_label
-from grader.model import NOTE_MAX, Category, CheckResult, Status, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import NOTE_MAX, Category, CheckResult, Status, SubmissionReport
 
 VERSION = 3
+_BONUS_MARK = {Category.BONUS: " (bonus)"}
 MAX_PARTS = 100  # a log of at most 100 lines: exact for every grade in halves or quarters of a point
 
 
@@ -79,7 +81,7 @@ def _explanation(result: CheckResult, max_score: float) -> str:
 def _check_test(result: CheckResult, score: float, max_score: float) -> dict:
     explanation = _explanation(result, max_score)
     test = {
-        "name": f"{result.spec.id} — {result.spec.title}" + (" (bonus)" if result.spec.category is Category.BONUS else ""),
+        "name": f"{result.spec.id} — {result.spec.title}" + _BONUS_MARK.get(result.spec.category, ""),
         "status": _status(result),
         "message": explanation,
         "line_no": 0,
@@ -130,7 +132,8 @@ def render_grade(report: SubmissionReport) -> str:
     tests = []
     for index in range(parts):
         won = index < passed
-        name = title if parts == 1 else f"{title} — partie {index + 1}/{parts} ({size} point(s) {'obtenus' if won else 'perdus'})"
+        verdict = "obtenus" if won else "perdus"
+        name = title if parts == 1 else f"{title} — partie {index + 1}/{parts} ({size} point(s) {verdict})"
         tests.append({"name": name, "status": "pass" if won else "fail", "line_no": 0,
                       "score": report.note if index == 0 else 0, "max_score": 0})
     data = {"version": VERSION, "status": _overall(report), "max_score": NOTE_MAX, "tests": tests}

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 
-from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport, french_number
+from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport
 
 MOODLE_RECORD_PREFIX = "Participant "  # how Moodle's grading worksheet names a participant number
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def dot_number(value: float) -> str:
-    """14.5 -> '14.5', 20.0 -> '20' (what VPL and international spreadsheets read)."""
-    return french_number(value).replace(",", ".")
 
 
 def student_label(report: SubmissionReport) -> str:

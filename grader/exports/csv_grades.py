@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.exports.common import check_columns, dot_number, record_identifier, short_comment
-from grader.model import SubmissionReport, french_number
+from grader.exports.common import check_columns, record_identifier, short_comment
+from grader.formats import dot_number, french_number
+from grader.model import SubmissionReport
 
 ENCODING = "utf-8-sig"  # the BOM makes Excel and LibreOffice read UTF-8 without asking
 HEADER = ["Identifiant", "Nom complet", "Note", "Bonus"]

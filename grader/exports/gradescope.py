@@ -13,7 +13,8 @@ import json
 import re
 
 from grader.exports.common import status_label
-from grader.model import Category, CheckResult, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import Category, CheckResult, SubmissionReport
 
 VISIBLE = "visible"
 _BACKTICKS = re.compile(r"`+")
@@ -27,10 +28,8 @@ def code_block(text: str) -> str:
 
 
 def _output(result: CheckResult) -> str:
-    if result.bonus_not_tried:
-        head = "**Bonus non tenté.**"
-    else:
-        head = f"**Vérification {status_label(result.status)}.**"
+    verdict = "Bonus non tenté" if result.bonus_not_tried else f"Vérification {status_label(result.status)}"
+    head = f"**{verdict}.**"
     return head + ("\n\n" + code_block(result.message) if result.message else "")
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from grader.exports.common import clean_text, dot_number, first_line, student_label
+from grader.exports.common import clean_text, first_line, student_label
+from grader.formats import dot_number
 from grader.model import CheckResult, Status, SubmissionReport
 
 SUITES_NAME = "Serveur de chat"

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exports.common import short_comment
-from grader.model import SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import SubmissionReport
 
 # Moodle's own strings (lang/en and the French language pack): recordid, gradenoun, lastmodifiedgrade,
 # and the name of the "feedback comments" plugin (the column of its editor field).

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
-from .french import de, seconds
+from .french import de
 from .matching import contains_message, diagnose_relay
 from .output import OutputStream
 from .process import StudentProcess
