@@ -17,7 +17,7 @@ from grader.batch import BatchOptions, GradingOptions, find_submissions, run_bat
 from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
+from grader.exports import ExportError, ExportOptions, partial_problem, usage_problem, write_exports
 from grader.harness.workspace import SubmissionError
 from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
@@ -105,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
     only = _selected_ids(args.only, catalogue)
     scale = _load_scale(args, catalogue)
+    if only:
+        problem = partial_problem(_export_options(args, scale))
+        if problem:
+            raise UsageError(problem)
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, _batch_options(args, scale))

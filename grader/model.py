@@ -87,6 +87,7 @@ class SubmissionReport:
     bonus_cap: float | None = None  # None: the whole bonus may be added (the grade never exceeds 20)
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
+    selection: tuple[str, ...] = ()  # --only: the checks asked (a partial grade); () for a full grading
 
     def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
@@ -124,6 +125,13 @@ class SubmissionReport:
             r.passed for r in self.results if r.spec.category is not Category.BONUS
         )
 
+    def partial_note(self) -> str:
+        """French words saying the grade covers only the checks asked with --only ("" when complete)."""
+        if not self.selection:
+            return ""
+        return (f"note partielle : seulement {', '.join(self.selection)} et leurs prérequis, "
+                "pas la note de la soumission")
+
     @property
     def has_internal_error(self) -> bool:
         return any(r.status is Status.ERROR for r in self.results)
@@ -148,6 +156,9 @@ class SubmissionReport:
             data["etudiant"] = {"identifiant": self.student.identifier, "nom": self.student.name}
         if self.fatal_error:
             data["erreur"] = self.fatal_error
+        if self.selection:
+            data["note_partielle"] = True
+            data["seulement"] = list(self.selection)
         return data
 
     @classmethod
@@ -180,4 +191,5 @@ class SubmissionReport:
             fatal_error=data.get("erreur", ""),
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
+            selection=tuple(data.get("seulement", ())),
         )

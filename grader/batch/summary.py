@@ -50,3 +50,6 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
         f"{perfect} sans échec hors bonus.",
         markup=False,
     )
+    partial = next((report for report in reports if report.selection), None)
+    if partial is not None:
+        console.print(f"Notes partielles ({partial.partial_note()}).", markup=False, style="bold yellow")

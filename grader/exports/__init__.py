@@ -39,10 +39,30 @@ class ExportOptions:
     absent_zero: bool = False  # in that worksheet: 0 and a comment for participants without a graded submission
     visibility: dict[str, str] = field(default_factory=dict)  # Gradescope: check id -> visibility (scale file)
 
+    def gradebook(self) -> list[str]:
+        """The options asked that hand the grade straight to a platform's gradebook, where no word can
+        say it is partial (the files a teacher reads, --csv --json --junit --html, say it themselves)."""
+        asked = {"--feuille-moodle": self.moodle_worksheet, "--gradescope": self.gradescope,
+                 "--classroom": self.classroom, "--vpl": self.vpl}
+        return [flag for flag, value in asked.items() if value]
+
     def single_only(self) -> list[str]:
         """The options asked that grade one submission at a time (the platform's way)."""
         asked = {"--gradescope": self.gradescope, "--classroom": self.classroom, "--vpl": self.vpl}
         return [flag for flag, value in asked.items() if value]
+
+
+def partial_problem(options: ExportOptions) -> str | None:
+    """Why these exports cannot go with --only (French), or None: a partial grade never reaches a gradebook.
+    --csv, --json, --junit and --html stay: each says the grade is partial."""
+    asked = options.gradebook()
+    if not asked:
+        return None
+    return (
+        f"--only donne une note partielle (seulement les vérifications demandées) : {', '.join(asked)} la "
+        "transmettrait à la plateforme comme la note de la soumission. Corrigez sans --only pour envoyer les "
+        "notes (--csv, --json, --junit et --html restent possibles : ils indiquent que la note est partielle)."
+    )
 
 
 def usage_problem(options: ExportOptions, submission_count: int) -> str | None:

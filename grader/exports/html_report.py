@@ -128,6 +128,11 @@ def _summary(grades: list[float]) -> str:
     )
 
 
+def _partial_banner(reports: list[SubmissionReport]) -> str:
+    partial = next((report.partial_note() for report in reports if report.selection), "")
+    return f'<p class="fatal">{_e(partial[:1].upper() + partial[1:])} (--only).</p>' if partial else ""
+
+
 def render(reports: list[SubmissionReport]) -> str:
     grades = [report.note for report in reports]
     index = "".join(
@@ -139,7 +144,7 @@ def render(reports: list[SubmissionReport]) -> str:
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(TITLE)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_e(TITLE)}</h1><p>{_e(_summary(grades))}</p>"
+        f"<h1>{_e(TITLE)}</h1><p>{_e(_summary(grades))}</p>{_partial_banner(reports)}"
         f"<h2>Répartition des notes</h2>{_histogram(grades)}"
         f"<h2>Taux de réussite par vérification</h2>{_rate_rows(reports)}"
         f"<h2>Par soumission</h2><ul>{index}</ul>{sections}"

@@ -45,6 +45,8 @@ def _suite(parent: ET.Element, report: SubmissionReport) -> dict[str, int]:
     for name, value in (("note", dot_number(report.note)), ("bonus", dot_number(report.bonus)),
                         ("soumission", clean_text(report.submission))):
         ET.SubElement(properties, "property", name=name, value=value)
+    if report.selection:
+        ET.SubElement(properties, "property", name="note_partielle", value=report.partial_note())
     if report.fatal_error:
         _outcome(_case(suite, label, "correction", report.duration_s), "error", report.fatal_error)
     for result in report.results:
