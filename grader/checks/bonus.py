@@ -19,7 +19,7 @@ from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.matching import BRACKETED_TIME_PREFIX, TIME_LIKE, is_relay
 from grader.harness.room import ChatRoom
-from grader.harness.waiting import LineSource, Steady, wait_or_rest, wait_probing
+from grader.harness.waiting import LineSource, SeenTwice, wait_or_rest, wait_probing
 from grader.model import BONUS_NOT_TRIED
 
 NOT_TRIED = BONUS_NOT_TRIED
@@ -61,7 +61,7 @@ def _first_answer(
             return any(source.lines(since) for source, since in marks.items())
 
         sender.send_line(command)
-        room.wait_until(lambda: answered(answer()) or reacted(), room.memory.relay_timeout(), sources)
+        room.wait_until(lambda: answered(answer()) or reacted(), room.track_record.relay_timeout(), sources)
         if not answered(answer()) and reacted():
             room.settle(sender, [watcher])
         if answered(answer()):
@@ -193,7 +193,7 @@ def test_quitter(room: ChatRoom) -> None:
             expected="la connexion de Bob fermée par le serveur, et « Bob a quitté le chat. » dans la console",
             received=_transcript(bob),
         )
-    left = room.wait_line(
+    left = room.wait_line_or_rest(
         room.console, lambda line: "Bob" in line and "quitt" in line.lower(), timing.JOIN, since=console_mark
     )
     if left is None:
@@ -256,7 +256,7 @@ def test_kick(room: ChatRoom) -> None:
     room.console_command("/kick Bob")
     process = room.server.process
     # A server that never reads its console cannot kick: told as soon as that is plain (Linux).
-    console_ignored = Steady(process.ignores_input)
+    console_ignored = SeenTwice(process.ignores_input)
     wait_probing(lambda: bob.closed or console_ignored(), KICK_S, [bob, process], POLL_S)
     if not bob.closed and process.input_pending():
         fail(
@@ -300,7 +300,7 @@ def test_noms_uniques(room: ChatRoom) -> None:
         impostor.send_line(intrusion)
     except CheckFailure:
         pass  # refused and already closed by the server: nothing more can be sent
-    room.wait_until(lambda: impostor.closed or seen(intrusion), room.memory.relay_timeout(),
+    room.wait_until(lambda: impostor.closed or seen(intrusion), room.track_record.relay_timeout(),
                     [impostor, room.console, bob])
     if impostor.closed or not seen(intrusion):
         room.say(alice, "Message temoin de la vraie Alice", [bob])

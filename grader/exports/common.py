@@ -41,7 +41,7 @@ def short_comment(report: SubmissionReport) -> str:
 
 def _outcome_comment(report: SubmissionReport) -> str:
     if report.fatal_error:
-        return f"Correction impossible : {first_line(report.fatal_error)}"
+        return f"Correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)
     failed = [r for r in required if r.status in (Status.FAILED, Status.ERROR)]
     skipped = [r.spec.id for r in required if r.status is Status.SKIPPED]
@@ -58,7 +58,7 @@ def _outcome_comment(report: SubmissionReport) -> str:
     return ". ".join(parts) + "."
 
 
-def first_line(text: str) -> str:
+def headline(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
