@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.exports.common import first_line, required_results, status_label
+from grader.exports.common import headline, required_results, status_label
 from grader.formats import french_number
 from grader.model import NOTE_MAX, Category, CheckResult, Status, SubmissionReport
 
@@ -69,7 +69,7 @@ def _scores(report: SubmissionReport) -> dict[str, tuple[float, float]]:
 
 def _explanation(result: CheckResult, max_score: float) -> str:
     if result.bonus_not_tried:  # one line: the transcript of a bonus never tried would only be noise
-        return first_line(result.message)
+        return headline(result.message)
     text = f"Vérification {status_label(result.status)}."
     if result.spec.category is Category.BONUS and max_score == 0:
         text += " Bonus hors note."
