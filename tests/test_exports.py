@@ -239,20 +239,38 @@ def test_html_report_self_contained_escaped_and_complete(tmp_path):
     checker.feed(text)
     checker.close()
     assert checker.problems == [] and checker.stack == []
-    assert not {"script", "link", "img", "iframe", "object"} & checker.tags
-    assert not [a for a in checker.attributes if a[1] == "src"]
+    assert not {"link", "img", "iframe", "object"} & checker.tags
+    assert text.count("<script>") == 1 and not [a for a in checker.attributes if a[1] == "src"]  # inline only
     assert all(value.startswith("#") for _, name, value in checker.attributes if name == "href")
     assert "svg" in checker.tags and "<script>alert" not in text and "&lt;script&gt;alert" in text
-    assert checker.rates["S03"] == "1 / 3 (33 %)" and checker.rates["S01"] == "2 / 3 (67 %)"
+    assert checker.rates["S03"] == "1 / 2 (50 %)" and checker.rates["S01"] == "2 / 3 (67 %)"
     assert set(checker.rates) == set(SPECS)
     assert all("%" in rate for rate in checker.rates.values())
     for needle in ("Alice Martin", "Zoé &lt;b&gt;Ünïcode&lt;/b&gt;", "Délai dépassé", "Le serveur n&#x27;écoute pas"):
         assert needle in text
 
 
-def test_pass_rates_count_each_graded_submission():
-    rates = {spec.id: (passed, graded) for spec, passed, graded in pass_rates(CLASS)}
-    assert rates["S01"] == (2, 3) and rates["S04"] == (2, 3) and rates["B01"] == (2, 3)
+def test_pass_rates_say_what_their_denominator_leaves_out():
+    rates = {rate.spec.id: rate for rate in pass_rates(CLASS)}
+    assert (rates["S01"].passed, rates["S01"].evaluated, rates["S01"].not_graded) == (2, 3, 1)
+    assert (rates["S04"].passed, rates["S04"].evaluated, rates["S04"].skipped) == (2, 2, 1)  # BOB: S01 failed
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED}, messages={"B01": BONUS_NOT_TRIED + "rien."})
+    b01 = {rate.spec.id: rate for rate in pass_rates([ALICE, not_tried])}["B01"]
+    assert (b01.passed, b01.evaluated, b01.not_tried) == (1, 1, 1)  # a bonus is rated over those who tried it
+
+
+def test_html_table_of_students_and_folded_details(tmp_path):
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED}, student=Student("55555", "Noé Neutre"),
+                            messages={"B01": BONUS_NOT_TRIED + "rien."})
+    write_exports([*CLASS, not_tried], export_args(tmp_path, html="classe.html"))
+    text = (tmp_path / "classe.html").read_text(encoding="utf-8")
+    assert text.count('<tr data-nom="') == 5 and text.count('<details class="student" id="etudiant-') == 5
+    assert "<details class=\"student\" id=\"etudiant-1\" open" not in text  # folded by default
+    assert all(f'href="#etudiant-{i}"' in text for i in range(1, 6))
+    row = text[text.index('data-nom="noé neutre"'):].split("</tr>")[0]
+    assert 'class="c st-n"' in row and 'class="c st-f"' not in row  # a bonus not tried is neutral
+    assert 'data-echecs="S03 B01 B02"' in text  # Zoé: the filter by failed check
+    assert "@media print" in text and 'id="filtre-echec"' in text
 
 
 def test_html_single_submission(tmp_path):
