@@ -123,7 +123,8 @@ def test_a_pyc_dropped_in_the_kit_does_not_change_a_grade(tmp_path):
     loaded = subprocess.run([sys.executable, "-c", probe, str(kit_root)], capture_output=True, text=True, check=True)
     assert "'PASSED'" in loaded.stdout, "the forged .pyc is what a plain import loads"
     classe = starters_class(tmp_path)
-    command = [sys.executable, "-m", "grader", str(classe), "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q"]
+    relative = os.path.relpath(classe, kit_root)  # the class as a teacher types it, from where they are
+    command = [sys.executable, "-m", "grader", relative, "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q"]
     done = subprocess.run(command, cwd=kit_root, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 1, done.stdout + done.stderr
     assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]

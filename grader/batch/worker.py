@@ -65,7 +65,9 @@ class GradingOptions:
 
 
 def worker_command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
-    command = [sys.executable, "-X", f"pycache_prefix={pycache}", "-c", _BOOTSTRAP, _KIT_ROOT, str(item.path)]
+    assert item.path is not None  # an item without a folder is never graded
+    submission = os.path.abspath(item.path)  # the worker runs from its own folder
+    command = [sys.executable, "-X", f"pycache_prefix={pycache}", "-c", _BOOTSTRAP, _KIT_ROOT, submission]
     if options.scale:
         command += ["--bareme", str(options.scale.resolve())]
     only = options.only_ids()
