@@ -17,7 +17,7 @@ from grader.scale import Scale
 
 MAX_MESSAGE_CHARS = 200_000
 _REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications",
-                "bonus_dans_la_note", "plafond_bonus", "note_partielle", "seulement"}
+                "bonus_dans_la_note", "plafond_bonus", "isolation", "note_partielle", "seulement"}
 _CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
 _STATUSES = {status.value: status for status in Status}
 
