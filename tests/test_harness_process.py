@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness import process as process_module
-from grader.harness import timing
+from grader.harness import procfs, timing
 from grader.harness.process import surviving_processes
 from grader.harness.scope import CheckScope
 from tests.programs import alive, start
@@ -183,6 +183,7 @@ def test_platform_guards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
         with monkeypatch.context() as elsewhere:
             elsewhere.setattr(sys, "platform", "darwin")
+            elsewhere.setattr(procfs, "_LINUX_PROC", False)  # what procfs found at import, elsewhere
             assert surviving_processes() == [] and proc.tree_pids() == set()
             assert proc.resource_usage() is None
             elsewhere.setattr(os, "name", "nt")
