@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from grader.confinement.model import Confinement
+
 NOTE_MAX = 20.0
 BONUS_NOT_TRIED = "Bonus non tenté (ou non reconnu) : "  # how a bonus check's message starts when nothing was tried
 
@@ -88,6 +90,7 @@ class SubmissionReport:
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
     selection: tuple[str, ...] = ()  # --only: the checks asked (a partial grade); () for a full grading
+    isolation: Confinement | None = None  # how the student's programs were confined
 
     def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
@@ -159,6 +162,8 @@ class SubmissionReport:
         if self.selection:
             data["note_partielle"] = True
             data["seulement"] = list(self.selection)
+        if self.isolation is not None:
+            data["isolation"] = self.isolation.to_dict()
         return data
 
     @classmethod
@@ -192,4 +197,5 @@ class SubmissionReport:
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
             selection=tuple(data.get("seulement", ())),
+            isolation=Confinement.from_dict(data["isolation"]) if "isolation" in data else None,
         )

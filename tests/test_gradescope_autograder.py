@@ -46,27 +46,33 @@ def _cannot_run() -> str | None:
 CANNOT_RUN = _cannot_run()
 needs_root = pytest.mark.skipif(CANNOT_RUN is not None, reason=f"run_autograder non exécutable ici : {CANNOT_RUN}")
 
-ATTACK = '''
-import json, os, signal
-base = os.environ.get("AUTOGRADER_ROOT", "/autograder")
-report = {"uid": os.getuid()}
-for name, action in {
-    "resultats": lambda: open(base + "/results/results.json", "w").write('{"score": 20, "output": "FORGE"}'),
-    "kit": lambda: open(base + "/source/kit/grader/__init__.py", "a").write("# FORGE"),
-    "soumission": lambda: os.listdir(base + "/submission"),
-    "tuer_correcteur": lambda: os.kill(os.getppid(), signal.SIGKILL),
-}.items():
+# Each attack must fail; if one succeeds, or the program is not the student user, it exits at once (the
+# server never listens: 0/20). Only the honest grade of a working server without a client (13) proves both.
+# The paths are written into the program: its environment is the confinement's minimal one.
+ATTACK = """
+import os, signal, sys
+def refused(action):
     try:
         action()
-        report[name] = "reussi"
-    except OSError as error:
-        report[name] = type(error).__name__
-open(os.environ["TEMOIN"] + "/attaque.json", "w").write(json.dumps(report))
-'''
+    except OSError:
+        return True
+    return False
+attacks = [
+    lambda: open({base!r} + "/results/results.json", "w").write('{{"score": 20, "output": "FORGE"}}'),
+    lambda: open({base!r} + "/source/kit/grader/__init__.py", "a").write("# FORGE"),
+    lambda: os.listdir({base!r} + "/submission"),
+    lambda: os.kill(os.getppid(), signal.SIGKILL),
+]
+if os.getuid() != {uid} or not all(refused(attack) for attack in attacks):
+    sys.exit(1)
+"""
 
 
 def autograder_tree(tmp_path: Path, submission: dict[str, str], **build_options) -> Path:
-    base = tmp_path / "autograder"
+    """The tree Gradescope makes, in a folder the student user can cross (tmp_path is private to root)."""
+    base = Path(tempfile.mkdtemp(prefix="autograder-"))
+    base.chmod(0o755)
+    _trees.append(base)
     (base / "source").mkdir(parents=True)
     (base / "submission").mkdir()
     archive = tmp_path / "autograder.zip"
@@ -75,6 +81,7 @@ def autograder_tree(tmp_path: Path, submission: dict[str, str], **build_options)
         zipped.extractall(base / "source")
     for name in build.ENTRY_POINTS:  # zipfile does not restore modes; Gradescope's unzip does
         (base / "source" / name).chmod(0o755)
+    subprocess.run(["chmod", "-R", "go-w,a+rX", str(base / "source")], check=True)  # as setup.sh does
     for name, text in submission.items():
         (base / "submission" / name).write_text(text, encoding="utf-8")
     return base
@@ -103,13 +110,14 @@ def programs(folder: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in folder.glob("*_exo.py")}
 
 
-@pytest.fixture
-def witness():
-    """A folder in /tmp where the attacker reports what it managed (tmp_path is out of its reach)."""
-    folder = Path(tempfile.mkdtemp(prefix="temoin-"))
-    folder.chmod(0o1777)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+_trees: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _remove_trees():
+    yield
+    while _trees:
+        shutil.rmtree(_trees.pop(), ignore_errors=True)
 
 
 def test_the_zip_holds_the_entry_points_and_the_kit_without_solution_or_tests(tmp_path):
@@ -171,16 +179,14 @@ def test_buggy_submission_gets_its_grade_and_the_french_message(tmp_path):
 
 @needs_root
 @pytest.mark.slow
-def test_an_attacking_submission_runs_unprivileged_and_changes_nothing(tmp_path, witness):
-    server = ATTACK + (SOLUTION / "serveur_exo.py").read_text(encoding="utf-8")
-    base = autograder_tree(tmp_path, {"serveur_exo.py": server})
+def test_an_attacking_submission_runs_unprivileged_and_changes_nothing(tmp_path):
+    base = autograder_tree(tmp_path, {})
+    attack = ATTACK.format(base=str(base), uid=pwd.getpwnam(STUDENT).pw_uid)
+    (base / "submission" / "serveur_exo.py").write_text(attack + (SOLUTION / "serveur_exo.py").read_text(
+        encoding="utf-8"), encoding="utf-8")
     kit_before = tree_hash(base / "source")
-    done = run_autograder(base, TEMOIN=str(witness))
+    done = run_autograder(base)
     assert done.returncode == 0, done.stdout + done.stderr
-    attack = json.loads((witness / "attaque.json").read_text(encoding="utf-8"))
-    assert attack["uid"] == pwd.getpwnam(STUDENT).pw_uid
-    assert {attack[name] for name in ("resultats", "kit", "soumission", "tuer_correcteur")} <= {
-        "PermissionError", "FileNotFoundError"}
     data = results(base)
     assert data["score"] == 13 and "FORGE" not in json.dumps(data)  # the honest grade: a server, no client
     assert tree_hash(base / "source") == kit_before

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu).
 # The kit goes into its own virtual environment; the student's programs will run as an unprivileged user
-# that can neither read nor write the kit, the submission as handed in, nor the results.
+# that can read the kit (its launcher runs in their process; the students have the grader anyway) but
+# write neither it, nor the submission as handed in, nor the results.
 set -euo pipefail
 base=${AUTOGRADER_ROOT:-/autograder}
 user=${GRADER_UTILISATEUR:-etudiant}
@@ -12,5 +13,5 @@ python3 -m venv "$base/venv"
 "$base/venv/bin/python" -m pip install --quiet "$base/source/kit"
 id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 chown -R root:root "$base/source" "$base/venv"
-chmod -R go-rwx "$base/source"
-chmod 755 "$base/source/run_autograder"
+chmod -R go-w,a+rX "$base/source"
+[ ! -f "$base/source/bareme.toml" ] || chmod 600 "$base/source/bareme.toml"
