@@ -32,6 +32,7 @@ from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
 from grader.scale import Scale, ScaleError, load_scale
+from grader.similarity import KIT_STARTERS
 
 MAX_JOBS = 256
 
@@ -63,6 +64,9 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
+    parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
+                        help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
+                             "soustraits (défaut : exercice/ du kit)")
     parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
@@ -124,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
     problem = usage_problem(_export_options(args, scale), 1)
     if problem:
         raise UsageError(problem)
+    if args.similarite is not None:
+        raise UsageError("--similarite compare les soumissions d'une classe : donnez le dossier (ou le zip) de "
+                         "la classe, pas une seule soumission.")
     remove_previous_exports(_export_options(args, scale))
     seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
@@ -141,7 +148,8 @@ def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOpti
 
 def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
-                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux)
+                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
+                        similarity=args.similarite is not None, starter=args.similarite)
 
 
 def _interrupt(signum: int, frame: object) -> None:
