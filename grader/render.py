@@ -134,6 +134,9 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
         )
     style = "bold green" if report.all_required_passed else "bold"
     console.print(Text(f"Note : {french_number(report.note)} / {french_number(report.note_max)}", style=style))
+    if report.selection:
+        note = report.partial_note()
+        console.print(Text(note[0].upper() + note[1:] + " (--only).", style="bold yellow"))
 
 
 def print_catalogue(console: Console, catalogue: dict[str, CheckSpec]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,10 @@ LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 KIT = LAUNCHER.parent.parent.parent
 DISABLE_VARIABLE = "GRADER_CONFINEMENT"  # "non": no launcher at all (bench and tests only)
 MARK = "grader_eleve"  # `python -X grader_eleve`: a student program, for the grader's own bookkeeping
+# Optional: the command that starts the student's Python in place of this one (Gradescope's run_autograder:
+# grader/gradescope/modeles/lancer_etudiant.sh, which drops to an unprivileged user); a student's program
+# cannot set the grader's environment.
+INTERPRETER_VARIABLE = "GRADER_LANCEUR"
 _subreaper = threading.Lock()
 _is_subreaper = False
 applied: list[tuple[str, ...]] = []  # the layers the first program launched in this process got
@@ -70,6 +76,12 @@ class Launched:
         return launcher_code if code is None else code
 
 
+def interpreter() -> list[str]:
+    """The command that runs a student's Python: this interpreter, or GRADER_LANCEUR's."""
+    command = os.environ.get(INTERPRETER_VARIABLE)
+    return shlex.split(command) if command else [sys.executable]
+
+
 def adopt_orphans() -> None:
     """Linux: make this process a child subreaper (once), so that no process a student starts can leave
     the tree of this process, even when the launcher's namespace is not available."""
@@ -94,22 +106,30 @@ def start(
     temp.mkdir(exist_ok=True)
     env = environment.minimal(home=str(workdir), temp=str(temp), port=port, extra=extra_env)
     if disabled():
-        popen = subprocess.Popen([sys.executable, "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
+        popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     writable = [str(run_root)]
     order = {"script": script, "workdir": str(workdir), "env": env, "writable": writable, "ports": [port],
              "hooks": list(hooks)}
-    return _ordered(_spare(popen_options) or _spawn(popen_options, writable), order)
+    return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
 
 
-def probe() -> Launched:
-    """Run the launcher without a program: it applies every layer it can and says which."""
+def probe() -> tuple[str, ...]:
+    """Run the launcher without a program, in a run folder of its own: it applies every layer it can; they
+    are returned once it has ended."""
     options: dict[str, object] = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    order: dict[str, object] = {"script": "", "workdir": str(Path.cwd()), "env": _STARTUP_ENV, "writable": [],
-                                "ports": None, "hooks": []}
-    launched = _ordered(_spawn(options, []), order)
-    _close(launched.popen.stdin)
-    return launched
+    root = Path(tempfile.mkdtemp(prefix="grader-sonde-"))
+    try:
+        workdir = root / "travail"
+        workdir.mkdir()
+        order = {"script": "", "workdir": str(workdir), "env": _STARTUP_ENV, "writable": [str(root)], "ports": None,
+                 "hooks": []}
+        launched = _ordered(_spawn(options, [str(root)], workdir), order)
+        _close(launched.popen.stdin)
+        launched.exit_code()
+        return tuple(launched.layers)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass
@@ -132,16 +152,17 @@ class _Spawned:
             self.popen.wait()
 
 
-def _spawn(popen_options: dict[str, object], writable: list[str]) -> _Spawned:
+def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> _Spawned:
+    """Start a launcher in `cwd` (GRADER_LANCEUR's command may need the run's folder there)."""
     options = dict(popen_options)
     reading, writing = os.pipe()
     spec = {"kit": str(KIT), **_status_end(writing, options)}
-    command = [sys.executable, "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec)]
+    command = [*interpreter(), "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec)]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]
     try:
-        popen = subprocess.Popen(command, cwd=tempfile.gettempdir(), env=_STARTUP_ENV, **options)  # type: ignore[call-overload]
+        popen = subprocess.Popen(command, cwd=cwd, env=_STARTUP_ENV, **options)  # type: ignore[call-overload]
     finally:
         os.close(writing)
     return _Spawned(popen, os.fdopen(reading, "rb"), dict(popen_options), sandboxed)
@@ -206,8 +227,10 @@ def kept_ready() -> Iterator[None]:
 
 def _spare(popen_options: dict[str, object]) -> _Spawned | None:
     """The launcher started in advance, if there is one for these options; another is started meanwhile."""
-    if not sys.platform.startswith("linux"):  # elsewhere each launcher is started for its program (on macOS
-        return None  # the sandbox profile names the program's folder)
+    # Elsewhere each launcher is started for its program, in its folder: the macOS sandbox profile names
+    # that folder, and GRADER_LANCEUR's command gives it to its user.
+    if not sys.platform.startswith("linux") or os.environ.get(INTERPRETER_VARIABLE):
+        return None
     with _ready_lock:
         if not _keeping:
             return None
@@ -220,7 +243,7 @@ def _spare(popen_options: dict[str, object]) -> _Spawned | None:
 
 
 def _prepare(popen_options: dict[str, object]) -> None:
-    spawned = _spawn(popen_options, [])
+    spawned = _spawn(popen_options, [], Path(tempfile.gettempdir()))
     with _ready_lock:
         keep = bool(_keeping) and not _ready
         if keep:
