@@ -35,6 +35,7 @@ SOLUTION = ROOT / "solution"
 STARTERS = ROOT / "exercice"
 SERVER, CLIENT = "serveur_exo.py", "client_exo.py"
 CLASS_SIZE = 30
+NOT_IN_CLASS = ("hostile_", "attaque_")  # the attackers go after the grader: never in a class measured
 NO_PROC = {"GRADER_SANS_PROC": "1"}
 
 
@@ -52,7 +53,7 @@ class Measure:
 def _in_class(folder: str) -> bool:
     """Not the hostile programs, nor the timed-wait ones added later (issue 13): the class stays the one
     every earlier figure was measured on."""
-    return not folder.startswith("hostile_") and "_delai_" not in folder
+    return not folder.startswith(NOT_IN_CLASS) and "_delai_" not in folder
 
 
 def class_of_30(scratch: Path) -> Path:
