@@ -12,15 +12,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.batch import find_submissions, run_batch
-from grader.catalogue import load_catalogue
-from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, write_exports
-from grader.harness.workspace import SubmissionError
-from grader.model import SubmissionReport
-from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
-from grader.scale import Scale, ScaleError, load_scale
+if TYPE_CHECKING:
+    from grader.model import SubmissionReport
+    from grader.scale import Scale
+
+# The grading modules (pytest, rich, the harness) are imported only once the arguments are read:
+# `--aide` and a usage error answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -75,6 +74,8 @@ def _selected_ids(text: str | None, catalogue: dict) -> set[str] | None:
 
 
 def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
+    from grader.scale import ScaleError, load_scale
+
     if args.bareme is None:
         return None
     try:
@@ -84,6 +85,9 @@ def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
 
 
 def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scale: Scale | None) -> SubmissionReport:
+    from grader.engine import grade
+    from grader.render import LiveReport, make_console, print_header, print_summary
+
     console = make_console()
     listener = None
     if not args.silencieux:
@@ -102,6 +106,11 @@ def _exit_code(report: SubmissionReport) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.batch import find_submissions, run_batch
+    from grader.catalogue import load_catalogue
+    from grader.exports import write_exports
+    from grader.render import make_console, print_catalogue
+
     catalogue = load_catalogue()
     if args.liste:
         print_catalogue(make_console(), catalogue)
@@ -139,7 +148,16 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     _stop_as_on_ctrl_c()
     try:
-        return run(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from grader.engine import GraderInternalError
+    from grader.exports import ExportError
+    from grader.harness.workspace import SubmissionError
+
+    try:
+        return run(args)
     except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -282,10 +283,12 @@ class StudentProcess(Observable):
             kill_process_tree(self._popen, lambda: procfs.marked(TOKEN_VARIABLE, self.token), tree, timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
+            # The pipes end together (a child that outlived the group may hold them): one deadline for all.
+            deadline = time.monotonic() + timing.CLOSE
             for thread in self._threads:
-                thread.join(timing.CLOSE)
-            self.stdout.join(timing.CLOSE)
-            self.stderr.join(timing.CLOSE)
+                thread.join(max(0.0, deadline - time.monotonic()))
+            for stream in (self.stdout, self.stderr):
+                stream.join(max(0.0, deadline - time.monotonic()))
 
     close = kill_tree
 
