@@ -77,8 +77,8 @@ MEASURES = [
             batch=True),
     Measure("classe_sans_proc", f"classe de {CLASS_SIZE}, sans /proc", lambda scratch: [str(class_of_30(scratch))],
             NO_PROC, batch=True),
-    Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire", lambda _: [str(CORPUS / "hostile_accepte_sans_lire")],
-            {}),
+    Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire",
+            lambda _: [str(CORPUS / "hostile_accepte_sans_lire")], {}),
 ]
 DEFAULT = ["reference", "reference_sans_proc", "depart", "classe"]
 

@@ -53,7 +53,8 @@ class LiveReport:
             self._start(spec)
         else:
             self._stop_spinner()
-            print_result(self.console, result, self.symbols)
+            if result is not None:  # "fin" always carries one
+                print_result(self.console, result, self.symbols)
 
     def _start(self, spec: CheckSpec) -> None:
         if spec.category is not self._category:

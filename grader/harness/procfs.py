@@ -369,11 +369,11 @@ def idle(pids: Iterable[int]) -> bool | None:
     return all(_idle_thread(fields) for fields in threads) if threads else None
 
 
-def own_thread_waiting(native_id: int) -> bool | None:
+def own_thread_waiting(native_id: int | None) -> bool | None:
     """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
     with or without a deadline, not for a lock): a reader thread waits there only once it has handled
-    everything it read. None when unknown."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    everything it read. None when unknown (and for a thread not started: no native id)."""
+    known = native_id is not None and platform.machine().lower() in _WAIT_SYSCALLS and available()
     fields = _syscall(PROC / "self" / "task" / str(native_id)) if known else []
     if not fields:
         return None
