@@ -13,7 +13,7 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import sockdiag
@@ -275,12 +275,19 @@ def blocked_reading(pid: int, fd: int) -> bool:
 
 def _thread_syscalls(pid: int) -> list[list[str]]:
     """The syscall fields of each thread of `pid`, its main thread first; [] when unknown or gone."""
+    return list(_each_thread_syscall(pid))
+
+
+def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
+    """_thread_syscalls, read one thread at a time: a caller that has its answer stops reading (a server
+    with a thread per client has hundreds)."""
     tasks = PROC / str(pid) / "task"
     try:
         threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
     except OSError:
-        return []
-    return [_syscall(tasks / thread) for thread in threads]
+        return
+    for thread in threads:
+        yield _syscall(tasks / thread)
 
 
 def thread_reading(pid: int, fd: int) -> bool | None:
@@ -364,9 +371,13 @@ def idle(pids: Iterable[int]) -> bool | None:
     thread (read, recv, accept, select/poll/epoll and futex without timeout): none runs, none sleeps on a
     clock, so nothing happens until something comes from outside. A thread that data has woken shows as
     running until it blocks again. None when unknown (not Linux, another machine, nothing readable)."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
-    threads = [fields for pid in pids for fields in _thread_syscalls(pid)] if known else []
-    return all(_idle_thread(fields) for fields in threads) if threads else None
+    if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
+        return None
+    threads = (fields for pid in pids for fields in _each_thread_syscall(pid))
+    first = next(threads, None)
+    if first is None:
+        return None
+    return _idle_thread(first) and all(_idle_thread(fields) for fields in threads)  # stops at a busy thread
 
 
 def own_thread_waiting(native_id: int | None) -> bool | None:
