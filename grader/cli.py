@@ -100,7 +100,7 @@ def _exit_code(report: SubmissionReport) -> int:
 def run(args: argparse.Namespace) -> int:
     from grader.batch import find_submissions, run_batch
     from grader.catalogue import load_catalogue
-    from grader.exports import write_exports
+    from grader.exports import remove_previous_exports, write_exports
     from grader.render import make_console, print_catalogue
 
     catalogue = load_catalogue()
@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, _batch_options(args))
+    remove_previous_exports(_export_options(args))
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     write_exports([report], _export_options(args), single=True)
     return _exit_code(report)
@@ -154,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     _stop_as_on_ctrl_c()
     let_children_be_interrupted()
+    from grader.harness.lines import printable  # the harness without pytest
+
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:
-        print(f"Erreur : {error}", file=sys.stderr)
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # an argument may hold escapes
         return ExitCode.USAGE
     from grader.catalogue import CatalogueError
     from grader.engine import GraderInternalError
@@ -167,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except (UsageError, SubmissionError, ExportError) as error:
-        print(f"Erreur : {error}", file=sys.stderr)
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # a folder's name may hold escapes
         return ExitCode.USAGE
     except (GraderInternalError, CatalogueError) as error:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)

@@ -22,7 +22,7 @@ from grader.session import STASH_KEY, GradingSession
 if TYPE_CHECKING:
     import pluggy
 
-    from grader.harness.scene import Scene
+    from grader.harness.scope import CheckScope
 
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
@@ -108,16 +108,16 @@ class GraderPlugin:
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
         return Status.ERROR, f"{INTERNAL_ERROR}\n{detail}"
 
-    def _scene(self, item: pytest.Item) -> Scene | None:
-        return getattr(item, "funcargs", {}).get("scene")
+    def _scope(self, item: pytest.Item) -> CheckScope | None:
+        return getattr(item, "funcargs", {}).get("scope")
 
     def _evidence(self, item: pytest.Item) -> str:
-        scene = self._scene(item)
-        return scene.evidence() if scene is not None else ""
+        scope = self._scope(item)
+        return scope.evidence() if scope is not None else ""
 
     def _remarks(self, item: pytest.Item) -> str:
-        scene = self._scene(item)
-        return "\n".join(scene.remarks) if scene is not None else ""
+        scope = self._scope(item)
+        return "\n".join(scope.remarks) if scope is not None else ""
 
     def _finish(self, spec: CheckSpec, status: Status, message: str) -> None:
         points_max = self.session.points.get(spec.id, spec.points)
