@@ -1,6 +1,6 @@
 """La solution de référence sous la charge, à côté des serveurs asyncio et selectors du corpus.
 
-    python bench/charge.py                 # 100 × 20 côte à côte, 500 × 5, un client qui ne lit plus
+    python bench/charge.py                 # toutes les scènes : salle, foule, plafond, bloque
     python bench/charge.py foule           # une seule scène
 
 Chaque scène est une exécution de `python -m grader.charge` (la commande est affichée), avec la machine,
@@ -25,6 +25,8 @@ SCENES = {
               ["--clients", "100", "--messages", "20"],
               "100 clients × 20 messages, objectif : aucune perte, p99 < 250 ms"),
     "foule": (["solution"], ["--clients", "500", "--messages", "5"], "500 clients × 5 messages, objectif : tout livré"),
+    "plafond": (["bench/charge_serveur_rapide"], ["--clients", "100", "--messages", "20"],
+                "le plafond de l'outil : un serveur selectors trivial qui groupe ses envois, 100 × 20"),
     "bloque": (["solution"], ["--clients", "50", "--messages", "40", "--taille", "8000", "--bloque"],
                "50 clients × 40 messages de 8 Ko et un client qui ne lit plus, objectif : aucune perte"),
 }

@@ -25,6 +25,7 @@ from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
 from grader.catalogue import load_catalogue
 from grader.commandline import ExitCode
 from grader.exports import ExportError, ExportOptions, remove_previous_exports, usage_problem, write_exports
+from grader.harness.exercise import PROGRAMS
 from grader.harness.lines import printable
 from grader.model import SubmissionReport
 from grader.scale import default_scale, load_scale
@@ -86,6 +87,22 @@ def expected_of(options: GradingOptions, timeout: float) -> Expected:
     return Expected.of(catalogue, scale, options.only_ids(), timeout)
 
 
+def _likely_duration(item: BatchItem) -> tuple[int, int]:
+    """What makes a grading long, known before it starts: the number of programs handed in (one missing,
+    its checks are skipped; none, nothing runs), then how much code they hold (the more is written, the
+    more checks run to their end instead of failing early). The longest go first, so that no long one
+    starts last while the other workers have nothing left to do."""
+    if item.path is None:
+        return (0, 0)
+    sizes = []
+    for name in PROGRAMS:
+        try:
+            sizes.append((item.path / name).stat().st_size)
+        except OSError:  # not handed in (or unreadable: the grading will say so)
+            pass
+    return (len(sizes), sum(sizes))
+
+
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
               console: Console | None = None) -> list[SubmissionReport]:
     """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
@@ -100,7 +117,8 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
         futures: dict[Future, int] = {}
         pycache = Path(scratch) / "pycache"
         pycache.mkdir()
-        for index, item in enumerate(items):
+        for index in sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True):
+            item = items[index]
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
             worker = Worker(item, options.grading, folder, timeout, expected, pycache)
