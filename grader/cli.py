@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
+from grader.harness.lines import printable  # the harness without pytest
 from grader.interruption import let_children_be_interrupted
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from grader.model import SubmissionReport
     from grader.scale import Scale
 
-# The grading modules (pytest, rich, the harness) are imported only once the arguments are read:
+# The grading modules (pytest, rich, the checks) are imported only once the arguments are read:
 # `--aide` and a usage error answer at once.
 
 MAX_JOBS = 256
@@ -45,6 +46,12 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--csv", type=Path, metavar="FICHIER", help="tableau des notes (Moodle, tableur)")
     parser.add_argument("--csv-format", choices=("fr", "intl"), default="fr",
                         help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point")
+    parser.add_argument("--feuille-moodle", type=Path, metavar="FICHIER",
+                        help="remplit la feuille d'évaluation hors ligne téléchargée du devoir Moodle (notes et "
+                             "commentaires ; écrit FICHIER-rempli.csv à côté)")
+    parser.add_argument("--absents-a-zero", action="store_true",
+                        help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
+                             "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
     parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
@@ -99,8 +106,9 @@ def _exit_code(report: SubmissionReport) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from grader.batch import find_submissions, run_batch
+    from grader.batch.kit import KitSeal
     from grader.catalogue import load_catalogue
-    from grader.exports import remove_previous_exports, write_exports
+    from grader.exports import partial_problem, remove_previous_exports, usage_problem, write_exports
     from grader.render import make_console, print_catalogue
 
     catalogue = load_catalogue()
@@ -111,27 +119,38 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
     only = _selected_ids(args.only, catalogue)
     scale = _load_scale(args, catalogue)
+    if only:
+        problem = partial_problem(_export_options(args, scale))
+        if problem:
+            raise UsageError(problem)
     items = find_submissions(args.chemins)
     if items is not None:
-        return run_batch(items, _batch_options(args))
-    remove_previous_exports(_export_options(args))
+        return run_batch(items, _batch_options(args, scale))
+    problem = usage_problem(_export_options(args, scale), 1)
+    if problem:
+        raise UsageError(problem)
+    remove_previous_exports(_export_options(args, scale))
+    seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
-    write_exports([report], _export_options(args), single=True)
+    seal.check()  # a program that changed the grader gets no export
+    write_exports([report], _export_options(args, scale), single=True)
     return _exit_code(report)
 
 
-def _export_options(args: argparse.Namespace) -> ExportOptions:
+def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:
     from grader.exports import ExportOptions
 
     return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
-                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl)
+                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl,
+                         moodle_worksheet=args.feuille_moodle, absent_zero=args.absents_a_zero,
+                         visibility=scale.visibility if scale else {})
 
 
-def _batch_options(args: argparse.Namespace) -> BatchOptions:
+def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
     from grader.batch import BatchOptions, GradingOptions
 
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
-                        exports=_export_options(args), jobs=args.jobs, quiet=args.silencieux)
+                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -155,8 +174,6 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     _stop_as_on_ctrl_c()
     let_children_be_interrupted()
-    from grader.harness.lines import printable  # the harness without pytest
-
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:

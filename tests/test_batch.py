@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, BatchOptions, GradingOptions, run_batch
+from grader.batch import BatchItem, GradingOptions, run_batch
 from grader.batch import worker as worker_module
 from grader.batch.runner import expected_of, grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
-from grader.exports import ExportOptions
 from grader.formats import french_number
 from grader.harness import procfs
 from grader.model import Student
+from tests.batch_scripts import SCRIPTED_ONLY, batch_options
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
 from tests.html_check import HtmlChecker
 
@@ -58,12 +58,6 @@ report = {"soumission": "ignoree", "note": 20 if sys.argv[1] == "reussie" else 0
                              "points_max": 1, "message": "", "duree_s": 0.1}]}
 sys.stdout.write(json.dumps(report))
 """
-SCRIPTED_ONLY = GradingOptions(only="S01")  # what the scripted gradings answer for
-
-
-def batch_options(jobs: int = 2, quiet: bool = True, grading: GradingOptions = SCRIPTED_ONLY,
-                  **exports: Path) -> BatchOptions:
-    return BatchOptions(grading=grading, exports=ExportOptions(**exports), jobs=jobs, quiet=quiet)
 
 
 @pytest.fixture
@@ -71,7 +65,7 @@ def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
     scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
 
-    def command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
+    def command(item: BatchItem, options: GradingOptions) -> list[str]:
         name, *extra = item.path.name.split("-")
         return [sys.executable, "-c", scripts[name], *([str(tmp_path / "pret")] if name == "hang" else extra)]
 
@@ -87,7 +81,7 @@ def scripted(monkeypatch, tmp_path):
 def run_worker(item: BatchItem, tmp_path: Path, timeout: float) -> tuple[Worker, object, float]:
     folder = tmp_path / f"w-{item.path.name}"
     folder.mkdir()
-    worker = Worker(item, SCRIPTED_ONLY, folder, timeout, expected_of(SCRIPTED_ONLY, timeout), tmp_path)
+    worker = Worker(item, SCRIPTED_ONLY, folder, timeout, expected_of(SCRIPTED_ONLY, timeout))
     started = time.monotonic()
     report = worker.run()
     return worker, report, time.monotonic() - started

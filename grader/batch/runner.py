@@ -18,7 +18,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader.batch import from_source
 from grader.batch.discovery import BatchItem
+from grader.batch.kit import KIT_DIR, KitChanged, KitSeal
 from grader.batch.summary import print_batch_summary
 from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
@@ -115,13 +117,11 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
-        pycache = Path(scratch) / "pycache"
-        pycache.mkdir()
         for index in sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True):
             item = items[index]
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
-            worker = Worker(item, options.grading, folder, timeout, expected, pycache)
+            worker = Worker(item, options.grading, folder, timeout, expected)
             futures[executor.submit(pool.run, worker)] = index
         pending = set(futures)
         try:
@@ -145,11 +145,14 @@ def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
         if problem:
             raise ExportError(problem)
         remove_previous_exports(options.exports)
+        seal = KitSeal.take()
+        from_source.install(str(KIT_DIR.parent))  # what this process imports from now on: no .pyc of the kit
         reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet))
+        seal.check()
         if not options.quiet:
             print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
         write_exports(reports, options.exports)
-    except ExportError as error:
+    except (ExportError, KitChanged) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)
-        return ExitCode.USAGE
+        return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE
     return ExitCode.OK if all(report.all_required_passed for report in reports) else ExitCode.FAILED
