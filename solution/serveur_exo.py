@@ -60,6 +60,10 @@ def main():
         print(f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
               "Un autre serveur utilise-t-il déjà ce port ?", file=sys.stderr)
         sys.exit(1)
+    # Chaque thread réserve de la mémoire pour sa pile (plusieurs Mo par défaut) ; les nôtres n'en
+    # utilisent que très peu. Avec 256 Ko chacun, des centaines de clients (deux threads chacun)
+    # tiennent dans la mémoire permise au programme.
+    threading.stack_size(256 * 1024)
     ouvrir_historique()  # bonus (partie 6)
     threading.Thread(target=boucle_console, daemon=True).start()  # bonus /kick (partie 6)
     afficher("Serveur en attente de connexions...")
