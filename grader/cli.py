@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.harness.lines import printable  # the harness without pytest
 from grader.interruption import let_children_be_interrupted
+from grader.similarity import KIT_STARTERS  # stdlib only
 
 if TYPE_CHECKING:
     from grader.batch import BatchOptions
@@ -57,6 +58,9 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
+    parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
+                        help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
+                             "soustraits (défaut : exercice/ du kit)")
     parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
@@ -129,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
     problem = usage_problem(_export_options(args, scale), 1)
     if problem:
         raise UsageError(problem)
+    if args.similarite is not None:
+        raise UsageError("--similarite compare les soumissions d'une classe : donnez le dossier (ou le zip) de "
+                         "la classe, pas une seule soumission.")
     remove_previous_exports(_export_options(args, scale))
     seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
@@ -150,7 +157,8 @@ def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOption
     from grader.batch import BatchOptions, GradingOptions
 
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
-                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux)
+                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
+                        similarity=args.similarite is not None, starter=args.similarite)
 
 
 def _interrupt(signum: int, frame: object) -> None:

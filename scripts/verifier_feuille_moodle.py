@@ -13,6 +13,11 @@ importeur_hors_ligne.php). It checks that every grade and comment Moodle reads i
 that participants without a submission are left alone, and that the kit's `--csv` is refused by Moodle
 (it has no "Last modified (grade)" column). Needs `php` (Debian: apt-get install php-cli).
 Exit code 0 when everything Moodle read is right.
+
+Run for the kit's delivery with Moodle's files as the public repository holds them: importgradeslib.php at
+commit 9762977c028cbd1884ed311a94c49efbae87591b (Moodle 4.x: the grade column is get_string('gradenoun'))
+and csvlib.class.php at cf29c007d2535bb90d623d0fad76ee8075ced722; every variant imported right, and
+notes.csv refused (invalidgradeimport).
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
     )
     partial = next((report for report in reports if report.selection), None)
     if partial is not None:
-        console.print(f"Notes partielles ({partial.partial_note()}).", markup=False, style="bold yellow")
+        note = partial.partial_note()
+        console.print(f"{note[0].upper()}{note[1:]} (--only).", markup=False, style="bold yellow")
     for isolation in {report.isolation for report in reports if report.isolation is not None}:  # one, normally
         console.print(Text(isolation.line(), style="dim" if isolation.confined else "bold yellow"))

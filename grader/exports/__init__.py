@@ -25,6 +25,7 @@ from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, moodle_worksheet, vpl
 from grader.model import SubmissionReport
+from grader.similarity import Pair
 
 
 class ExportError(Exception):
@@ -96,7 +97,8 @@ def usage_problem(options: ExportOptions, submission_count: int) -> str | None:
 Renderer = Callable[[list[SubmissionReport]], str]
 
 
-def _file_exports(options: ExportOptions, single: bool) -> list[tuple[Path | None, str, Renderer]]:
+def _file_exports(options: ExportOptions, single: bool,
+                  similarity: list[Pair] | None = None) -> list[tuple[Path | None, str, Renderer]]:
     """(destination, file encoding, renderer) of every file format."""
     return [
         (options.csv, csv_grades.ENCODING, lambda reports: csv_grades.render(reports, options.csv_format)),
@@ -104,7 +106,7 @@ def _file_exports(options: ExportOptions, single: bool) -> list[tuple[Path | Non
         (options.gradescope, "utf-8", lambda reports: gradescope.render(reports[0], options.visibility)),
         (options.classroom, "utf-8", lambda reports: classroom.render(reports[0])),
         (options.junit, "utf-8", junit.render),
-        (options.html, "utf-8", html_report.render),
+        (options.html, "utf-8", lambda reports: html_report.render(reports, similarity)),
     ]
 
 
@@ -162,13 +164,14 @@ def _fill_worksheet(path: Path, reports: list[SubmissionReport], absent_zero: bo
     print(moodle_worksheet.summary(filled, destination, absent_zero), file=sys.stderr)
 
 
-def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False) -> None:
+def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False,
+                  similarity: list[Pair] | None = None) -> None:
     """Write every export asked. `single`: one submission graded on its own (not a class), whose --json
-    is the submission's object itself."""
+    is the submission's object itself. `similarity`: the class's pairs (--similarite), for --html."""
     problem = usage_problem(options, len(reports))
     if problem:
         raise ExportError(problem)
-    for destination, encoding, render in _file_exports(options, single):
+    for destination, encoding, render in _file_exports(options, single, similarity):
         if destination:
             _write(destination, render(reports).encode(encoding))
     if options.classroom and reports:  # the second runner, next to the first

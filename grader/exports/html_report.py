@@ -32,6 +32,7 @@ from grader.exports.common import (
 )
 from grader.formats import french_number
 from grader.model import NOTE_MAX, Category, CheckResult, CheckSpec, Status, SubmissionReport
+from grader.similarity import FLAG_THRESHOLD, Pair, flagged
 
 TITLE = "Rapport de correction — Serveur de chat"
 BIN_WIDTH = 2  # points per histogram bar: 0-2, 2-4, ... 18-20
@@ -314,7 +315,24 @@ def _partial_banner(reports: list[SubmissionReport]) -> str:
     return f'<p class="fatal">{_e(partial[:1].upper() + partial[1:])} (--only).</p>' if partial else ""
 
 
-def render(reports: list[SubmissionReport]) -> str:
+def _similarity(pairs: list[Pair] | None) -> str:
+    """The --similarite section: the pairs at or above the threshold, most similar first."""
+    if pairs is None:
+        return ""
+    threshold = round(FLAG_THRESHOLD * 100)
+    suspects = flagged(pairs)
+    intro = (f"<p class='muted'>Part du code propre (fichiers de départ soustraits, noms, textes et commentaires "
+             f"ignorés) de la plus petite des deux soumissions qui se retrouve dans l'autre ; paires à {threshold} % "
+             f"ou plus, sur {len(pairs)} comparées. Un indice à examiner, pas une preuve.</p>")
+    if not suspects:
+        return f"<h2>Similarité</h2>{intro}<p>Aucune paire à {threshold} % ou plus.</p>"
+    rows = "".join(f"<tr><td>{round(pair.score * 100)} %</td><td>{_e(pair.first)}</td><td>{_e(pair.second)}</td></tr>"
+                   for pair in suspects)
+    return (f"<h2>Similarité</h2>{intro}<table><tr><th>part commune</th><th>soumission</th><th>soumission</th></tr>"
+            f"{rows}</table>")
+
+
+def render(reports: list[SubmissionReport], similarity: list[Pair] | None = None) -> str:
     grades = [report.note for report in reports]
     checks = check_columns(reports)
     sections = "".join(_student_section(i, report) for i, report in enumerate(reports, start=1))
@@ -325,7 +343,7 @@ def render(reports: list[SubmissionReport]) -> str:
         f"<h1>{_e(TITLE)}</h1><p>{_e(_summary(grades))}</p>{_partial_banner(reports)}"
         f"<h2>Répartition des notes</h2>{_histogram(grades)}"
         f"<h2>Taux de réussite par vérification</h2>{_rate_rows(reports)}"
-        f"<h2>Par soumission</h2>{_grid(reports, checks)}"
+        f"<h2>Par soumission</h2>{_grid(reports, checks)}{_similarity(similarity)}"
         f"<h2>Détails</h2><p class='muted'>Cliquez une soumission pour déplier ses messages.</p>{sections}"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
