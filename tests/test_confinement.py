@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,20 @@ def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
                    {"confinee": True, "couches": ["x" * 1000], "absentes": []}, ["confinee"]):
         with pytest.raises(InvalidReport, match="isolation"):
             validated_report({**report, "isolation": forged}, expected)
+
+
+@needs_confinement
+def test_a_grading_keeps_one_launcher_ready_and_ends_it(tmp_path: Path) -> None:
+    with confinement.kept_ready():
+        first = started(tmp_path / "un", "print('prêt', flush=True)\ninput()\n")
+        assert first.stdout.wait_line(lambda line: line == "prêt", 10)
+        deadline = time.monotonic() + 15
+        while not launch._ready and time.monotonic() < deadline:
+            time.sleep(0.02)
+        spare = launch._ready[0]
+        second = started(tmp_path / "deux", "print('prêt', flush=True)\ninput()\n")
+        assert second.stdout.wait_line(lambda line: line == "prêt", 10)
+        assert second.pid != first.pid and second._launched.popen is spare.popen
+        first.kill_tree()
+        second.kill_tree()
+    assert launch._ready == [] and spare.popen.poll() is not None
