@@ -61,7 +61,8 @@ def build_parser() -> FrenchParser:
                         help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
                              "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
-    parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
+    parser.add_argument("--classroom", type=Path, metavar="FICHIER",
+                        help="JSON du rapporteur de GitHub Classroom (FICHIER et FICHIER-note.json)")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
