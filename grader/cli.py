@@ -54,13 +54,17 @@ def build_parser() -> FrenchParser:
                         help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
                              "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
-    parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
+    parser.add_argument("--classroom", type=Path, metavar="FICHIER",
+                        help="JSON du rapporteur de GitHub Classroom (FICHIER et FICHIER-note.json)")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
     parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
                         help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
                              "soustraits (défaut : exercice/ du kit)")
+    parser.add_argument("--sans-isolation", action="store_true",
+                        help="corrige une classe même si cette machine ne peut pas confiner les programmes des "
+                             "étudiants (déconseillé : voir le guide de l'enseignant, section 14)")
     parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
@@ -128,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(problem)
     items = find_submissions(args.chemins)
+    _insist_on_isolation(items is not None, _export_options(args, scale), args.sans_isolation)
     if items is not None:
         return run_batch(items, _batch_options(args, scale))
     problem = usage_problem(_export_options(args, scale), 1)
@@ -142,6 +147,18 @@ def run(args: argparse.Namespace) -> int:
     seal.check()  # a program that changed the grader gets no export
     write_exports([report], _export_options(args, scale), single=True)
     return _exit_code(report)
+
+
+def _insist_on_isolation(whole_class: bool, exports: ExportOptions, unconfined_accepted: bool) -> None:
+    """A class unconfined: refused, unless --sans-isolation; a class or an export unconfined: a warning."""
+    from grader.batch.isolation import isolation_refusal, unconfined_warning
+
+    refusal = isolation_refusal(whole_class=whole_class)
+    if refusal and not unconfined_accepted:
+        raise UsageError(refusal)
+    warning = unconfined_warning(whole_class=whole_class, exports=exports)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:

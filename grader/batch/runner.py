@@ -27,9 +27,11 @@ from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
 from grader.catalogue import load_catalogue
 from grader.commandline import ExitCode
+from grader.confinement.launch import adopt_orphans
 from grader.exports import ExportError, ExportOptions, remove_previous_exports, usage_problem, write_exports
 from grader.harness.exercise import PROGRAMS
 from grader.harness.lines import printable
+from grader.harness.process import kill_surviving_processes
 from grader.model import SubmissionReport
 from grader.scale import default_scale, load_scale
 
@@ -113,6 +115,7 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
     """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
+    adopt_orphans()  # a worker that dies leaves its students' programs to this process, which ends them below
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
     with tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch, \
@@ -138,6 +141,8 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             for future in pending:
                 future.cancel()
             raise
+        finally:
+            kill_surviving_processes()
     return [reports[index] for index in range(len(items))]
 
 

@@ -125,8 +125,13 @@ def probe() -> tuple[str, ...]:
         order = {"script": "", "workdir": str(workdir), "env": _STARTUP_ENV, "writable": [str(root)], "ports": None,
                  "hooks": []}
         launched = _ordered(_spawn(options, [str(root)], workdir), order)
-        _close(launched.popen.stdin)
-        launched.exit_code()
+        try:
+            _close(launched.popen.stdin)
+            launched.exit_code()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): the probe must not outlive the grader
+            launched.popen.kill()
+            launched.popen.wait()
+            raise
         return tuple(launched.layers)
     finally:
         shutil.rmtree(root, ignore_errors=True)

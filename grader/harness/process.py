@@ -269,6 +269,7 @@ class StudentProcess(Observable):
             self._killed = True
             tree = self.tree_pids()
             self._measure(tree)
+            self._end_namespace()
             kill_process_tree(self._popen, self._run_pids, tree | self._run_pids(), timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
@@ -280,6 +281,18 @@ class StudentProcess(Observable):
                 stream.join(max(0.0, deadline - time.monotonic()))
 
     close = kill_tree
+
+    def _end_namespace(self) -> None:
+        """Linux, in a namespace: SIGKILL its PID 1, which ends every process in it; the launcher reaps it
+        and ends the same way. (Killing the launcher first would leave PID 1 to this process, unreaped.)"""
+        init = self._launched.init
+        if init is None or not procfs.available():
+            return
+        procfs.kill_until_none(set, [init], timing.KILL)
+        try:
+            self._popen.wait(timing.KILL)
+        except subprocess.TimeoutExpired:  # kill_process_tree ends it
+            pass
 
     def _run_pids(self) -> set[int]:
         """The program's processes and the launcher's own (ending the namespace's PID 1 ends the rest)."""
