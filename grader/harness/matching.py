@@ -53,6 +53,15 @@ def contains_message(line: str, message: str) -> bool:
     return message.strip() in line
 
 
+_ARRIVAL = re.compile(r"rejoint|join|arriv|bienvenue|welcome", re.IGNORECASE)
+
+
+def spoken(line: str, message: str) -> bool:
+    """The message reached the room as something said, in any layout: not in an arrival notice (a server
+    that asks a refused name for another one may take the next line as that name and announce it)."""
+    return contains_message(line, message) and _ARRIVAL.search(line.replace(message.strip(), "")) is None
+
+
 def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]:
     """Why `lines` (what a recipient got) hold no `name : message`: (French summary, hint)."""
     expected = f"« {name} : {message} »"
