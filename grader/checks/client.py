@@ -372,6 +372,9 @@ def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
     code = _ended(process, 0)
     if code is None:
         expected = f"la connexion fermée et le programme terminé en {seconds(timing.EXIT)} s"
+        # What it did with the typed line first: it may still be on its way to the scripted server.
+        wait_or_rest(lambda: _sent_as_message(connection, "exit"), timing.RELAY_FALLBACK, [connection, process],
+                     client_session.at_rest, timing.ALIVE_PROBE)
         if _sent_as_message(connection, "exit"):
             fail("Le programme tourne encore après exit : « exit » a été envoyé au serveur comme un message "
                  "ordinaire, le client ne reconnaît pas cette commande.", sent="exit", expected=expected,
