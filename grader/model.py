@@ -6,6 +6,7 @@ turned into text, JSON, CSV, HTML... by the other modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -80,7 +81,7 @@ class SubmissionReport:
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
 
-    def _sum(self, category_filter, attr: str) -> float:
+    def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
 
     @property
@@ -173,9 +174,3 @@ class SubmissionReport:
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
         )
-
-
-def french_number(value: float) -> str:
-    """14.5 -> '14,5'; 20.0 -> '20'; 3.25 -> '3,25' (French decimal comma, no useless zeros)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")

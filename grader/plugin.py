@@ -8,38 +8,26 @@ console) when a check starts and ends. pytest's own output is switched off by th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
 from grader.model import CheckResult, CheckSpec, Status
+from grader.session import STASH_KEY, GradingSession
 
-Listener = Callable[[str, CheckSpec, CheckResult | None], None]  # ("debut"|"fin", spec, result)
+if TYPE_CHECKING:
+    import pluggy
 
-STASH_KEY = pytest.StashKey["GradingSession"]()
+    from grader.harness.scope import CheckScope
 
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
     "Signalez-la à votre enseignant."
 )
-
-
-@dataclass
-class GradingSession:
-    """What the fixtures and the plugin share for one grading run."""
-
-    submission: Path
-    points: dict[str, float]  # points per check id under the scale in use
-    only: set[str] | None = None  # ids to run (prerequisites included); None: all
-    verbose: bool = False
-    timeout_s: float = 60.0
-    listener: Listener | None = None
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
 
 
 class GraderPlugin:
@@ -59,7 +47,8 @@ class GraderPlugin:
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        kept, dropped = [], []
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
         for item in items:
             spec = spec_of(item)
             wanted = spec is not None and (self.session.only is None or spec.id in self.session.only)
@@ -70,7 +59,7 @@ class GraderPlugin:
 
     @pytest.hookimpl
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        spec = spec_of(item)
+        spec = _spec(item)
         self._started[spec.id] = time.monotonic()
         self._notify("debut", spec, None)
         for required in spec.requires:
@@ -80,10 +69,12 @@ class GraderPlugin:
                 pytest.skip(f"Ignorée : elle suppose que {required} ({title}) réussisse, ce qui n'est pas le cas.")
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
-        spec = spec_of(item)
+        spec = _spec(item)
         if report.when == "teardown":
             status, message = self._outcomes.pop(spec.id, (Status.ERROR, INTERNAL_ERROR))
             if report.failed and status is Status.PASSED:
@@ -96,10 +87,12 @@ class GraderPlugin:
         elif report.when == "call":
             self._outcomes[spec.id] = (Status.PASSED, self._remarks(item))
 
-    def _failure(self, item: pytest.Item, call: pytest.CallInfo) -> tuple[Status, str]:
+    def _failure(self, item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[Status, str]:
         excinfo = call.excinfo
+        if excinfo is None:  # pytest gives the exception of every failed phase
+            return Status.ERROR, INTERNAL_ERROR
         evidence = self._evidence(item)
-        if excinfo.errisinstance(CheckFailure):
+        if isinstance(excinfo.value, CheckFailure):
             return Status.FAILED, _join(excinfo.value.french(), evidence)
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
             summary = (
@@ -115,16 +108,16 @@ class GraderPlugin:
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
         return Status.ERROR, f"{INTERNAL_ERROR}\n{detail}"
 
-    def _scene(self, item: pytest.Item):
-        return getattr(item, "funcargs", {}).get("scene")
+    def _scope(self, item: pytest.Item) -> CheckScope | None:
+        return getattr(item, "funcargs", {}).get("scope")
 
     def _evidence(self, item: pytest.Item) -> str:
-        scene = self._scene(item)
-        return scene.evidence() if scene is not None else ""
+        scope = self._scope(item)
+        return scope.evidence() if scope is not None else ""
 
     def _remarks(self, item: pytest.Item) -> str:
-        scene = self._scene(item)
-        return "\n".join(scene.remarks) if scene is not None else ""
+        scope = self._scope(item)
+        return "\n".join(scope.remarks) if scope is not None else ""
 
     def _finish(self, spec: CheckSpec, status: Status, message: str) -> None:
         points_max = self.session.points.get(spec.id, spec.points)
@@ -142,6 +135,14 @@ class GraderPlugin:
     def _notify(self, event: str, spec: CheckSpec, result: CheckResult | None) -> None:
         if self.session.listener is not None:
             self.session.listener(event, spec, result)
+
+
+def _spec(item: pytest.Item) -> CheckSpec:
+    """The spec of a check that runs: collection keeps only the functions that carry one."""
+    spec = spec_of(item)
+    if spec is None:
+        raise TypeError(f"{item.nodeid} : pas une vérification")
+    return spec
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -1,7 +1,9 @@
 """The French console report (rich): a live line per check, explanations of failures, the grade.
 
 Dynamic text (messages, transcripts) is always passed as `Text`, never as markup: a student's
-`[14:05]` must be printed as it is. Without a terminal (pipe, file, NO_COLOR) the output stays plain.
+`[14:05]` must be printed as it is; and made `printable`: an escape sequence from a folder's name or a
+student's output is shown, never obeyed by the terminal. Without a terminal (pipe, file, NO_COLOR) the
+output stays plain.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from rich.status import Status as Spinner
 from rich.table import Table
 from rich.text import Text
 
-from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.harness.lines import printable
+from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport
 
 HEADINGS = {
     Category.SERVER: "Côté serveur (serveur_exo.py)",
@@ -53,7 +57,8 @@ class LiveReport:
             self._start(spec)
         else:
             self._stop_spinner()
-            print_result(self.console, result, self.symbols)
+            if result is not None:  # "fin" always carries one
+                print_result(self.console, result, self.symbols)
 
     def _start(self, spec: CheckSpec) -> None:
         if spec.category is not self._category:
@@ -101,11 +106,11 @@ def print_result(console: Console, result: CheckResult, symbols: dict[str, str])
 
 def _print_message(console: Console, message: str, style: str) -> None:
     for line in message.splitlines():
-        console.print(Text(f"      {line}", style=style))
+        console.print(Text(f"      {printable(line)}", style=style))
 
 
 def print_header(console: Console, submission: str) -> None:
-    console.print(Text(f"Correction de {submission}", style="bold"))
+    console.print(Text(f"Correction de {printable(submission)}", style="bold"))
 
 
 def print_summary(console: Console, report: SubmissionReport) -> None:

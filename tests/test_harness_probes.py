@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.harness import procfs
 from grader.harness import process as process_module
+from grader.harness import procfs
 from grader.harness.process import StudentProcess
-from grader.harness.waiting import Steady, wait_or_rest, wait_probing
+from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
 from tests.test_harness_process import start
 
 LINUX = sys.platform.startswith("linux")
@@ -136,14 +136,14 @@ def test_typed_input_left_by_a_program_blocked_elsewhere_is_ignored(tmp_path: Pa
 
 def test_steady_needs_two_looks_in_a_row() -> None:
     answers = iter([True, False, True, True])
-    steady = Steady(lambda: next(answers))
+    steady = SeenTwice(lambda: next(answers))
     assert [steady(), steady(), steady(), steady()] == [False, False, False, True]
     assert steady.held
 
 
 def test_a_throttled_steady_looks_once_per_interval_and_not_at_once() -> None:
     looks: list[float] = []
-    steady = Steady(lambda: looks.append(time.monotonic()) or True, every=0.05)
+    steady = SeenTwice(lambda: looks.append(time.monotonic()) or True, every=0.05)
     made = time.monotonic()
     assert not steady() and looks == []  # no look before the first interval has passed
     assert wait_probing(steady, 2.0, [], 0.005)

@@ -13,7 +13,7 @@ import pytest
 from grader.harness import process as process_module
 from grader.harness import timing
 from grader.harness.process import StudentProcess, surviving_processes
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 
 LINUX = sys.platform.startswith("linux")
 
@@ -112,14 +112,14 @@ def test_flood_on_both_pipes_is_bounded_and_killed(tmp_path: Path) -> None:
             sys.stderr.write(ligne * 100 + "\\xff")
         """,
     )
-    with Scene() as scene:
-        scene.track(proc)
+    with CheckScope() as scope:
+        scope.track(proc)
         assert proc.stdout.wait_text(lambda text: proc.stdout.total_bytes > 20_000_000, timeout=15)
     assert proc.poll() is not None and not alive(proc.pid)
     kept = sum(len(line) for line in proc.stdout.lines()) + sum(len(line) for line in proc.stderr.lines())
     assert kept < 600_000
     assert proc.stdout.truncated and "octets omis" in proc.stdout.text()
-    evidence = scene.evidence()
+    evidence = scope.evidence()
     count = f"{proc.stdout.total_bytes:,}".replace(",", " ")
     assert f"Sortie du serveur, {count} octets en tout (dernières lignes) :\n  {'x' * 98}␛\n" in evidence
     assert "\x1b" not in evidence

@@ -1,4 +1,4 @@
-"""ChatRoom: fair joins and relays on small chat servers, each playing a bug; Scene evidence."""
+"""ChatRoom: fair joins and relays on small chat servers, each playing a bug; CheckScope evidence."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ import pytest
 
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
-from grader.harness.french import seconds
 from grader.harness.room import ChatRoom
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 from tests.test_harness_process import alive
 from tests.test_harness_student import chat_server, make_workspace, starter_fixture
 
-
-# open_room(source): a ChatRoom on that server, tracked by open_room.scene.
+# open_room(source): a ChatRoom on that server, tracked by open_room.scope.
 open_room = starter_fixture("serveur_exo", ChatRoom.start)
 
 
@@ -56,9 +54,10 @@ def test_a_server_at_rest_is_judged_without_waiting_out_the_deadline(open_room) 
     with pytest.raises(CheckFailure) as raised:
         room.say(alice, "Bonjour !", [bob])  # echoed to Alice only
     assert time.monotonic() - began < timing.RELAY
-    assert room.join_evidence is False and room.memory.relays is False
-    assert raised.value.summary == "Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre sans l'envoyer."
-    assert room.wait_line(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
+    assert room.join_evidence is False and room.track_record.relays is False
+    assert raised.value.summary == ("Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre "
+                                    "sans l'envoyer.")
+    assert room.wait_line_or_rest(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
 
 
 def test_missing_newline_is_named(open_room, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,10 +89,10 @@ def test_prove_absent_uses_the_marks_before_the_previous_action(open_room) -> No
     room = open_room(chat_server())
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     alice.send_line("/commande secrète")  # not relayed by this server
-    room.prove_absent(alice, "sentinelle 1", [bob, charlie], lambda l: "secrète" in l, [bob, charlie])
+    room.prove_absent(alice, "sentinelle 1", [bob, charlie], lambda line: "secrète" in line, [bob, charlie])
     room.say(alice, "Bonjour !", [bob, charlie])
     with pytest.raises(CheckFailure) as raised:
-        room.prove_absent(alice, "sentinelle 2", [bob, charlie], lambda l: "Bonjour" in l, [charlie],
+        room.prove_absent(alice, "sentinelle 2", [bob, charlie], lambda line: "Bonjour" in line, [charlie],
                           summary="Charlie a reçu le message privé.")
     assert raised.value.summary == "Charlie a reçu le message privé."
     assert raised.value.received == "« Alice : Bonjour ! »"
@@ -105,7 +104,7 @@ def test_console_command_and_silent_client(open_room) -> None:
     assert silent.label == "client silencieux"
     alice, bob = room.join("Alice"), room.join("Bob")
     room.console_command("/kick Bob")
-    assert room.console.wait_line(lambda l: l == "commande : /kick Bob", timeout=5)
+    assert room.console.wait_line(lambda line: line == "commande : /kick Bob", timeout=5)
     room.say(alice, "Toujours là", [bob])
     assert room.console.lines().count("connexion acceptée") == 3
 
@@ -120,7 +119,7 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
     failure = raised.value
     assert failure.summary.startswith("Le serveur s'est arrêté (code 1)")
     assert "ConnectionResetError" in failure.received
-    evidence = open_room.scene.evidence()
+    evidence = open_room.scope.evidence()
     assert "Alice — échanges :\n  → Alice" in evidence
     assert "Trace d'erreur du serveur :\n  Traceback (most recent call last):" in evidence
     assert "Sortie du serveur" in evidence
@@ -128,20 +127,20 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
 
 def test_scene_close_kills_and_is_idempotent(tmp_path: Path) -> None:
     workspace = make_workspace(tmp_path, serveur_exo=chat_server())
-    with Scene(verbose=True) as scene:
-        room = scene.track(ChatRoom.start(workspace))
+    with CheckScope(verbose=True) as scope:
+        room = scope.track(ChatRoom.start(workspace))
         alice = room.join("Alice")
         for number in range(12):
             alice.send_line(f"message {number}")
-        assert room.console.wait_line(lambda l: l == "Alice : message 11", timeout=5)
-        scene.remark("Séparateur « : » sans espaces : accepté.")
-        scene.remark("Séparateur « : » sans espaces : accepté.")
-        evidence = scene.evidence()
-    assert scene.remarks == ["Séparateur « : » sans espaces : accepté."]
+        assert room.console.wait_line(lambda line: line == "Alice : message 11", timeout=5)
+        scope.remark("Séparateur « : » sans espaces : accepté.")
+        scope.remark("Séparateur « : » sans espaces : accepté.")
+        evidence = scope.evidence()
+    assert scope.remarks == ["Séparateur « : » sans espaces : accepté."]
     assert evidence.count("  → message") == 12  # verbose: everything
     assert not alive(room.server.process.pid) and alice.closed
-    scene.close()
-    compact = Scene()
+    scope.close()
+    compact = CheckScope()
     compact.track(room)
     assert compact.evidence().count("  → message") == 8  # the last 8 of 13 entries
     assert "Alice — échanges (dernières lignes) :" in compact.evidence()

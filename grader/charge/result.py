@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from grader.charge.generator import GeneratorResult
 from grader.charge.latency import exact_percentile
+from grader.formats import french_number
 
 P99_LIMIT_MS = 1000.0  # above this, the room is too slow to chat: the ramp calls it degraded
 
@@ -36,6 +37,11 @@ class LoadResult:
         """Relayed lines received per second, from the first send to the last line received."""
         return self.run.received / self.run.measure_s if self.run and self.run.received else 0.0
 
+    @property
+    def p99_ms(self) -> float:
+        """The 99th percentile of the relay latency (0 when nothing was measured)."""
+        return self.run.latency.summary_ms()["p99"] if self.run else 0.0
+
     def error_details(self) -> dict[str, int]:
         """French message -> how many times, the server stopping by itself included."""
         details = dict(self.run.errors) if self.run else {}
@@ -52,9 +58,9 @@ class LoadResult:
             reasons.append(f"{self.lost} lignes perdues")
         if self.errors:
             reasons.append(f"{self.errors} erreurs")
-        p99 = self.run.latency.summary_ms()["p99"]
+        p99 = self.p99_ms
         if p99 > P99_LIMIT_MS:
-            reasons.append(f"p99 = {p99 / 1000:.1f} s".replace(".", ","))
+            reasons.append(f"p99 = {french_number(round(p99 / 1000, 1))} s")
         return ", ".join(reasons) or None
 
     def to_dict(self) -> dict:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import procfs, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
-from grader.harness.matching import parse_relay
+from grader.harness.matching import contains_message, parse_relay
 from grader.harness.process import StudentProcess
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 from grader.harness.student import PORT_HINT
-from grader.harness.waiting import Steady, wait_for, wait_or_rest, wait_probing
+from grader.harness.waiting import SeenTwice, wait_for, wait_or_rest, wait_probing
 
 NAME = "Alice"
 MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
@@ -154,7 +155,7 @@ def _typed_line_arrives(
     (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv()),
     or once the client is at rest without having sent it."""
     process = session.process
-    ignored = Steady(process.ignores_input)
+    ignored = SeenTwice(process.ignores_input)
 
     def arrived() -> list[str]:
         return [line for line in connection.lines(since) if predicate(line)]
@@ -190,12 +191,12 @@ def _waits_for_name(session: ClientSession) -> None:
 
 
 @verification("C01", "Le client demande le nom", points=1)
-def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
+def test_demande_le_nom(client_session: ClientSession, scope: CheckScope) -> None:
     if client_session.wait_prompt(timing.PROMPT):
         _waits_for_name(client_session)
     prompt, before = _type_name(client_session)
     if "nom" not in prompt.lower():
-        scene.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
+        scope.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
     process, server = client_session.process, client_session.server
     # The name was read when the client then connects, prints something more, or ends (a starter).
     reacted = wait_for(
@@ -273,7 +274,7 @@ def test_envoi_des_messages(client_session: ClientSession) -> None:
     for message in MESSAGES:
         mark = connection.mark()
         client_session.type_line(message)
-        line = _typed_line_arrives(client_session, connection, lambda received, m=message: m in received, mark)
+        line = _typed_line_arrives(client_session, connection, partial(contains_message, message=message), mark)
         if line is None:
             fail(
                 "Le message tapé n'est pas arrivé au serveur (aucune ligne complète le contenant).",
@@ -358,16 +359,16 @@ def _sent_as_message(connection: LineConnection, typed: str) -> bool:
     """The typed text reached the server as a message (alone, or after a name the client put itself),
     with or without end of line."""
     sent = [*connection.lines(), connection.partial()]
-    return any(line.strip() == typed or _pasted_prefix(line) and line.strip().endswith(typed) for line in sent)
+    return any(line.strip() == typed or (_pasted_prefix(line) and line.strip().endswith(typed)) for line in sent)
 
 
 @verification("C05", "Quitter avec exit", points=1, requires=("C01",))
-def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
+def test_quitter_avec_exit(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
     process = client_session.process
     client_session.type_line("exit")
     # Linux: a program whose main thread waits for a thread blocked in recv() will not end by itself.
-    held_on = Steady(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
+    held_on = SeenTwice(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
     wait_probing(lambda: process.poll() is not None or held_on(), timing.EXIT, [process], timing.ALIVE_PROBE)
     code = _ended(process, 0)
     if code is None:
@@ -397,7 +398,7 @@ def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
             hint="Fermez le socket avant de quitter : client.close().",
         )
     if process.has_traceback():
-        scene.remark(
+        scope.remark(
             "Une trace d'erreur s'affiche en quittant (sans doute le thread de réception) : attrapez OSError "
             "autour de recv().\n" + process.traceback_tail(4)
         )
@@ -433,7 +434,7 @@ def _no_endless_loop(
 
 
 @verification("C06", "Serveur fermé", points=0.5, requires=("C01",))
-def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
+def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
     _in_chat_loop(client_session, connection)
     process = client_session.process
@@ -471,7 +472,7 @@ def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
             hint=SERVER_GONE_HINT,
         )
     if not "".join(process.stdout.lines(mark)).strip() and not process.stdout.partial().strip():
-        scene.remark("Le client s'arrête sans dire à l'utilisateur que le serveur est parti.")
+        scope.remark("Le client s'arrête sans dire à l'utilisateur que le serveur est parti.")
 
 
 @verification("C07", "UTF-8 côté client", points=0.5, requires=("C01",))

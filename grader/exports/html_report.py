@@ -18,7 +18,8 @@ from grader.exports.common import (
     status_label,
     student_label,
 )
-from grader.model import NOTE_MAX, Category, CheckSpec, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import NOTE_MAX, Category, CheckSpec, SubmissionReport
 
 TITLE = "Rapport de correction — Serveur de chat"
 BIN_WIDTH = 2  # points per histogram bar: 0-2, 2-4, ... 18-20

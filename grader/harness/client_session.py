@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .connection import LineConnection, ScriptedServer
 from .errors import fail
 from .process import StudentProcess
-from .french import seconds
 from .student import PORT_HINT, start_client
 from .waiting import wait_for
 from .workspace import Workspace

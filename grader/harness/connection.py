@@ -11,13 +11,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .errors import fail
-from .french import seconds
+from .exercise import HOST
 from .lines import LineSplitter, decode_line
 from .waiting import LineSource, Observable, wait_for
 
-HOST = "127.0.0.1"
 RECV_SIZE = 64 * 1024
 MAX_KEPT_LINES = 20_000
 MAX_KEPT_BYTES = 2 * 1024 * 1024  # per connection: 30 flooded connections stay far below 150 MB
@@ -58,7 +59,7 @@ class LineConnection(LineSource):
             while True:
                 try:
                     data = self._sock.recv(RECV_SIZE)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except OSError:  # reset by the peer, or closed here
                     break
@@ -186,7 +187,7 @@ class LineConnection(LineSource):
             self._log(f"→ {shown}")
         try:
             self._sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             fail(
                 f"{self.label} ne peut plus envoyer : le serveur ne lit plus ce qu'il reçoit "
                 f"(rien lu en {seconds(timing.SEND)} s).",
@@ -279,7 +280,7 @@ class ScriptedClient(LineConnection):
         if sock is None:
             try:
                 sock = socket.create_connection((host, port), timeout=timing.CONNECT)
-            except socket.timeout:
+            except TimeoutError:
                 fail(
                     f"{who} n'a pas pu se connecter au serveur (port {port}) en {seconds(timing.CONNECT)} s.",
                     hint="Le serveur doit appeler accept() en boucle, sans rester bloqué sur un client.",

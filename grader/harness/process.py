@@ -12,12 +12,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict
 
 from . import procfs, timing
+from .exercise import HOST
 from .output import OutputStream
 from .waiting import LineSource, Observable
 
+ioctl: Callable[[int, int, bytes], bytes] | None
 try:  # POSIX: how many bytes wait unread in a pipe
     from fcntl import ioctl
     from termios import FIONREAD
@@ -70,7 +72,7 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
         and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE)
     }
     env.update(
-        CHAT_HOTE="127.0.0.1",
+        CHAT_HOTE=HOST,
         CHAT_PORT=str(port),
         PYTHONUNBUFFERED="1",
         PYTHONIOENCODING="utf-8",
@@ -81,7 +83,14 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
     return env
 
 
-def isolation_options() -> dict[str, object]:
+class IsolationOptions(TypedDict, total=False):
+    """The keyword arguments of subprocess.Popen that `isolation_options` sets."""
+
+    start_new_session: bool
+    creationflags: int
+
+
+def isolation_options() -> IsolationOptions:
     """Popen options giving a program a group of its own: a new session on POSIX, a new process group
     on Windows, so that `kill_process_tree` reaches everything it starts."""
     if os.name == "nt":
@@ -224,11 +233,12 @@ class StudentProcess(Observable):
     def stdin_unread(self) -> int | None:
         """Bytes typed on the program's stdin that it has not read yet (a program that reads its input
         empties the pipe at once); None where the system cannot tell (Windows) or once stdin is closed."""
-        if ioctl is None or self._stdin_closed or self._stdin_broken:
+        stdin = self._popen.stdin
+        if ioctl is None or stdin is None or self._stdin_closed or self._stdin_broken:
             return None
         try:
-            answer = ioctl(self._popen.stdin.fileno(), FIONREAD, b"\0\0\0\0")
-        except (OSError, ValueError, AttributeError):
+            answer = ioctl(stdin.fileno(), FIONREAD, b"\0\0\0\0")
+        except (OSError, ValueError):
             return None
         return struct.unpack("i", answer)[0]
 

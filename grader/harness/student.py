@@ -13,15 +13,14 @@ import tokenize
 import warnings
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .errors import fail
-from .french import seconds
+from .exercise import CLIENT, HOST, PROGRAMS, SERVER
 from .process import StudentProcess
-from .workspace import PROGRAMS, Workspace
+from .workspace import Workspace
 
-SERVER = "serveur_exo.py"
-CLIENT = "client_exo.py"
-HOST = "127.0.0.1"
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 PORT_ATTEMPTS = 3  # starts of a server whose port another program took in the meantime
 ADDRESS_IN_USE = ("Address already in use", "EADDRINUSE", "WinError 10048")

@@ -9,7 +9,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-PROGRAMS = ("serveur_exo.py", "client_exo.py")
+from .exercise import PROGRAMS
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
 MAX_FILES = 500

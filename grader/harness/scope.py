@@ -18,7 +18,7 @@ TRACEBACK_LINES = 12
 LEGEND = "(→ envoyé par le correcteur, ← reçu par le correcteur)"
 
 
-class Scene:
+class CheckScope:
     """What a check tracked; closed in reverse order at teardown, even when the check failed."""
 
     def __init__(self, verbose: bool = False) -> None:
@@ -106,12 +106,12 @@ class Scene:
                 continue
             try:
                 close()
-            except BaseException as exc:  # noqa: BLE001 - keep closing the rest
+            except BaseException as exc:
                 first_error = first_error or exc
         if first_error is not None:
             raise first_error
 
-    def __enter__(self) -> Scene:
+    def __enter__(self) -> CheckScope:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
