@@ -80,7 +80,8 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
             "(une boucle sur la liste des clients, avec sendall(texte.encode(\"utf-8\"))).",
         )
     for previous, line in pairwise(lines):
-        if previous.strip() == name and _without_time(line)[1].lstrip().startswith(":"):
+        # The name kept its "\n": it ends a line of its own, or a welcome text sent without end of line.
+        if previous.rstrip().endswith(name) and _without_time(line)[1].lstrip().startswith(":"):
             return (f"Le nom a gardé son retour à la ligne : « {name} » puis « {line} ».", STRIP_HINT)
     for line in lines:
         if contains_message(line, message):
@@ -122,7 +123,7 @@ def _diagnose_line(line: str, name: str, message: str, expected: str) -> tuple[s
             f"Le nom et le message sont séparés autrement : « {line} » au lieu de {expected}.",
             'Séparez le nom et le message par « : » (espace, deux-points, espace) : f"{nom} : {message}".',
         )
-    if before.rstrip().endswith(":"):
+    if before.rstrip().endswith(":") and before.rstrip()[:-1].strip():
         shown = before.rstrip()[:-1].strip()
         return (
             f"Le message est préfixé par « {shown} » au lieu du nom « {name} ».",
