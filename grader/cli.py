@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
+from grader.batch.kit import KitSeal
 from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
@@ -104,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
     if items is not None:
         return run_batch(items, _batch_options(args))
     remove_previous_exports(_export_options(args))
+    seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
+    seal.check()  # a program that changed the grader gets no export
     write_exports([report], _export_options(args), single=True)
     return _exit_code(report)
 

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, BatchOptions, GradingOptions, run_batch
+from grader.batch import BatchItem, GradingOptions, run_batch
 from grader.batch import worker as worker_module
 from grader.batch.runner import expected_of, grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
-from grader.exports import ExportOptions
 from grader.formats import french_number
 from grader.harness import procfs
 from grader.model import Student
+from tests.batch_scripts import SCRIPTED_ONLY, batch_options
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
-from tests.test_exports import HtmlChecker
+from tests.html_check import HtmlChecker
 
 HANG = """
 import os, pathlib, subprocess, sys, time
@@ -58,12 +58,6 @@ report = {"soumission": "ignoree", "note": 20 if sys.argv[1] == "reussie" else 0
                              "points_max": 1, "message": "", "duree_s": 0.1}]}
 sys.stdout.write(json.dumps(report))
 """
-SCRIPTED_ONLY = GradingOptions(only="S01")  # what the scripted gradings answer for
-
-
-def batch_options(jobs: int = 2, quiet: bool = True, grading: GradingOptions = SCRIPTED_ONLY,
-                  **exports: Path) -> BatchOptions:
-    return BatchOptions(grading=grading, exports=ExportOptions(**exports), jobs=jobs, quiet=quiet)
 
 
 @pytest.fixture

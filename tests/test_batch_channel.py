@@ -27,22 +27,8 @@ from grader.batch.worker import GradingOptions
 from grader.catalogue import load_catalogue
 from grader.harness import procfs
 from grader.model import Student
-from tests.test_batch import batch_options
+from tests.batch_scripts import ONLY_S01_S03, SEND, batch_options, honest, sent
 
-ONLY = GradingOptions(only="S01,S03")
-
-
-def honest(statuses: tuple[str, str] = ("reussie", "reussie")) -> dict:
-    """What a grading process answers for --only S01,S03 (S01 worth 1 point, S03 worth 2)."""
-    checks = [{"id": check_id, "titre": "x", "categorie": "serveur", "statut": status,
-               "points": worth if status == "reussie" else 0, "points_max": worth, "message": "", "duree_s": 0.5}
-              for (check_id, worth), status in zip((("S01", 1), ("S03", 2)), statuses, strict=True)]
-    earned = sum(check["points"] for check in checks)
-    return {"soumission": "ailleurs", "note": round(earned * 20 / 3, 2), "note_max": 20, "bonus": 0,
-            "bonus_max": 0, "duree_s": 1.0, "verifications": checks}
-
-
-SEND = "import sys; sys.stdout.write(sys.argv[1]); sys.exit(int(sys.argv[2]))"
 # A student program started by the grading process: it tries every descriptor of its parent through
 # /proc, writes a perfect report in each one it can open, then kills its parent (as issue 12 did).
 FORGE = r"""
@@ -84,11 +70,7 @@ def worker_script(monkeypatch, tmp_path):
 
 
 def grade_items(items: list[BatchItem], timeout: float = 30.0):
-    return grade_all(items, batch_options(grading=ONLY), timeout=timeout)
-
-
-def sent(data: object, code: int = 0) -> tuple[str, str, str]:
-    return SEND, data if isinstance(data, str) else json.dumps(data), str(code)
+    return grade_all(items, batch_options(grading=ONLY_S01_S03), timeout=timeout)
 
 
 def test_an_honest_answer_is_taken_with_the_runner_s_own_titles(worker_script):
@@ -128,7 +110,7 @@ MALFORMED = {
 @pytest.mark.parametrize("case", MALFORMED)
 def test_validation_refuses_what_was_not_asked(case):
     with pytest.raises(InvalidReport):
-        validated_report(MALFORMED[case], expected_of(ONLY, 30.0))
+        validated_report(MALFORMED[case], expected_of(ONLY_S01_S03, 30.0))
 
 
 def test_a_malformed_answer_costs_its_submission_only_and_the_class_is_exported(worker_script, tmp_path):
@@ -139,7 +121,7 @@ def test_a_malformed_answer_costs_its_submission_only_and_the_class_is_exported(
              worker_script("pas_du_json", *sent("{20/20")),
              worker_script("bon2", *sent(honest()))]
     csv_path = tmp_path / "notes.csv"
-    assert run_batch(items, batch_options(grading=ONLY, csv=csv_path)) == 1
+    assert run_batch(items, batch_options(grading=ONLY_S01_S03, csv=csv_path)) == 1
     rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [(row["Identifiant"], row["Note"]) for row in rows] == [
         ("bon", "20"), ("beaucoup", "0"), ("plus_de_20", "0"), ("inconnue", "0"), ("pas_du_json", "0"), ("bon2", "20")]
@@ -192,7 +174,7 @@ def test_exports_are_written_by_the_runner_alone_at_the_end(worker_script, tmp_p
     (exports / "classe.json").write_text('{"ancien": true}', encoding="utf-8")
     seen = tmp_path / "vu.txt"
     item = worker_script("bon", SEES_DESTINATION, str(exports / "classe.json"), str(seen), json.dumps(honest()), "0")
-    options = batch_options(grading=ONLY, csv=exports / "notes.csv", json=exports / "classe.json")
+    options = batch_options(grading=ONLY_S01_S03, csv=exports / "notes.csv", json=exports / "classe.json")
     assert run_batch([item], options) == 0
     assert seen.read_text() == "False"
     assert victim.read_text(encoding="utf-8") == "à garder" and not (exports / "notes.csv").is_symlink()

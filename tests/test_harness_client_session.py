@@ -10,8 +10,7 @@ import pytest
 from grader.harness import timing
 from grader.harness.client_session import ClientSession
 from grader.harness.errors import CheckFailure
-from tests.test_harness_process import alive
-from tests.test_harness_student import starter_fixture
+from tests.programs import alive, starter_fixture
 
 CHAT_CLIENT = """
     import os, socket, threading

@@ -17,7 +17,7 @@ from grader.harness import process as process_module
 from grader.harness import procfs
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
-from tests.test_harness_process import start
+from tests.programs import start
 
 LINUX = sys.platform.startswith("linux")
 linux_only = pytest.mark.skipif(not LINUX, reason="/proc is read on Linux only")
@@ -242,7 +242,7 @@ def test_tcp_quiet_until_every_byte_is_acknowledged_and_read() -> None:
 def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data() -> None:
     left, right = socket.socketpair()
     reader = threading.Thread(target=left.recv, args=(10,), daemon=True)
-    sleeper = threading.Thread(target=time.sleep, args=(0.5,), daemon=True)
+    sleeper = threading.Thread(target=time.sleep, args=(60,), daemon=True)  # asleep still on a loaded machine
     reader.start()
     sleeper.start()
     try:

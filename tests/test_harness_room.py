@@ -12,8 +12,7 @@ from grader.harness import timing
 from grader.harness.errors import CheckFailure
 from grader.harness.room import ChatRoom
 from grader.harness.scope import CheckScope
-from tests.test_harness_process import alive
-from tests.test_harness_student import chat_server, make_workspace, starter_fixture
+from tests.programs import alive, chat_server, make_workspace, starter_fixture
 
 # open_room(source): a ChatRoom on that server, tracked by open_room.scope.
 open_room = starter_fixture("serveur_exo", ChatRoom.start)

@@ -18,8 +18,8 @@ from grader.harness.room import ChatRoom, ServerTrackRecord
 from grader.harness.scope import CheckScope
 from grader.harness.workspace import Workspace
 from tests.grading import CORPUS, STARTERS, grade, run_grader
+from tests.programs import chat_server, make_workspace
 from tests.test_corpus_client import ONLY_CLIENT
-from tests.test_harness_student import chat_server, make_workspace
 
 LINUX = sys.platform.startswith("linux")
 BONUS_IDS = ",".join(f"B0{n}" for n in range(1, 8))

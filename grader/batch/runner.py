@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grader.batch.discovery import BatchItem
+from grader.batch.kit import KitChanged, KitSeal, private_bytecode
 from grader.batch.summary import print_batch_summary
 from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
@@ -87,8 +88,9 @@ def expected_of(options: GradingOptions, timeout: float) -> Expected:
 
 
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
-              console: Console | None = None) -> list[SubmissionReport]:
-    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
+              console: Console | None = None, bytecode: Path | None = None) -> list[SubmissionReport]:
+    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order.
+    `bytecode`: the workers' bytecode cache (default: a fresh folder)."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
     pool = _Pool()
@@ -98,8 +100,8 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
-        pycache = Path(scratch) / "pycache"
-        pycache.mkdir()
+        pycache = bytecode or Path(scratch) / "pycache"
+        pycache.mkdir(exist_ok=True)
         for index, item in enumerate(items):
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
@@ -127,11 +129,14 @@ def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
         if problem:
             raise ExportError(problem)
         remove_previous_exports(options.exports)
-        reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet))
-        if not options.quiet:
-            print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
-        write_exports(reports, options.exports)
-    except ExportError as error:
+        with private_bytecode() as bytecode:
+            seal = KitSeal.take()
+            reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet), bytecode=bytecode)
+            seal.check()
+            if not options.quiet:
+                print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
+            write_exports(reports, options.exports)
+    except (ExportError, KitChanged) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)
-        return ExitCode.USAGE
+        return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE
     return ExitCode.OK if all(report.all_required_passed for report in reports) else ExitCode.FAILED

@@ -24,8 +24,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and
 
 
 def spreadsheet_safe(cell: str) -> str:
-    """`cell` as a spreadsheet shows it as text: a leading `'` before what would start a formula (the
-    quote is what spreadsheets themselves use to mark text; it is not displayed)."""
+    """`cell` as a spreadsheet reads it as text, not as a formula: a leading `'` before what would start
+    one (OWASP's advice for CSV injection; the quote is the spreadsheets' own mark of text)."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
