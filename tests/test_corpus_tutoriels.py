@@ -20,6 +20,7 @@ CLIENT_IDS = tuple(f"C0{n}" for n in range(1, 8))
 PASSES, FAILS, SKIPPED = "reussie", "echouee", "ignoree"
 PARALLEL_RUNS = 4
 REPEATS = 5
+SLOW_TIMEOUT_S = 900  # 45 gradings, four at a time: about 5 min on a busy 2-core machine
 
 # Folder -> ({check: expected status}, {failing check: French words of its cause}). The checks graded by
 # the default run are the ones named here (and S01 for a server); the slow test grades them all.
@@ -63,6 +64,10 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
         {"C01": ("sans attendre qu'on tape le nom", "input(")},
     ),
 }
+# A race of the student's program that a second check meets too, or not, as the threads are scheduled:
+# S08 tries it eight times and fails it every run; S11's load (passers-by that reset while 30 members
+# talk) meets it, or not.
+RACY = {"tuto_abandonne_expediteur": {"S11"}}
 NEVER_SAID = {  # a cause that would send the student to change code that is right
     "tuto_bienvenue_puis_inscription": {"S08": "propre message en retour"},
     "tuto_boucle_meurt_sur_reset": {"S08": "propre message en retour"},
@@ -112,16 +117,20 @@ def test_corpus_files_carry_their_bug() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT_S)
 def test_each_buggy_submission_gets_the_same_grade_five_times() -> None:
     """Every check of each folder (the server's and B07, or the client's), five gradings in parallel: the
-    same status for every check, hence the same grade, every time."""
+    same status for every check, hence the same grade, every time (but for RACY, said with its reason)."""
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
         runs = {folder: [pool.submit(grade.__wrapped__, CORPUS / folder, *_everything(folder)) for _ in range(REPEATS)]
                 for folder in EXPECTED}
         graded = {folder: [run.result() for run in folder_runs] for folder, folder_runs in runs.items()}
-    changing = {}
+    changing = []
     for folder, results_ in graded.items():
-        verdicts = [(result.report.get("note"), result.statuses()) for result in results_]
-        if any(verdict != verdicts[0] for verdict in verdicts):
-            changing[folder] = [f"{note} {statuses}" for note, statuses in verdicts]
-    assert not changing, "\n".join(f"{folder} :\n  " + "\n  ".join(runs) for folder, runs in changing.items())
+        verdicts = [{check: status for check, status in result.statuses().items()
+                     if check not in RACY.get(folder, set())} for result in results_]
+        changed = sorted({check for verdict in verdicts for check in verdict
+                          if len({other.get(check) for other in verdicts}) > 1})
+        changing += [f"{folder} {check}, passage {run} : {result.status(check)}\n{result.message(check)}"
+                     for check in changed for run, result in enumerate(results_, start=1)]
+    assert not changing, "\n".join(changing)
