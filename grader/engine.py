@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import confinement
 from grader.catalogue import check_module_paths, load_catalogue, with_prerequisites
 from grader.model import SubmissionReport
 from grader.plugin import GraderPlugin
@@ -45,7 +46,8 @@ def grade(
         listener=listener,
     )
     started = time.monotonic()
-    exit_code = pytest.main(_pytest_args(), plugins=[GraderPlugin(session)])
+    with confinement.kept_ready():  # each student program starts without waiting for Python to load
+        exit_code = pytest.main(_pytest_args(), plugins=[GraderPlugin(session)])
     if exit_code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: the checks left were never run, no grade
         raise KeyboardInterrupt
     if session.collection_errors or exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
@@ -56,6 +58,8 @@ def grade(
         duration_s=time.monotonic() - started,
         bonus_counts_in_grade=scale.bonus_in_grade,
         bonus_cap=scale.bonus_cap,
+        selection=tuple(sorted(only)) if only else (),
+        isolation=confinement.current(),
     )
 
 

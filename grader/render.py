@@ -125,6 +125,8 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
     if parts:
         console.print(Text("   ".join(parts)))
     console.print(Text(f"Durée : {french_number(round(report.duration_s, 1))} s", style="dim"))
+    if report.isolation is not None:
+        console.print(Text(report.isolation.line(), style="dim" if report.isolation.confined else "bold yellow"))
     if report.bonus_max:
         counted = " (compté dans la note)" if report.bonus_counts_in_grade else ""
         console.print(
@@ -132,6 +134,9 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
         )
     style = "bold green" if report.all_required_passed else "bold"
     console.print(Text(f"Note : {french_number(report.note)} / {french_number(report.note_max)}", style=style))
+    if report.selection:
+        note = report.partial_note()
+        console.print(Text(note[0].upper() + note[1:] + " (--only).", style="bold yellow"))
 
 
 def print_catalogue(console: Console, catalogue: dict[str, CheckSpec]) -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader import similarity
+from grader.batch import from_source
 from grader.batch.discovery import BatchItem
-from grader.batch.kit import KitChanged, KitSeal, private_bytecode
+from grader.batch.kit import KIT_DIR, KitChanged, KitSeal
 from grader.batch.summary import print_batch_summary
 from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
@@ -78,6 +80,8 @@ class BatchOptions:
     exports: ExportOptions = field(default_factory=ExportOptions)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # submissions graded at a time
     quiet: bool = False  # --silencieux: no progress bar, no summary
+    similarity: bool = False  # --similarite: the pairs of submissions that look copied
+    starter: Path | None = None  # the starter files set aside by --similarite
 
 
 def expected_of(options: GradingOptions, timeout: float) -> Expected:
@@ -88,9 +92,8 @@ def expected_of(options: GradingOptions, timeout: float) -> Expected:
 
 
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
-              console: Console | None = None, bytecode: Path | None = None) -> list[SubmissionReport]:
-    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order.
-    `bytecode`: the workers' bytecode cache (default: a fresh folder)."""
+              console: Console | None = None) -> list[SubmissionReport]:
+    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
     pool = _Pool()
@@ -100,12 +103,10 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
-        pycache = bytecode or Path(scratch) / "pycache"
-        pycache.mkdir(exist_ok=True)
         for index, item in enumerate(items):
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
-            worker = Worker(item, options.grading, folder, timeout, expected, pycache)
+            worker = Worker(item, options.grading, folder, timeout, expected)
             futures[executor.submit(pool.run, worker)] = index
         pending = set(futures)
         try:
@@ -122,6 +123,11 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
     return [reports[index] for index in range(len(items))]
 
 
+def _similar_pairs(items: list[BatchItem], options: BatchOptions) -> list[similarity.Pair]:
+    folders = {f"{item.student.name or item.student.identifier}": item.path for item in items if item.path is not None}
+    return similarity.class_pairs(folders, options.starter)
+
+
 def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
     """Grade the class, print the summary, write the exports; the exit code."""
     try:
@@ -129,13 +135,18 @@ def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
         if problem:
             raise ExportError(problem)
         remove_previous_exports(options.exports)
-        with private_bytecode() as bytecode:
-            seal = KitSeal.take()
-            reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet), bytecode=bytecode)
-            seal.check()
-            if not options.quiet:
-                print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
-            write_exports(reports, options.exports)
+        pairs = _similar_pairs(items, options) if options.similarity else None  # before anything of theirs runs
+        seal = KitSeal.take()
+        from_source.install(str(KIT_DIR.parent))  # what this process imports from now on: no .pyc of the kit
+        reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet))
+        seal.check()
+        if not options.quiet:
+            console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+            print_batch_summary(console, reports)
+            if pairs is not None:
+                for line in similarity.describe(pairs, similarity.starter_text(options.starter) != ""):
+                    console.print(printable(line), markup=False)
+        write_exports(reports, options.exports, similarity=pairs)
     except (ExportError, KitChanged) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)
         return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE
