@@ -12,28 +12,21 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
-from grader.batch.isolation import isolation_refusal, unconfined_warning
-from grader.batch.kit import KitSeal
-from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
-from grader.engine import GraderInternalError, grade
-from grader.exports import (
-    ExportError,
-    ExportOptions,
-    partial_problem,
-    remove_previous_exports,
-    usage_problem,
-    write_exports,
-)
-from grader.harness.lines import printable
-from grader.harness.workspace import SubmissionError
+from grader.harness.lines import printable  # the harness without pytest
 from grader.interruption import let_children_be_interrupted
-from grader.model import SubmissionReport
-from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
-from grader.scale import Scale, ScaleError, load_scale
-from grader.similarity import KIT_STARTERS
+from grader.similarity import KIT_STARTERS  # stdlib only
+
+if TYPE_CHECKING:
+    from grader.batch import BatchOptions
+    from grader.exports import ExportOptions
+    from grader.model import SubmissionReport
+    from grader.scale import Scale
+
+# The grading modules (pytest, rich, the checks) are imported only once the arguments are read:
+# `--aide` and a usage error answer at once.
 
 MAX_JOBS = 256
 
@@ -88,6 +81,8 @@ def _selected_ids(text: str | None, catalogue: dict) -> set[str] | None:
 
 
 def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
+    from grader.scale import ScaleError, load_scale
+
     if args.bareme is None:
         return None
     try:
@@ -97,6 +92,9 @@ def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
 
 
 def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scale: Scale | None) -> SubmissionReport:
+    from grader.engine import grade
+    from grader.render import LiveReport, make_console, print_header, print_summary
+
     console = make_console()
     listener = None
     if not args.silencieux:
@@ -115,6 +113,12 @@ def _exit_code(report: SubmissionReport) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.batch import find_submissions, run_batch
+    from grader.batch.kit import KitSeal
+    from grader.catalogue import load_catalogue
+    from grader.exports import partial_problem, remove_previous_exports, usage_problem, write_exports
+    from grader.render import make_console, print_catalogue
+
     catalogue = load_catalogue()
     if args.liste:
         print_catalogue(make_console(), catalogue)
@@ -147,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _insist_on_isolation(whole_class: bool, exports: ExportOptions, unconfined_accepted: bool) -> None:
     """A class unconfined: refused, unless --sans-isolation; a class or an export unconfined: a warning."""
+    from grader.batch.isolation import isolation_refusal, unconfined_warning
+
     refusal = isolation_refusal(whole_class=whole_class)
     if refusal and not unconfined_accepted:
         raise UsageError(refusal)
@@ -156,6 +162,8 @@ def _insist_on_isolation(whole_class: bool, exports: ExportOptions, unconfined_a
 
 
 def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:
+    from grader.exports import ExportOptions
+
     return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
                          classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl,
                          moodle_worksheet=args.feuille_moodle, absent_zero=args.absents_a_zero,
@@ -163,6 +171,8 @@ def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOpti
 
 
 def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
+    from grader.batch import BatchOptions, GradingOptions
+
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
                         exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
                         similarity=args.similarite is not None, starter=args.similarite)
@@ -190,7 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     _stop_as_on_ctrl_c()
     let_children_be_interrupted()
     try:
-        return run(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # an argument may hold escapes
+        return ExitCode.USAGE
+    from grader.catalogue import CatalogueError
+    from grader.engine import GraderInternalError
+    from grader.exports import ExportError
+    from grader.harness.workspace import SubmissionError
+
+    try:
+        return run(args)
     except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # a folder's name may hold escapes
         return ExitCode.USAGE

@@ -8,6 +8,7 @@ import signal
 import struct
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TypedDict
@@ -272,10 +273,12 @@ class StudentProcess(Observable):
             kill_process_tree(self._popen, self._run_pids, tree | self._run_pids(), timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
+            # The pipes end together (a child that outlived the group may hold them): one deadline for all.
+            deadline = time.monotonic() + timing.CLOSE
             for thread in self._threads:
-                thread.join(timing.CLOSE)
-            self.stdout.join(timing.CLOSE)
-            self.stderr.join(timing.CLOSE)
+                thread.join(max(0.0, deadline - time.monotonic()))
+            for stream in (self.stdout, self.stderr):
+                stream.join(max(0.0, deadline - time.monotonic()))
 
     close = kill_tree
 
