@@ -50,11 +50,9 @@ class GradingResult:
 
 def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
                ) -> subprocess.CompletedProcess:
-    """`python -m grader *args` from the repository root, output captured as text (env: added variables).
-    With --sans-isolation: the kit's tests grade classes on every system, confined where it can
-    (test_batch_isolation tests the refusal)."""
+    """`python -m grader *args` from the repository root, output captured as text (env: added variables)."""
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args, "--sans-isolation"],
+        [sys.executable, "-m", "grader", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

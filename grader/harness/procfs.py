@@ -335,6 +335,16 @@ def waits(pid: int) -> list[Wait] | None:
     return threads or None
 
 
+def reading(pid: int, fd: int) -> bool | None:
+    """Whether a thread of `pid` is blocked reading `fd` (read or recv: no deadline); None when /proc cannot
+    tell."""
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    threads = list(_each_thread_syscall(pid)) if known else []
+    if not threads:
+        return None
+    return any(wait is not None and wait.reads(fd) for wait in map(_unbounded_wait, threads))
+
+
 def main_thread_wait(pid: int) -> str | None:
     """The kind of wait (LOOP, DATA, THREAD, CHILD) the main thread of `pid` is blocked in, WITH OR WITHOUT a
     deadline; None when it is not blocked in one of the table's calls, or when /proc cannot tell."""

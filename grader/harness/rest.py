@@ -112,6 +112,12 @@ def serving(process: StudentProcess) -> bool:
     return procfs.main_thread_wait(process.pid) == procfs.LOOP
 
 
+def reading_keyboard(process: StudentProcess) -> bool | None:
+    """Not a rest, a proof of life: a thread of the program is blocked reading its stdin (in input()), so
+    it waits for what is typed. None when /proc cannot tell."""
+    return procfs.reading(process.pid, 0)
+
+
 def held_by_readers(process: StudentProcess) -> bool:
     """The program is idle, its main thread waiting for other threads (a join, or the interpreter's exit
     waiting for a non-daemon thread) while each of them waits for data: it will not end before data
