@@ -239,6 +239,11 @@ def _waits_for_name(session: ClientSession) -> None:
     process = session.process
     wait_probing(lambda: process.poll() is not None or rest.reading_keyboard(process) is not False,
                  timing.PROMPT, [process], timing.ALIVE_PROBE)
+    _fail_if_ended_without_reading(process)
+
+
+def _fail_if_ended_without_reading(process: StudentProcess) -> None:
+    """A client that ended by itself, without a traceback, before the name could be typed never read it."""
     code = _ended(process, 0)
     if code is not None and not process.has_traceback():
         fail(
@@ -254,7 +259,12 @@ def _waits_for_name(session: ClientSession) -> None:
 def test_demande_le_nom(client_session: ClientSession, scope: CheckScope) -> None:
     if client_session.wait_prompt(timing.PROMPT):
         _waits_for_name(client_session)
-    prompt, before = _type_name(client_session)
+    try:
+        prompt, before = _type_name(client_session)
+    except CheckFailure:
+        # It may end between the look above and the typing: the same cause, whichever came first.
+        _fail_if_ended_without_reading(client_session.process)
+        raise
     if "nom" not in prompt.lower():
         scope.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
     process, server = client_session.process, client_session.server
