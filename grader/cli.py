@@ -88,8 +88,13 @@ def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scal
     listener = None
     if not args.silencieux:
         print_header(console, str(path))
-        listener = LiveReport(console)
-    report = grade(path, only=only, scale=scale, verbose=args.verbose, listener=listener)
+        listener = LiveReport(console, verbose=args.verbose)
+    try:
+        report = grade(path, only=only, scale=scale, verbose=args.verbose, listener=listener)
+    except KeyboardInterrupt:
+        if listener is not None:
+            listener.stop()  # nothing is drawn after "Correction interrompue."
+        raise
     if not args.silencieux:
         print_summary(console, report)
     return report

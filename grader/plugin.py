@@ -16,7 +16,9 @@ import pytest
 
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
-from grader.model import CheckResult, CheckSpec, Status
+from grader.harness.lines import printable
+from grader.harness.scene import Scene, format_evidence
+from grader.model import Arrow, CheckResult, CheckSpec, Evidence, Status
 
 Listener = Callable[[str, CheckSpec, CheckResult | None], None]  # ("debut"|"fin", spec, result)
 
@@ -42,11 +44,23 @@ class GradingSession:
     collection_errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a check ended, before it is scored."""
+
+    status: Status
+    message: str
+    failure: str = ""
+    hint: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    arrows: tuple[Arrow, ...] = ()
+
+
 class GraderPlugin:
     def __init__(self, session: GradingSession) -> None:
         self.session = session
         self._started: dict[str, float] = {}
-        self._outcomes: dict[str, tuple[Status, str]] = {}
+        self._outcomes: dict[str, Outcome] = {}
 
     @pytest.hookimpl
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -85,56 +99,70 @@ class GraderPlugin:
         report: pytest.TestReport = outcome.get_result()
         spec = spec_of(item)
         if report.when == "teardown":
-            status, message = self._outcomes.pop(spec.id, (Status.ERROR, INTERNAL_ERROR))
-            if report.failed and status is Status.PASSED:
-                status, message = Status.ERROR, INTERNAL_ERROR
-            self._finish(spec, status, message)
+            outcome_of_check = self._outcomes.pop(spec.id, Outcome(Status.ERROR, INTERNAL_ERROR))
+            if report.failed and outcome_of_check.status is Status.PASSED:
+                outcome_of_check = Outcome(Status.ERROR, INTERNAL_ERROR)
+            self._finish(spec, outcome_of_check)
         elif report.skipped:
-            self._outcomes[spec.id] = (Status.SKIPPED, _skip_reason(report))
+            self._outcomes[spec.id] = Outcome(Status.SKIPPED, _skip_reason(report))
         elif report.failed:
             self._outcomes[spec.id] = self._failure(item, call)
         elif report.when == "call":
-            self._outcomes[spec.id] = (Status.PASSED, self._remarks(item))
+            self._outcomes[spec.id] = Outcome(Status.PASSED, self._remarks(item))
 
-    def _failure(self, item: pytest.Item, call: pytest.CallInfo) -> tuple[Status, str]:
+    def _failure(self, item: pytest.Item, call: pytest.CallInfo) -> Outcome:
         excinfo = call.excinfo
-        evidence = self._evidence(item)
         if excinfo.errisinstance(CheckFailure):
-            return Status.FAILED, _join(excinfo.value.french(), evidence)
+            failure = excinfo.value
+            assert isinstance(failure, CheckFailure)
+            return self._failed(item, failure.french(with_hint=False), printable(failure.hint or ""),
+                                printable(failure.expected or ""))
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
             summary = (
                 f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "
                 "votre programme semble bloqué."
             )
-            return Status.FAILED, _join(summary, evidence)
+            return self._failed(item, summary)
         if excinfo.errisinstance(AssertionError):  # a plain `assert` in a check written by a teacher
-            return Status.FAILED, _join(str(excinfo.value) or "Assertion non vérifiée.", evidence)
+            return self._failed(item, str(excinfo.value) or "Assertion non vérifiée.")
         detail = f"({excinfo.typename} : {excinfo.value})"
         if self.session.verbose:
             last = excinfo.traceback[-1]
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
-        return Status.ERROR, f"{INTERNAL_ERROR}\n{detail}"
+        return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
 
-    def _scene(self, item: pytest.Item):
-        return getattr(item, "funcargs", {}).get("scene")
-
-    def _evidence(self, item: pytest.Item) -> str:
+    def _failed(self, item: pytest.Item, failure: str, hint: str = "", expected: str = "") -> Outcome:
+        """A failure with its evidence; `message` (what the exports show) is the failure, the hint and
+        the end of the evidence, as the console shows it."""
         scene = self._scene(item)
-        return scene.evidence() if scene is not None else ""
+        evidence = tuple(scene.evidence_sections()) if scene is not None else ()
+        arrows = scene.arrows() if scene is not None else []
+        if expected:
+            arrows.append(missing_arrow(failure, expected, arrows))
+        text = format_evidence(list(evidence), verbose=self.session.verbose)
+        message = _join(failure, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
+        return Outcome(Status.FAILED, message, failure, hint, evidence, tuple(arrows))
+
+    def _scene(self, item: pytest.Item) -> Scene | None:
+        return getattr(item, "funcargs", {}).get("scene")
 
     def _remarks(self, item: pytest.Item) -> str:
         scene = self._scene(item)
         return "\n".join(scene.remarks) if scene is not None else ""
 
-    def _finish(self, spec: CheckSpec, status: Status, message: str) -> None:
+    def _finish(self, spec: CheckSpec, outcome: Outcome) -> None:
         points_max = self.session.points.get(spec.id, spec.points)
         result = CheckResult(
             spec=spec,
-            status=status,
-            points=points_max if status is Status.PASSED else 0.0,
+            status=outcome.status,
+            points=points_max if outcome.status is Status.PASSED else 0.0,
             points_max=points_max,
-            message=message,
+            message=outcome.message,
             duration_s=time.monotonic() - self._started.pop(spec.id, time.monotonic()),
+            failure=outcome.failure,
+            hint=outcome.hint,
+            evidence=outcome.evidence,
+            arrows=outcome.arrows,
         )
         self.session.results[spec.id] = result
         self._notify("fin", spec, result)
@@ -149,6 +177,17 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr)
+
+
+def missing_arrow(failure: str, expected: str, arrows: list[Arrow]) -> Arrow:
+    """The line that was expected and did not come, towards the client the failure's first line names
+    last ("Le message d'Alice n'est pas arrivé à Bob" → Bob); towards the console when it names none."""
+    summary = failure.splitlines()[0] if failure else ""
+    if "console" in summary:
+        return Arrow("", False, expected, missing=True)
+    peers = {arrow.peer for arrow in arrows}
+    named = [(summary.rfind(peer), peer) for peer in peers if peer and summary.rfind(peer) >= 0]
+    return Arrow(max(named)[1] if named else "", False, expected, missing=True)
 
 
 def _join(*parts: str) -> str:

@@ -44,8 +44,8 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "socket_mort_tue_le_thread": (("S03", "S07"), {"S07": ("Après le départ de Bob", "try/except")}),
     "sans_depart": (("S03", "S07"), {"S07": ("Bob a quitté le chat.",)}),
     "traceback_sur_reset": (("S07", "S08", "S11"), {
-        "S08": ("Traceback", "ConnectionResetError"),
-        "S11": ("Traceback",),
+        "S08": ("Trace d'erreur", "ConnectionResetError"),
+        "S11": ("Trace d'erreur",),
     }),
     "port_en_dur": (("S01", "S02"), {"S01": ("55555", "CHAT_PORT")}),
     "plante_au_demarrage": (("S01",), {"S01": ("au démarrage", "SOCK_STREM")}),

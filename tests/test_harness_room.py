@@ -120,7 +120,7 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
     assert "ConnectionResetError" in failure.received
     evidence = open_room.scene.evidence()
     assert "Alice — échanges :\n  → Alice" in evidence
-    assert "Trace d'erreur du serveur :\n  Traceback (most recent call last):" in evidence
+    assert "Trace d'erreur du serveur :\n  Trace d'erreur (l'appel le plus récent en dernier) :" in evidence
     assert "Sortie du serveur" in evidence
 
 

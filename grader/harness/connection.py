@@ -7,6 +7,7 @@ import os
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import NoReturn
@@ -45,7 +46,7 @@ class LineConnection(LineSource):
         self._text: list[str] = []
         self._kept_bytes = 0
         self.dropped_lines = 0  # beyond MAX_KEPT_LINES / MAX_KEPT_BYTES (a flooding peer)
-        self._transcript: deque[str] = deque(maxlen=TRANSCRIPT_ENTRIES)
+        self._transcript: deque[tuple[float, str]] = deque(maxlen=TRANSCRIPT_ENTRIES)  # (when, entry)
         self.closed = False  # the reader has stopped: end of stream, reset, or closed here
         self._closed_here = False
         self._thread = threading.Thread(target=self._read, name=f"harness-{label}", daemon=True)
@@ -236,13 +237,17 @@ class LineConnection(LineSource):
     def _log(self, entry: str) -> None:
         if len(entry) > TRANSCRIPT_CHARS:
             entry = entry[:TRANSCRIPT_CHARS] + " […]"
-        self._transcript.append(entry)
+        self._transcript.append((time.monotonic(), entry))
 
     def transcript(self, max_lines: int | None = None) -> list[str]:
         """What was sent ("→ …") and received ("← …"), in order; the last max_lines entries."""
-        with self._lock:
-            entries = list(self._transcript)
+        entries = [entry for _, entry in self.timed_transcript()]
         return entries[-max_lines:] if max_lines else entries
+
+    def timed_transcript(self) -> list[tuple[float, str]]:
+        """The transcript with the time.monotonic() of each entry (to merge several connections in order)."""
+        with self._lock:
+            return list(self._transcript)
 
 
 class ScriptedClient(LineConnection):

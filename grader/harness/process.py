@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from . import procfs, timing
 from .output import OutputStream
+from .tracebacks import readable
 from .waiting import LineSource, Observable
 
 try:  # POSIX: how many bytes wait unread in a pipe
@@ -298,7 +299,10 @@ class StudentProcess(Observable):
         return self.stderr.blocks_seen > 0
 
     def traceback_tail(self, max_lines: int = 12) -> str:
-        return "\n".join(self.stderr.last_block()[-max_lines:])
+        """The last complete traceback of each thread, as the student reads it (tracebacks.readable):
+        paths relative to the submission, the exception line always there; about max_lines each."""
+        blocks = [readable(block, self.workdir, max_lines) for block in self.stderr.complete_blocks()]
+        return "\n".join("\n".join(block) for block in blocks)
 
     def resource_usage(self) -> tuple[float, int] | None:
         """(CPU seconds, peak RSS bytes) of the live tree, best effort: Linux only, else None.

@@ -90,7 +90,9 @@ class ChatRoom:
         def hopeless() -> bool:
             nonlocal ended
             ended = self.server.process.poll() is not None or any(c.closed for c in [client, *open_before])
-            return ended
+            # A server that prints the name and then closes: the line is in the pipe before the close is
+            # seen, but the reader may not have taken it in yet (Linux tells; elsewhere, as before).
+            return ended and self.console.drained() is not False
 
         found = self.first_line(sources, lambda line: name in line, timeout, stop=hopeless)
         if found is None:
