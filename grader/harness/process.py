@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from . import procfs, timing
 from .output import OutputStream
+from .stacks import StackChannel, classic_causes, describe, parse_dump
 from .tracebacks import readable
 from .waiting import LineSource, Observable
 
@@ -138,9 +139,12 @@ class _Write:
 class StudentProcess(Observable):
     """A student's program under the grader's control; observers are told when it exits."""
 
-    def __init__(self, popen: subprocess.Popen, *, label: str, workdir: Path, token: str) -> None:
+    def __init__(
+        self, popen: subprocess.Popen, *, label: str, workdir: Path, token: str, stacks: StackChannel | None = None
+    ) -> None:
         super().__init__()
         self.label = label
+        self.stacks = stacks  # the hook's channel: where each thread waits (diagnosis only)
         self.pid = popen.pid
         self.workdir = workdir
         self.token = token
@@ -168,8 +172,9 @@ class StudentProcess(Observable):
         cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
     ) -> StudentProcess:
         token = new_token()
+        stacks = StackChannel()
         popen = subprocess.Popen(
-            [sys.executable, "-u", script],
+            stacks.command(script),
             cwd=workdir,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -177,8 +182,10 @@ class StudentProcess(Observable):
             env=student_environment(port, token, env),
             bufsize=0,
             **isolation_options(),
+            **stacks.popen_options(),
         )
-        return cls(popen, label=label, workdir=Path(workdir), token=token)
+        stacks.started(popen.pid)
+        return cls(popen, label=label, workdir=Path(workdir), token=token, stacks=stacks)
 
     # -- life ----------------------------------------------------------------------------------------
     def _reap(self) -> None:
@@ -287,6 +294,8 @@ class StudentProcess(Observable):
                 thread.join(timing.CLOSE)
             self.stdout.join(timing.CLOSE)
             self.stderr.join(timing.CLOSE)
+            if self.stacks is not None:
+                self.stacks.close()
 
     close = kill_tree
 
@@ -303,6 +312,18 @@ class StudentProcess(Observable):
         paths relative to the submission, the exception line always there; about max_lines each."""
         blocks = [readable(block, self.workdir, max_lines) for block in self.stderr.complete_blocks()]
         return "\n".join("\n".join(block) for block in blocks)
+
+    def where_it_waits(self) -> list[str]:
+        """Where each thread of the running program is, in the student's file, and the classic mistakes
+        this gives away; [] once it has ended or when it does not answer. Ask it only once a verdict is
+        given: it interrupts the program's system calls (they resume at once)."""
+        if self.stacks is None or self.poll() is not None:
+            return []
+        dump = self.stacks.request()
+        if not dump:
+            return []
+        waits = parse_dump(dump, self.workdir)
+        return describe(waits) + classic_causes(waits, self.workdir, server=self.label == "serveur")
 
     def resource_usage(self) -> tuple[float, int] | None:
         """(CPU seconds, peak RSS bytes) of the live tree, best effort: Linux only, else None.

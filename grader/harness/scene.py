@@ -50,11 +50,13 @@ class Scene:
         ]
         for process in processes:
             who = process.label
+            waits = process.where_it_waits()  # before the outputs: the dump may wake a print
             sections.append(Evidence("sortie", _title(f"Sortie du {who}", process.stdout), tuple(_lines(process.stdout))))
             sections.append(Evidence("erreurs", _title(f"Erreurs du {who}", process.stderr), tuple(_lines(process.stderr))))
             if process.has_traceback():
                 trace = process.traceback_tail(BLOCK_LINES)
                 sections.append(Evidence("trace", f"Trace d'erreur du {who}", tuple(trace.splitlines())))
+            sections.append(Evidence("attente", f"Où le {who} attend (relevé par le correcteur)", tuple(waits)))
         return [section for section in sections if section.lines]
 
     def arrows(self) -> list[Arrow]:

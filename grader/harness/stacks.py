@@ -1,0 +1,222 @@
+"""Where the student's program waits: every thread's stack, asked of the program by the grader's hook.
+
+A student's program is started through `stack_hook.py` (`hooked_command`), with a pipe of the grader's own
+for the answers (`StackChannel`). When a check has failed, `StackChannel.request` asks for a dump and
+`waits` turns it into one line per thread, in the student's own file:
+
+    serveur_exo.py, ligne 42 : nom = connexion.recv(1024)
+
+`classic_causes` names the mistakes that such a line gives away (input() in the server, the name read in
+the accept loop, a recv() after each input() in the client). This is diagnosis only: it is asked after the
+verdict, and nothing of it reaches a grade.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .output import OutputStream
+from .tracebacks import relative_path
+
+HOOK = Path(__file__).with_name("stack_hook.py")
+END_MARK = "--- fin du releve ---"
+DUMP_TIMEOUT_S = 1.0  # the dump is written from a signal handler: at once, unless the program is gone
+_SIGNAL = getattr(signal, "SIGUSR1", None)
+_THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
+_FRAME = re.compile(r'^\s+File "(?P<path>.*)", line (?P<line>\d+) in (?P<function>.+)$')
+_RECEIVING = re.compile(r"\.(recv|recv_into|recvfrom|readline|read)\(|\binput\(")
+
+
+def default_mode() -> str:
+    """"signal" where SIGUSR1 exists (Linux, macOS), else "thread" (Windows)."""
+    return "signal" if _SIGNAL is not None else "thread"
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str  # relative to the submission
+    line: int
+    function: str
+    source: str  # the line of the student's file, stripped
+
+
+@dataclass(frozen=True)
+class ThreadWait:
+    """One thread of the program: its frames in the student's files, innermost first."""
+
+    main: bool
+    frames: tuple[Frame, ...]
+
+    @property
+    def where(self) -> Frame:
+        return self.frames[0]
+
+
+class StackChannel:
+    """The grader's ends of the hook's pipes, for one program. Create it, give `command` to Popen with
+    `popen_options()`, then call `started()` once Popen returned."""
+
+    def __init__(self, mode: str | None = None) -> None:
+        self.mode = mode or default_mode()
+        self._dump_read, self._dump_write = os.pipe()
+        self._request_read, self._request_write = os.pipe() if self.mode == "thread" else (-1, -1)
+        self.answers: OutputStream | None = None
+        self._pid: int | None = None
+
+    def command(self, script: str) -> list[str]:
+        """The arguments of `python -u <script>` with the hook first."""
+        hook = HOOK.read_text(encoding="utf-8")
+        return [sys.executable, "-u", "-c", hook, self.mode, self._child_value(self._dump_write),
+                self._child_value(self._request_read) if self.mode == "thread" else "-", script]
+
+    def popen_options(self) -> dict[str, object]:
+        """The child's ends are inherited, and nothing else of the grader's."""
+        ends = [end for end in (self._dump_write, self._request_read) if end >= 0]
+        if os.name == "nt":
+            import msvcrt
+
+            handles = [msvcrt.get_osfhandle(end) for end in ends]
+            for handle in handles:
+                os.set_handle_inheritable(handle, True)
+            return {"startupinfo": subprocess.STARTUPINFO(lpAttributeList={"handle_list": handles})}
+        return {"pass_fds": tuple(ends)}
+
+    def _child_value(self, end: int) -> str:
+        if os.name == "nt":
+            import msvcrt
+
+            return f"h{msvcrt.get_osfhandle(end)}"
+        return str(end)
+
+    def started(self, pid: int) -> None:
+        """Popen returned: close the child's ends here and read the answers."""
+        self._pid = pid
+        for end in (self._dump_write, self._request_read):
+            if end >= 0:
+                os.close(end)
+        pipe: BinaryIO = os.fdopen(self._dump_read, "rb", buffering=0)
+        self.answers = OutputStream("releve", pipe)
+
+    def request(self, timeout: float = DUMP_TIMEOUT_S) -> list[str] | None:
+        """The dump's lines, or None when the program did not answer (gone, or its hook replaced)."""
+        if self.answers is None or self._pid is None:
+            return None
+        mark = self.answers.mark()
+        try:
+            if self.mode == "signal" and _SIGNAL is not None:
+                os.kill(self._pid, _SIGNAL)
+            else:
+                os.write(self._request_write, b"?")
+        except OSError:
+            return None
+        if self.answers.wait_line(lambda line: line == END_MARK, timeout, since=mark) is None:
+            return None
+        lines = self.answers.lines(mark)
+        return lines[: lines.index(END_MARK)]
+
+    def close(self) -> None:
+        for end in (self._request_write,):
+            if end >= 0:
+                try:
+                    os.close(end)
+                except OSError:
+                    pass
+        self._request_write = -1
+        if self.answers is not None:
+            self.answers.join(0.5)
+
+
+def parse_dump(lines: list[str], workdir: Path) -> list[ThreadWait]:
+    """faulthandler's dump → the threads that are in the student's files, main thread first. A thread
+    whose stack never enters them (the hook's own) is left out."""
+    threads: list[list[tuple[str, int, str]]] = []
+    for line in lines:
+        if _THREAD_HEADER.match(line):
+            threads.append([])
+        else:
+            frame = _FRAME.match(line)
+            if frame and threads:
+                threads[-1].append((frame["path"], int(frame["line"]), frame["function"]))
+    waits = []
+    for frames in threads:
+        mine = [Frame(shown, line, function, source_line(workdir / shown, line))
+                for path, line, function in frames if (shown := relative_path(path, workdir)) is not None]
+        if mine:
+            main = frames[-1][2] == "<module>" or mine[-1].function == "<module>"
+            waits.append(ThreadWait(main, tuple(mine)))
+    return sorted(waits, key=lambda wait: not wait.main)
+
+
+def source_line(path: Path, number: int) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[number - 1].strip() if 0 < number <= len(lines) else ""
+
+
+def describe(waits: list[ThreadWait]) -> list[str]:
+    """One line per thread: "thread principal : serveur_exo.py, ligne 42 : nom = connexion.recv(1024)"."""
+    described = []
+    for index, wait in enumerate(waits):
+        who = "thread principal" if wait.main else f"thread {index + (0 if waits[0].main else 1)}"
+        frame = wait.where
+        described.append(f"{who} : {frame.path}, ligne {frame.line} : {frame.source}")
+    return described
+
+
+def _function_calls(path: Path, line: int, name: str) -> bool:
+    """The function (or module) holding `line` of the file calls `.name(` or `name(` somewhere."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    holder: ast.AST = tree
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
+            if not isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.lineno > holder.lineno:
+                holder = node
+    for node in ast.walk(holder):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called == name:
+                return True
+    return False
+
+
+def classic_causes(waits: list[ThreadWait], workdir: Path, *, server: bool) -> list[str]:
+    """The classic mistakes these waits give away, in French, each once."""
+    causes: list[str] = []
+    for wait in waits:
+        frame = wait.where
+        receiving = bool(_RECEIVING.search(frame.source)) and "input(" not in frame.source
+        if server and "input(" in frame.source and wait.main:
+            causes.append(
+                f"Le serveur attend une saisie au clavier (input(), ligne {frame.line}) : personne ne tape dans "
+                "la console d'un serveur : il reste bloqué là et n'accepte plus personne. Retirez cet input()."
+            )
+        elif server and receiving and wait.main and _function_calls(workdir / frame.path, frame.line, "accept"):
+            causes.append(
+                f"Le nom (ou un message) est lu dans la boucle d'accept() (ligne {frame.line}) : tant que ce "
+                "client n'a rien envoyé, le serveur n'accepte personne d'autre. Lisez-le dans le thread du client."
+            )
+        elif server and receiving and wait.main:
+            causes.append(
+                f"Le thread principal du serveur attend un client (ligne {frame.line}) : pendant ce temps, il "
+                "n'accepte personne d'autre. Servez chaque client dans son propre thread, lancé après accept()."
+            )
+        elif not server and receiving and _function_calls(workdir / frame.path, frame.line, "input"):
+            causes.append(
+                f"Le client attend le serveur avec recv() juste après input() (ligne {frame.line}) : tant que "
+                "rien n'arrive, il ne lit plus le clavier, et les messages des autres n'arrivent qu'après une "
+                "saisie. Recevez dans un thread à part, qui ne fait que recv() et print()."
+            )
+    return list(dict.fromkeys(causes))
