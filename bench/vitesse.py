@@ -1,13 +1,16 @@
-"""Vitesse du correcteur : la médiane de 5 exécutions complètes de `python -m grader` (processus entier).
+"""Vitesse du correcteur : la médiane de N exécutions complètes de `python -m grader`, et son rapport au plancher.
 
-    python bench/vitesse.py                      # les quatre mesures, avec leur cible
-    python bench/vitesse.py reference classe     # seulement celles-ci
-    python bench/vitesse.py --runs 3 --json mesures.json
+    python bench/vitesse.py                           # référence (avec et sans /proc), fichiers de départ, classe de 30
+    python bench/vitesse.py reference reference_sans_proc
+    python bench/vitesse.py classe_sans_proc --jobs 1,2,3,4   # le meilleur --jobs sans /proc
+    python bench/vitesse.py --runs 5 --json mesures.json
 
-Mesures : la solution de référence (cible 3 s), les fichiers de départ (3 s), un serveur qui n'écoute
-jamais (10 s), une classe de 30 en mode classe (60 s, construite dans un dossier temporaire à partir du
-corpus de tests), et, sans cible, un serveur qui accepte les connexions sans jamais les lire.
-Bibliothèque standard seulement ; le correcteur est lancé comme un enseignant le lance.
+Chaque ligne dit la machine (processeur, cœurs, charge moyenne avant et après la mesure) et le rapport au
+plancher (25 × `python -c pass`, mesuré dans la même exécution, avant chaque mesure). « Sans /proc » :
+GRADER_SANS_PROC=1, le chemin de Windows et macOS (chaque attente va à son délai). Pour la classe, les
+verdicts de chaque vérification sont comparés d'une exécution à l'autre. La classe de 30 est construite
+dans un dossier temporaire à partir du corpus de tests. Bibliothèque standard seulement ; le correcteur est
+lancé comme un enseignant le lance.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -26,20 +28,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from mesure import ROOT, Floor, french, load_average, machine, machine_line
+
 CORPUS = ROOT / "tests" / "soumissions"
 SOLUTION = ROOT / "solution"
 STARTERS = ROOT / "exercice"
 SERVER, CLIENT = "serveur_exo.py", "client_exo.py"
 CLASS_SIZE = 30
+NO_PROC = {"GRADER_SANS_PROC": "1"}
 
 
 @dataclass(frozen=True)
 class Measure:
     name: str
     title: str
-    target_s: float | None
     arguments: Callable[[Path], list[str]]  # the grader's arguments, given a scratch folder
+    env: dict[str, str]
+    target_ratio: float | None = None  # to the floor
+    target_s: float | None = None
+    batch: bool = False
 
 
 def class_of_30(scratch: Path) -> Path:
@@ -62,71 +69,105 @@ def class_of_30(scratch: Path) -> Path:
 
 
 MEASURES = [
-    Measure("reference", "solution de référence", 3.0, lambda _: [str(SOLUTION)]),
-    Measure("starters", "fichiers de départ (exercice/)", 3.0, lambda _: [str(STARTERS)]),
-    Measure("n_ecoute_jamais", "serveur qui n'écoute jamais", 10.0, lambda _: [str(CORPUS / "n_ecoute_jamais")]),
-    Measure("classe", f"classe de {CLASS_SIZE} (mode classe)", 60.0, lambda scratch: [str(class_of_30(scratch))]),
-    Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire", None,
-            lambda _: [str(CORPUS / "hostile_accepte_sans_lire")]),
+    Measure("reference", "solution de référence", lambda _: [str(SOLUTION)], {}, target_ratio=3.0),
+    Measure("reference_sans_proc", "solution de référence, sans /proc", lambda _: [str(SOLUTION)], NO_PROC,
+            target_ratio=5.0),
+    Measure("depart", "fichiers de départ (exercice/)", lambda _: [str(STARTERS)], {}),
+    Measure("classe", f"classe de {CLASS_SIZE}", lambda scratch: [str(class_of_30(scratch))], {}, target_s=60.0,
+            batch=True),
+    Measure("classe_sans_proc", f"classe de {CLASS_SIZE}, sans /proc", lambda scratch: [str(class_of_30(scratch))],
+            NO_PROC, batch=True),
+    Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire",
+            lambda _: [str(CORPUS / "hostile_accepte_sans_lire")], {}),
 ]
+DEFAULT = ["reference", "reference_sans_proc", "depart", "classe"]
 
 
-def machine() -> dict[str, str]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"coeurs": str(os.cpu_count()), "processeur": model, "python": platform.python_version(),
-            "systeme": f"{platform.system()} {platform.release()}"}
-
-
-def run_once(measure: Measure, extra: list[str]) -> float:
-    """Seconds taken by one whole `python -m grader` process."""
+def run_once(measure: Measure, jobs: int | None) -> tuple[float, dict[str, dict[str, str]]]:
+    """Seconds taken by one whole `python -m grader` process, and the verdicts: student -> check -> status."""
     with tempfile.TemporaryDirectory(prefix="bench-vitesse-") as scratch:
+        report = Path(scratch) / "rapport.json"
         command = [sys.executable, "-m", "grader", *measure.arguments(Path(scratch)), "--silencieux",
-                   "--json", str(Path(scratch) / "rapport.json"), *extra]
+                   "--json", str(report)]
+        if jobs is not None:
+            command += ["--jobs", str(jobs)]
         began = time.monotonic()
         subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-        return time.monotonic() - began
+                       stderr=subprocess.DEVNULL, env={**os.environ, **measure.env}, check=False)
+        elapsed = time.monotonic() - began
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return elapsed, {}
+    reports = data.get("soumissions", [data])
+    return elapsed, {Path(str(r.get("soumission"))).name: {c["id"]: c["statut"] for c in r.get("verifications", [])}
+                     for r in reports}
 
 
-def french(seconds: float) -> str:
-    return f"{seconds:.1f}".replace(".", ",")
+def differences(verdicts: list[dict[str, dict[str, str]]]) -> list[str]:
+    """« étudiant : vérification » for every verdict that is not the same in every run."""
+    found = []
+    for student in sorted(set().union(*verdicts)):
+        checks = sorted(set().union(*(v.get(student, {}) for v in verdicts)))
+        for check in checks:
+            if len({v.get(student, {}).get(check) for v in verdicts}) > 1:
+                found.append(f"{student} : {check}")
+    return found
+
+
+def report_line(measure: Measure, jobs: int | None, times: list[float], floor: Floor, load_before: str,
+                verdicts: list[dict[str, dict[str, str]]]) -> str:
+    median = statistics.median(times)
+    title = measure.title + (f", --jobs {jobs}" if jobs is not None else "")
+    line = (f"{title} : médiane {french(median)} s = {floor.ratio(median)} "
+            f"[{' '.join(french(t) for t in sorted(times))}] ; charge {load_before} → {load_average()}")
+    if measure.target_ratio is not None:
+        reached = median <= measure.target_ratio * floor.median
+        line += f" ; cible {french(measure.target_ratio)} × le plancher : {'atteinte' if reached else 'MANQUÉE'}"
+    if measure.target_s is not None:
+        line += f" ; cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'}"
+    if len(verdicts) > 1:
+        changed = differences(verdicts)
+        line += (f" ; verdicts identiques sur les {len(verdicts)} exécutions" if not changed else
+                 f" ; verdicts DIFFÉRENTS d'une exécution à l'autre : {', '.join(changed)}")
+    return line
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Mesure la vitesse du correcteur (médiane de N exécutions).")
+    parser = argparse.ArgumentParser(description="Mesure la vitesse du correcteur (médiane de N exécutions, "
+                                                 "rapport au plancher).")
     names = [measure.name for measure in MEASURES]
-    parser.add_argument("mesures", nargs="*", metavar="MESURE", help=f"parmi : {', '.join(names)} (défaut : toutes)")
-    parser.add_argument("--runs", type=int, default=5, help="exécutions par mesure (défaut : 5)")
-    parser.add_argument("--jobs", type=int, help="mode classe : corrections en parallèle (défaut du correcteur)")
+    parser.add_argument("mesures", nargs="*", metavar="MESURE",
+                        help=f"parmi : {', '.join(names)} (défaut : {', '.join(DEFAULT)})")
+    parser.add_argument("--runs", type=int, default=3, help="exécutions par mesure (défaut : 3)")
+    parser.add_argument("--jobs", default="2", help="classe : corrections en parallèle, une liste possible : 1,2,4 "
+                                                    "(défaut : 2)")
     parser.add_argument("--json", type=Path, help="écrit les mesures dans ce fichier")
     args = parser.parse_args()
     unknown = sorted(set(args.mesures) - set(names))
     if unknown:
         parser.error(f"mesure inconnue : {', '.join(unknown)}")
-    chosen = [m for m in MEASURES if not args.mesures or m.name in args.mesures]
-    extra = ["--jobs", str(args.jobs)] if args.jobs else []
-    info = machine()
-    print("Machine : " + ", ".join(f"{key} {value}" for key, value in info.items()))
-    results = {}
+    chosen = [m for m in MEASURES if m.name in (args.mesures or DEFAULT)]
+    print(machine_line(), flush=True)
+    print(f"Commande : python bench/vitesse.py {' '.join(sys.argv[1:])}".rstrip(), flush=True)
+    floor = Floor()
+    lines, results = [], {}
     for measure in chosen:
-        times = [run_once(measure, extra if measure.name == "classe" else []) for _ in range(args.runs)]
-        median = statistics.median(times)
-        verdict = "" if measure.target_s is None else (
-            f"  (cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'})")
-        print(f"{measure.title:40s} médiane {french(median):>6s} s   "
-              f"[{' '.join(french(t) for t in sorted(times))}]{verdict}", flush=True)
-        results[measure.name] = {"mediane_s": round(median, 2), "mesures_s": [round(t, 2) for t in times],
-                                 "cible_s": measure.target_s}
+        for jobs in ([int(j) for j in args.jobs.split(",")] if measure.batch else [None]):
+            floor.measure()
+            load_before = load_average()
+            runs = [run_once(measure, jobs) for _ in range(args.runs)]
+            times, verdicts = [t for t, _ in runs], [v for _, v in runs]
+            lines.append(report_line(measure, jobs, times, floor, load_before, verdicts))
+            print(lines[-1], flush=True)
+            key = measure.name + (f"_jobs{jobs}" if jobs is not None else "")
+            results[key] = {"mediane_s": round(statistics.median(times), 2), "mesures_s": [round(t, 2) for t in times],
+                            "differences": differences(verdicts) if len(verdicts) > 1 else []}
+    print(floor.line())
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "mesures": results}, ensure_ascii=False, indent=2),
-                             encoding="utf-8")
+        args.json.write_text(json.dumps({"machine": machine(), "charge_fin": load_average(),
+                                         "plancher_s": [round(t, 2) for t in floor.times], "mesures": results},
+                                        ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import configparser
+import fnmatch
 import importlib
 import inspect
 import pkgutil
@@ -32,12 +34,33 @@ def check_module_paths() -> list[Path]:
     return [CHECKS_DIR / f"{name}.py" for name in check_module_names()]
 
 
-def _specs_of(module: ModuleType) -> list[CheckSpec]:
+class CatalogueError(Exception):
+    """A check module declares a check that cannot be run as declared (French message, for the teacher
+    who wrote it)."""
+
+
+def _collected_names() -> list[str]:
+    """The patterns of the function names pytest collects in the check modules (checks/pytest.ini)."""
+    config = configparser.ConfigParser()
+    config.read(CHECKS_DIR / "pytest.ini", encoding="utf-8")
+    return config["pytest"]["python_functions"].split()
+
+
+def specs_of(module: ModuleType) -> list[CheckSpec]:
+    """The checks a module declares with @verification, in the order of its source. A check that pytest
+    would not collect (its name does not start with test_) is refused: it would be listed, never run."""
     specs = []
-    for _, function in inspect.getmembers(module, inspect.isfunction):
+    patterns = _collected_names()
+    for name, function in inspect.getmembers(module, inspect.isfunction):
         for mark in getattr(function, "pytestmark", []):
-            if mark.name == MARKER:
-                specs.append((function.__code__.co_firstlineno, mark.args[0]))
+            if mark.name != MARKER:
+                continue
+            if not any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+                raise CatalogueError(
+                    f"{module.__name__}.{name} : la vérification {mark.args[0].id} ne serait jamais lancée, "
+                    f"son nom doit commencer par test_ (par exemple test_{name})."
+                )
+            specs.append((function.__code__.co_firstlineno, mark.args[0]))
     return [spec for _, spec in sorted(specs, key=lambda pair: pair[0])]
 
 
@@ -46,9 +69,9 @@ def load_catalogue() -> dict[str, CheckSpec]:
     catalogue: dict[str, CheckSpec] = {}
     for name in check_module_names():
         module = importlib.import_module(f"grader.checks.{name}")
-        for spec in _specs_of(module):
+        for spec in specs_of(module):
             if spec.id in catalogue:
-                raise ValueError(f"identifiant de vérification en double : {spec.id}")
+                raise CatalogueError(f"identifiant de vérification en double : {spec.id}")
             catalogue[spec.id] = spec
     return catalogue
 

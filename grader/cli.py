@@ -13,38 +13,27 @@ import sys
 import threading
 from pathlib import Path
 
-from grader.batch import find_submissions, run_batch
-from grader.catalogue import load_catalogue
+from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
+from grader.catalogue import CatalogueError, load_catalogue
+from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, write_exports
+from grader.exports import ExportError, ExportOptions, write_exports
 from grader.harness.workspace import SubmissionError
+from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
 from grader.scale import Scale, ScaleError, load_scale
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """A French message for the user; exit code 2."""
-
-
-class FrenchParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors, in the user's language
-        raise UsageError(f"arguments invalides ({message}). Voir : python -m grader --aide")
+MAX_JOBS = 256
 
 
 def build_parser() -> FrenchParser:
     parser = FrenchParser(
         prog="python -m grader",
         description="Corrige un « serveur de chat » (serveur_exo.py, client_exo.py) et donne une note sur 20.",
-        add_help=False,
     )
-    parser._positionals.title = "arguments"
-    parser._optionals.title = "options"
     parser.add_argument("chemins", nargs="*", type=Path, metavar="CHEMIN",
                         help="dossier d'une soumission, ou dossier/zip d'une classe (un rendu par sous-dossier)")
-    parser.add_argument("-h", "--aide", "--help", action="help", help="affiche cette aide")
     parser.add_argument("--liste", action="store_true", help="affiche le catalogue des vérifications")
     parser.add_argument("--only", metavar="IDS", help="seulement ces vérifications (et leurs prérequis), ex. S03,S05")
     parser.add_argument("-v", "--verbose", action="store_true", help="transcriptions complètes des échanges")
@@ -59,7 +48,7 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
 
@@ -102,25 +91,35 @@ def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scal
 
 def _exit_code(report: SubmissionReport) -> int:
     if report.has_internal_error:
-        return EXIT_INTERNAL
-    return EXIT_OK if report.all_required_passed else EXIT_FAILED
+        return ExitCode.INTERNAL
+    return ExitCode.OK if report.all_required_passed else ExitCode.FAILED
 
 
 def run(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     if args.liste:
         print_catalogue(make_console(), catalogue)
-        return EXIT_OK
+        return ExitCode.OK
     if not args.chemins:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
     only = _selected_ids(args.only, catalogue)
     scale = _load_scale(args, catalogue)
     items = find_submissions(args.chemins)
     if items is not None:
-        return run_batch(items, args)
+        return run_batch(items, _batch_options(args))
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
-    write_exports([report], args, single=True)
+    write_exports([report], _export_options(args), single=True)
     return _exit_code(report)
+
+
+def _export_options(args: argparse.Namespace) -> ExportOptions:
+    return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
+                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl)
+
+
+def _batch_options(args: argparse.Namespace) -> BatchOptions:
+    return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
+                        exports=_export_options(args), jobs=args.jobs, quiet=args.silencieux)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -143,18 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # a student's emoji must never crash the report
     _stop_as_on_ctrl_c()
+    let_children_be_interrupted()
     try:
         return run(build_parser().parse_args(argv))
     except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except GraderInternalError as error:
+        return ExitCode.USAGE
+    except (GraderInternalError, CatalogueError) as error:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
     except KeyboardInterrupt:
         print("Correction interrompue.", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as error:  # the last barrier: never a grader traceback in front of a student
         print(f"Erreur interne du correcteur ({type(error).__name__} : {error}). "
               "Signalez-la à votre enseignant.", file=sys.stderr)
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL

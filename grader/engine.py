@@ -11,8 +11,9 @@ import pytest
 
 from grader.catalogue import check_module_paths, load_catalogue, with_prerequisites
 from grader.model import SubmissionReport
-from grader.plugin import GraderPlugin, GradingSession, Listener
+from grader.plugin import GraderPlugin
 from grader.scale import Scale, default_scale
+from grader.session import GradingSession, Listener
 
 CHECK_TIMEOUT_S = 60.0  # pytest-timeout, the last safety net: every wait of the harness has its own deadline
 

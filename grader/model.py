@@ -6,6 +6,7 @@ turned into text, JSON, CSV, HTML... by the other modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -137,7 +138,7 @@ class SubmissionReport:
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
 
-    def _sum(self, category_filter, attr: str) -> float:
+    def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
 
     @property

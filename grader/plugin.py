@@ -7,41 +7,31 @@ console) when a check starts and ends. pytest's own output is switched off by th
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
 from grader.harness.lines import printable
-from grader.harness.scene import Scene, format_evidence
+from grader.harness.scene import format_evidence
 from grader.model import Arrow, CheckResult, CheckSpec, Evidence, Status
+from grader.session import STASH_KEY, GradingSession
 
-Listener = Callable[[str, CheckSpec, CheckResult | None], None]  # ("debut"|"fin", spec, result)
+if TYPE_CHECKING:
+    import pluggy
 
-STASH_KEY = pytest.StashKey["GradingSession"]()
+    from grader.harness.scene import Scene
 
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
     "Signalez-la à votre enseignant."
 )
-
-
-@dataclass
-class GradingSession:
-    """What the fixtures and the plugin share for one grading run."""
-
-    submission: Path
-    points: dict[str, float]  # points per check id under the scale in use
-    only: set[str] | None = None  # ids to run (prerequisites included); None: all
-    verbose: bool = False
-    timeout_s: float = 60.0
-    listener: Listener | None = None
-    results: dict[str, CheckResult] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,8 @@ class GraderPlugin:
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        kept, dropped = [], []
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
         for item in items:
             spec = spec_of(item)
             wanted = spec is not None and (self.session.only is None or spec.id in self.session.only)
@@ -84,7 +75,7 @@ class GraderPlugin:
 
     @pytest.hookimpl
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        spec = spec_of(item)
+        spec = _spec(item)
         self._started[spec.id] = time.monotonic()
         self._notify("debut", spec, None)
         for required in spec.requires:
@@ -94,15 +85,17 @@ class GraderPlugin:
                 pytest.skip(f"Ignorée : elle suppose que {required} ({title}) réussisse, ce qui n'est pas le cas.")
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
-        spec = spec_of(item)
+        spec = _spec(item)
         if report.when == "teardown":
-            outcome_of_check = self._outcomes.pop(spec.id, Outcome(Status.ERROR, INTERNAL_ERROR))
-            if report.failed and outcome_of_check.status is Status.PASSED:
-                outcome_of_check = Outcome(Status.ERROR, INTERNAL_ERROR)
-            self._finish(spec, outcome_of_check)
+            ended = self._outcomes.pop(spec.id, Outcome(Status.ERROR, INTERNAL_ERROR))
+            if report.failed and ended.status is Status.PASSED:
+                ended = Outcome(Status.ERROR, INTERNAL_ERROR)
+            self._finish(spec, ended)
         elif report.skipped:
             self._outcomes[spec.id] = Outcome(Status.SKIPPED, _skip_reason(report))
         elif report.failed:
@@ -110,11 +103,12 @@ class GraderPlugin:
         elif report.when == "call":
             self._outcomes[spec.id] = Outcome(Status.PASSED, self._remarks(item))
 
-    def _failure(self, item: pytest.Item, call: pytest.CallInfo) -> Outcome:
+    def _failure(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Outcome:
         excinfo = call.excinfo
-        if excinfo.errisinstance(CheckFailure):
+        if excinfo is None:  # pytest gives the exception of every failed phase
+            return Outcome(Status.ERROR, INTERNAL_ERROR)
+        if isinstance(excinfo.value, CheckFailure):
             failure = excinfo.value
-            assert isinstance(failure, CheckFailure)
             return self._failed(item, failure.french(with_hint=False), printable(failure.hint or ""),
                                 printable(failure.expected or ""))
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
@@ -132,8 +126,8 @@ class GraderPlugin:
         return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
 
     def _failed(self, item: pytest.Item, failure: str, hint: str = "", expected: str = "") -> Outcome:
-        """A failure with its evidence; `message` (what the exports show) is the failure, the hint and
-        the end of the evidence, as the console shows it."""
+        """A failure with its evidence (asked of the scene now: the verdict is given, its programs still
+        run). `message`, what the exports show, is the failure, the hint and the end of the evidence."""
         scene = self._scene(item)
         evidence = tuple(scene.evidence_sections()) if scene is not None else ()
         arrows = scene.arrows() if scene is not None else []
@@ -172,6 +166,14 @@ class GraderPlugin:
             self.session.listener(event, spec, result)
 
 
+def _spec(item: pytest.Item) -> CheckSpec:
+    """The spec of a check that runs: collection keeps only the functions that carry one."""
+    spec = spec_of(item)
+    if spec is None:
+        raise TypeError(f"{item.nodeid} : pas une vérification")
+    return spec
+
+
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -180,14 +182,21 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 
 def missing_arrow(failure: str, expected: str, arrows: list[Arrow]) -> Arrow:
-    """The line that was expected and did not come, towards the client the failure's first line names
-    last ("Le message d'Alice n'est pas arrivé à Bob" → Bob); towards the console when it names none."""
+    """The line that was expected and did not come. Its text is the quoted line of `expected` when it
+    quotes one ("Bob reçoit « Alice : Bonjour ! »"); it goes to the client named just before that quote,
+    else to the client the failure's first line names last ("… n'est pas arrivé à Bob"), else to the
+    server's console (a console check, or no client named)."""
     summary = failure.splitlines()[0] if failure else ""
-    if "console" in summary:
-        return Arrow("", False, expected, missing=True)
-    peers = {arrow.peer for arrow in arrows}
-    named = [(summary.rfind(peer), peer) for peer in peers if peer and summary.rfind(peer) >= 0]
-    return Arrow(max(named)[1] if named else "", False, expected, missing=True)
+    quoted = re.search(r"«\s*(.+?)\s*»", expected)
+    text = quoted[1] if quoted else expected
+    peers = {arrow.peer for arrow in arrows if arrow.peer}
+    if "console" in summary or "console" in expected:
+        return Arrow("", False, text, missing=True)
+    for where in (expected[: quoted.start()] if quoted else "", summary):
+        named = [(where.rfind(peer), peer) for peer in peers if peer in where]
+        if named:
+            return Arrow(max(named)[1], False, text, missing=True)
+    return Arrow("", False, text, missing=True)
 
 
 def _join(*parts: str) -> str:

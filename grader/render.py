@@ -27,7 +27,7 @@ from grader.model import (
     SubmissionReport,
     french_number,
 )
-from grader.next_step import next_step
+from grader.next_step import STARTER_FILES, next_step
 from grader.starter import untouched_note
 
 HEADINGS = {
@@ -228,9 +228,10 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
 
 def print_catalogue(console: Console, catalogue: dict[str, CheckSpec]) -> None:
     table = Table(title="Catalogue des vérifications", title_justify="left")
-    for column in ("id", "titre", "points", "prérequis"):
+    for column in ("id", "titre", "points", "prérequis", "TODO"):
         table.add_column(column)
     for spec in catalogue.values():
         points = f"+{french_number(spec.points)}" if spec.category is Category.BONUS else french_number(spec.points)
-        table.add_row(spec.id, Text(spec.title), points, ", ".join(spec.requires) or "—")
+        todo = f"{STARTER_FILES[spec.category]} {spec.todo}" if spec.todo and spec.category in STARTER_FILES else "—"
+        table.add_row(spec.id, Text(spec.title), points, ", ".join(spec.requires) or "—", todo)
     console.print(table)

@@ -13,8 +13,12 @@ import uuid
 import pytest
 
 from grader.harness.process import FAMILY_VARIABLE, kill_surviving_processes, surviving_processes
+from grader.interruption import let_children_be_interrupted
 
 os.environ[FAMILY_VARIABLE] = f"tests-{uuid.uuid4().hex[:12]}"
+# Started from a background job or nohup, pytest ignores Ctrl-C: the programs the tests start (the
+# starters, the reference, the grader) must not inherit that, the tests press Ctrl-C on them.
+let_children_be_interrupted()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,8 @@ class GradingResult:
         for item in self.report.get("verifications", []):
             if item["id"] == check_id:
                 return item
-        raise KeyError(f"{check_id} absent du rapport : {sorted(i['id'] for i in self.report.get('verifications', []))}")
+        present = sorted(item["id"] for item in self.report.get("verifications", []))
+        raise KeyError(f"{check_id} absent du rapport : {present}")
 
     def status(self, check_id: str) -> str:
         return self.check(check_id)["statut"]
@@ -58,7 +59,7 @@ def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.Com
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def grade(path: Path, *args: str) -> GradingResult:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rapport.json"

@@ -6,7 +6,6 @@ isolation quickly; the second grades a class built from the test corpus, as a te
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -18,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, run_batch
+from grader.batch import BatchItem, BatchOptions, GradingOptions, run_batch
 from grader.batch import worker as worker_module
 from grader.batch.runner import grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
+from grader.exports import ExportOptions
 from grader.harness import procfs
 from grader.model import Student, french_number
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
@@ -59,10 +59,8 @@ sys.exit(0 if sys.argv[2] == "reussie" else 1)
 """
 
 
-def fake_args(**values) -> argparse.Namespace:
-    defaults = dict(jobs=2, bareme=None, only=None, verbose=False, silencieux=True, csv=None, csv_format="fr",
-                    json=None, gradescope=None, classroom=None, junit=None, vpl=False, html=None)
-    return argparse.Namespace(**{**defaults, **values})
+def batch_options(jobs: int = 2, quiet: bool = True, **exports: Path) -> BatchOptions:
+    return BatchOptions(exports=ExportOptions(**exports), jobs=jobs, quiet=quiet)
 
 
 @pytest.fixture
@@ -70,7 +68,7 @@ def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
     scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
 
-    def command(item: BatchItem, output: Path, args) -> list[str]:
+    def command(item: BatchItem, output: Path, options: GradingOptions) -> list[str]:
         name, *extra = item.path.name.split("-")
         extra = [str(tmp_path / "pret")] if name == "hang" else extra
         return [sys.executable, "-c", scripts[name], *(extra if name == "hang" else [str(output), *extra])]
@@ -87,7 +85,7 @@ def scripted(monkeypatch, tmp_path):
 def run_worker(item: BatchItem, tmp_path: Path, timeout: float) -> tuple[Worker, object, float]:
     folder = tmp_path / f"w-{item.path.name}"
     folder.mkdir()
-    worker = Worker(item, fake_args(), folder, timeout)
+    worker = Worker(item, GradingOptions(), folder, timeout)
     started = time.monotonic()
     report = worker.run()
     return worker, report, time.monotonic() - started
@@ -126,7 +124,7 @@ def test_the_rest_of_the_class_is_graded_in_order(scripted, tmp_path):
     unreadable = BatchItem(source="classe/vide", student=Student("vide"), error="Aucun fichier serveur_exo.py")
     items = [scripted("report-reussie"), scripted("crash"), unreadable, scripted("flood"), scripted("report-echouee")]
     started = time.monotonic()
-    reports = grade_all(items, fake_args(jobs=2), timeout=2.0)
+    reports = grade_all(items, batch_options(jobs=2), timeout=2.0)
     assert time.monotonic() - started < 2.0 * 2 + 10.0
     assert [r.submission for r in reports] == [i.source for i in items]
     assert [bool(r.fatal_error) for r in reports] == [False, True, True, True, False]
@@ -136,15 +134,15 @@ def test_the_rest_of_the_class_is_graded_in_order(scripted, tmp_path):
 def test_exit_code_and_exports_of_a_batch(scripted, tmp_path, capsys):
     passing = [scripted("report-reussie"), scripted("report-reussie")]
     csv_path = tmp_path / "notes.csv"
-    assert run_batch(passing, fake_args(csv=csv_path, silencieux=False)) == 0
+    assert run_batch(passing, batch_options(csv=csv_path, quiet=False)) == 0
     assert csv_path.read_text(encoding="utf-8-sig").count("Élève report-reussie") == 2
     assert "Résultats de la classe" in capsys.readouterr().out
-    assert run_batch([*passing, scripted("report-echouee")], fake_args()) == 1
+    assert run_batch([*passing, scripted("report-echouee")], batch_options()) == 1
 
 
 def test_single_submission_exports_refuse_a_class_before_grading(scripted, tmp_path, capsys):
     items = [scripted("hang"), scripted("hang")]
-    assert run_batch(items, fake_args(gradescope=tmp_path / "results.json")) == 2
+    assert run_batch(items, batch_options(gradescope=tmp_path / "results.json")) == 2
     assert "une seule soumission" in capsys.readouterr().err
     assert not (tmp_path / "pret").exists()
 
@@ -294,7 +292,7 @@ def test_class_as_a_single_zip(moodle_class, class_run, tmp_path):
         (participant, name) for participant, (name, _) in students.items()]
     assert all(r["soumission"].startswith(str(archive)) for r in reports)
     full = json.loads((class_run[3] / "classe.json").read_text(encoding="utf-8"))["soumissions"]
-    for zipped, graded in zip(reports, full):
+    for zipped, graded in zip(reports, full, strict=True):
         full_statuses = {v["id"]: v["statut"] for v in graded["verifications"]}
         assert {v["id"]: v["statut"] for v in zipped["verifications"]} == {
             check_id: full_statuses[check_id] for check_id in ("S01", "C01") if check_id in full_statuses}

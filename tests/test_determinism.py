@@ -1,9 +1,10 @@
 """Deterministic verdicts (issue 6, item 2): graded again, a submission gets the same status for every check.
 
 The reference solution, ten times (two at a time) while every core is kept busy by another process: ten
-perfect verdicts; and so for the valid servers that rest (every thread waiting with no deadline). Every corpus folder, three times, with the checks its own corpus test runs (the first run
-is the cached one of tests/grading.py, shared with that test; the others run in parallel, as they mostly
-wait).
+perfect verdicts; and so for the valid servers that rest (every thread waiting with no deadline). Every
+corpus folder, three times, with the checks its own corpus test runs (the first run is the cached one of
+tests/grading.py, shared with that test; the others run in parallel, as they mostly wait). All of them are
+marked `slow`: `python -m pytest -m slow`, run by .ci/run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ SERVER_IDS = ",".join(f"S{n:02d}" for n in range(1, 12))
 REFERENCE_PARALLEL_RUNS = 2
 CORPUS_RUNS = 3
 PARALLEL_RUNS = 8
+# pytest-timeout's bounds for these long runs (the default, 120 s, is for one test): every corpus folder
+# graded twice more, and ten gradings under CPU load, on a loaded 2-core machine.
+CORPUS_RUNS_TIMEOUT_S = 900
+UNDER_LOAD_TIMEOUT_S = 600
 BURN_CPU = "while True:\n    pass"
 # Races of the student's own program, which a check may catch or not: an unlocked registry modified by a
 # join (S07: David) or a departure (S08, S11) while another thread is still in its broadcast loop, after its
@@ -67,7 +72,8 @@ def _differences(results: list[GradingResult], folder: str) -> str:
     verdicts = [_statuses(result, folder) for result in results]
     changed = sorted({check for v in verdicts for check in v if len({w.get(check) for w in verdicts}) > 1})
     return "\n".join(
-        f"{check}, passage {run} : {verdicts[run - 1].get(check)}\n{result.message(check) if check in verdicts[run - 1] else ''}"
+        f"{check}, passage {run} : {verdicts[run - 1].get(check)}\n"
+        + (result.message(check) if check in verdicts[run - 1] else "")
         for check in changed
         for run, result in enumerate(results, start=1)
     )
@@ -77,6 +83,8 @@ def test_every_corpus_folder_is_graded_again() -> None:
     assert sorted(selections()) == sorted(path.name for path in CORPUS.iterdir() if path.is_dir())
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(CORPUS_RUNS_TIMEOUT_S)  # the first one runs the module's fixture: every grading
 @pytest.mark.parametrize("folder", sorted(selections()))
 def test_corpus_verdicts_are_the_same_three_times(corpus_runs, folder: str) -> None:
     first, *others = [_statuses(result, folder) for result in corpus_runs[folder]]
@@ -100,6 +108,7 @@ def _graded_under_cpu_load(paths: list, *args: str) -> list[GradingResult]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(UNDER_LOAD_TIMEOUT_S)
 def test_reference_verdicts_under_cpu_load() -> None:
     results = _graded_under_cpu_load([SOLUTION] * REFERENCE_RUNS)
     for run, result in enumerate(results, start=1):
@@ -109,12 +118,13 @@ def test_reference_verdicts_under_cpu_load() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(UNDER_LOAD_TIMEOUT_S)
 def test_valid_servers_that_rest_under_cpu_load() -> None:
     """Servers whose every thread waits with no deadline (accept, recv, epoll) are the ones a check may
     judge at rest without waiting out its deadline (docs/verifications.md); a loaded machine must never
     make one look at rest while it still has work. (The reference's accept loop has a deadline: it never
     rests.)"""
     paths = [CORPUS / folder for folder in RESTING_VALID_SERVERS for _ in range(RESTING_RUNS)]
-    for path, result in zip(paths, _graded_under_cpu_load(paths, "--only", SERVER_IDS)):
+    for path, result in zip(paths, _graded_under_cpu_load(paths, "--only", SERVER_IDS), strict=True):
         failed = {check: status for check, status in result.statuses().items() if status != "reussie"}
         assert result.statuses() and not failed, f"{path.name} : {failed}\n{result.output}"

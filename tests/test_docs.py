@@ -41,6 +41,13 @@ def test_readme_quick_start_is_the_three_commands_in_order():
 
 
 def test_relative_links_of_the_docs_point_to_existing_files():
-    for page in [ROOT / "README.fr.md", *DOCS.glob("*.md")]:
+    for page in [ROOT / "README.fr.md", ROOT / "ARCHITECTURE.md", *DOCS.glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.name} : lien cassé vers {target}"
+
+
+def test_the_modules_the_architecture_names_exist():
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(grader/[\w/]*\w(?:\.py)?)", text))
+    assert len(named) > 10
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []

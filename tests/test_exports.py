@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -11,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.exports import ExportError, usage_problem, write_exports
+from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
 from grader.exports.html_report import pass_rates
 from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
 
@@ -44,7 +43,7 @@ def make_report(statuses: dict[str, Status], *, student: Student | None = None, 
                             bonus_cap=bonus_cap)
 
 
-ALL_PASS = {check_id: Status.PASSED for check_id in SPECS}
+ALL_PASS = dict.fromkeys(SPECS, Status.PASSED)
 ALICE = make_report(ALL_PASS, student=Student("12345", "Alice Martin"))
 ZOE = make_report(
     {**ALL_PASS, "S03": Status.FAILED, "B01": Status.FAILED, "B02": Status.ERROR},
@@ -61,12 +60,10 @@ TIMEOUT = SubmissionReport(submission="rendus/lent", student=Student("11111", "C
 CLASS = [ALICE, ZOE, BOB, TIMEOUT]
 
 
-def export_args(tmp_path, **overrides) -> argparse.Namespace:
-    values = dict(csv=None, csv_format="fr", json=None, gradescope=None, classroom=None, junit=None, vpl=False,
-                  html=None)
+def export_args(tmp_path, **overrides) -> ExportOptions:
+    """The exports asked, each file named relative to tmp_path."""
     files = ("csv", "json", "gradescope", "classroom", "junit", "html")
-    values.update({key: tmp_path / value if key in files else value for key, value in overrides.items()})
-    return argparse.Namespace(**values)
+    return ExportOptions(**{key: tmp_path / value if key in files else value for key, value in overrides.items()})
 
 
 def read_csv(path, delimiter: str) -> list[dict[str, str]]:

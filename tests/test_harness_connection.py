@@ -141,7 +141,7 @@ def test_scripted_server_accepts_in_order_and_closes_promptly() -> None:
         first.sendall(b"un\n")
         second.sendall(b"deux\n")
         a, b = server.accept(timeout=5), server.accept(timeout=5)
-        assert a.wait_line(lambda l: True, 5) == "un" and b.wait_line(lambda l: True, 5) == "deux"
+        assert a.wait_line(lambda _line: True, 5) == "un" and b.wait_line(lambda _line: True, 5) == "deux"
         assert (a.label, b.label) == ("Serveur de test", "Serveur de test (connexion 2)")
     finally:
         began = time.monotonic()

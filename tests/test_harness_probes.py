@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.harness import procfs
 from grader.harness import process as process_module
+from grader.harness import procfs
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import Steady, wait_or_rest, wait_probing
 from tests.test_harness_process import start

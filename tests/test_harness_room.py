@@ -16,7 +16,6 @@ from grader.harness.scene import Scene
 from tests.test_harness_process import alive
 from tests.test_harness_student import chat_server, make_workspace, starter_fixture
 
-
 # open_room(source): a ChatRoom on that server, tracked by open_room.scene.
 open_room = starter_fixture("serveur_exo", ChatRoom.start)
 
@@ -88,10 +87,10 @@ def test_prove_absent_uses_the_marks_before_the_previous_action(open_room) -> No
     room = open_room(chat_server())
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     alice.send_line("/commande secrète")  # not relayed by this server
-    room.prove_absent(alice, "sentinelle 1", [bob, charlie], lambda l: "secrète" in l, [bob, charlie])
+    room.prove_absent(alice, "sentinelle 1", [bob, charlie], lambda line: "secrète" in line, [bob, charlie])
     room.say(alice, "Bonjour !", [bob, charlie])
     with pytest.raises(CheckFailure) as raised:
-        room.prove_absent(alice, "sentinelle 2", [bob, charlie], lambda l: "Bonjour" in l, [charlie],
+        room.prove_absent(alice, "sentinelle 2", [bob, charlie], lambda line: "Bonjour" in line, [charlie],
                           summary="Charlie a reçu le message privé.")
     assert raised.value.summary == "Charlie a reçu le message privé."
     assert raised.value.received == "« Alice : Bonjour ! »"
@@ -103,7 +102,7 @@ def test_console_command_and_silent_client(open_room) -> None:
     assert silent.label == "client silencieux"
     alice, bob = room.join("Alice"), room.join("Bob")
     room.console_command("/kick Bob")
-    assert room.console.wait_line(lambda l: l == "commande : /kick Bob", timeout=5)
+    assert room.console.wait_line(lambda line: line == "commande : /kick Bob", timeout=5)
     room.say(alice, "Toujours là", [bob])
     assert room.console.lines().count("connexion acceptée") == 3
 
@@ -131,7 +130,7 @@ def test_scene_close_kills_and_is_idempotent(tmp_path: Path) -> None:
         alice = room.join("Alice")
         for number in range(12):
             alice.send_line(f"message {number}")
-        assert room.console.wait_line(lambda l: l == "Alice : message 11", timeout=5)
+        assert room.console.wait_line(lambda line: line == "Alice : message 11", timeout=5)
         scene.remark("Séparateur « : » sans espaces : accepté.")
         scene.remark("Séparateur « : » sans espaces : accepté.")
         evidence = scene.evidence()

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.harness import student as student_module
 from grader.harness.errors import CheckFailure
 from grader.harness.scene import Scene
-from grader.harness import student as student_module
-from grader.harness.student import check_compiles, free_port as real_free_port, start_client, start_server
+from grader.harness.student import check_compiles, start_client, start_server
+from grader.harness.student import free_port as real_free_port
 from grader.harness.workspace import Workspace
 from tests.test_harness_process import alive, write_program
 
@@ -184,11 +185,11 @@ def test_server_ready_and_readiness_socket_handed_over(chat_workspace: Workspace
     server = start_server(chat_workspace)
     try:
         assert server.host == "127.0.0.1"
-        assert server.process.stdout.wait_line(lambda l: "en attente" in l, timeout=5)
+        assert server.process.stdout.wait_line(lambda line: "en attente" in line, timeout=5)
         ready = server.take_ready_socket()
         assert isinstance(ready, socket.socket) and server.take_ready_socket() is None
         ready.sendall(b"Alice\n")
-        assert server.process.stdout.wait_line(lambda l: l == "Alice (127.0.0.1) a rejoint le chat.", 5)
+        assert server.process.stdout.wait_line(lambda line: line == "Alice (127.0.0.1) a rejoint le chat.", 5)
         ready.close()
         if LINUX:
             assert server.listening_ports() == [server.port]
@@ -205,9 +206,8 @@ def test_unused_readiness_socket_is_closed_at_teardown(chat_workspace: Workspace
 
 
 def start_failure(folder: Path, source: str, timeout: float = 5.0) -> CheckFailure:
-    with make_workspace(folder, serveur_exo=source) as workspace:
-        with pytest.raises(CheckFailure) as raised:
-            start_server(workspace, timeout=timeout)
+    with make_workspace(folder, serveur_exo=source) as workspace, pytest.raises(CheckFailure) as raised:
+        start_server(workspace, timeout=timeout)
     return raised.value
 
 
@@ -322,7 +322,7 @@ def test_start_client_gets_the_port(tmp_path: Path) -> None:
         process = start_client(workspace, 6543)
         try:
             assert process.wait_exit(timeout=5) == 0
-            assert process.stdout.wait_line(lambda l: l == "127.0.0.1 6543", timeout=5)
+            assert process.stdout.wait_line(lambda line: line == "127.0.0.1 6543", timeout=5)
             assert process.workdir != workspace.snapshot
         finally:
             process.kill_tree()
@@ -340,5 +340,5 @@ def test_a_port_taken_in_the_meantime_is_replaced(chat_workspace: Workspace, mon
         finally:
             server.close()
         monkeypatch.setattr(student_module, "free_port", lambda: taken)
-        with pytest.raises(CheckFailure, match="Address already in use|pris par un autre programme"):
+        with pytest.raises(CheckFailure, match=r"Address already in use|pris par un autre programme"):
             start_server(chat_workspace)

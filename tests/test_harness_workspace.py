@@ -96,7 +96,7 @@ def test_unusable_paths_raise_submission_error(tmp_path: Path, monkeypatch: pyte
     empty = tmp_path / "vide"
     empty.mkdir()
     (empty / "serveur_exo.py").symlink_to(tmp_path / "serveur_exo.py")
-    with pytest.raises(SubmissionError, match="Ni serveur_exo.py ni client_exo.py") as raised:
+    with pytest.raises(SubmissionError, match=r"Ni serveur_exo\.py ni client_exo\.py") as raised:
         Workspace(empty)
     assert "lien symbolique" in str(raised.value)
     assert created and not any(root.exists() for root in created)

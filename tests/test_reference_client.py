@@ -74,7 +74,7 @@ def test_received_lines_are_shown_without_typing_and_the_prompt_comes_back(sessi
 
 def test_coalesced_and_split_lines_from_the_server(session: ClientSession) -> None:
     connection = joined(session)
-    connection.send_raw("un\ndeux\n".encode())
+    connection.send_raw(b"un\ndeux\n")
     shown(session, "deux")
     data = "Bob : café ☕\n".encode()
     cut = data.index("☕".encode()) + 1

@@ -65,7 +65,9 @@ def _timed(action) -> float:
     return time.monotonic() - began
 
 
-def test_a_session_remembers_a_server_without_join_evidence(rooms, deadlines_only, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_session_remembers_a_server_without_join_evidence(
+    rooms, deadlines_only, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     memory = ServerMemory()

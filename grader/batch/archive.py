@@ -13,6 +13,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 MAX_MEMBERS = 5_000
 MAX_TOTAL_BYTES = 512 * 2**20  # declared uncompressed size of one archive
@@ -96,7 +97,9 @@ def extract_zip(source: Path, destination: Path, budget: Budget, label: str) -> 
             members = inspect_archive(archive, label)
             budget.take(sum(info.file_size for info in members), label)
             for info in members:
-                target = destination.joinpath(*_member_path(info.filename).parts)
+                member = _member_path(info.filename)
+                assert member is not None, info.filename  # inspect_archive refuses such an archive
+                target = destination.joinpath(*member.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as reader, target.open("wb") as writer:
                     _copy_bounded(reader, writer, info.file_size)
@@ -117,7 +120,7 @@ def copy_bounded(source: Path, destination: Path, budget: Budget, limit: int = M
         _copy_bounded(reader, writer, size)
 
 
-def _copy_bounded(reader, writer, limit: int) -> None:
+def _copy_bounded(reader: IO[bytes], writer: IO[bytes], limit: int) -> None:
     left = limit
     while left > 0:
         chunk = reader.read(min(_CHUNK, left))

@@ -193,7 +193,8 @@ class _Finder:
         if flat_files:  # downloaded without folders: this participant's files gathered in one folder
             gathered = self._new_folder(student.identifier)
             for entry in flat_files:
-                name = MOODLE_NAME.match(entry.name)["rest"]
+                match = MOODLE_NAME.match(entry.name)  # every entry here is one of the participant's
+                name = match["rest"] if match else None
                 try:
                     if name:
                         copy_bounded(entry, gathered / name, self.budget)

@@ -7,12 +7,12 @@ problem (an export that needs a single submission, an export that cannot be writ
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -20,11 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.batch.discovery import BatchItem
 from grader.batch.summary import print_batch_summary
-from grader.batch.worker import SUBMISSION_TIMEOUT_S, Worker
-from grader.exports import ExportError, usage_problem, write_exports
+from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
+from grader.commandline import ExitCode
+from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
 from grader.model import SubmissionReport
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Pool:
@@ -66,10 +65,20 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def grade_all(items: list[BatchItem], args: argparse.Namespace, *, timeout: float = SUBMISSION_TIMEOUT_S,
+@dataclass(frozen=True)
+class BatchOptions:
+    """What the command line asks of a class grading."""
+
+    grading: GradingOptions = field(default_factory=GradingOptions)
+    exports: ExportOptions = field(default_factory=ExportOptions)
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # submissions graded at a time
+    quiet: bool = False  # --silencieux: no progress bar, no summary
+
+
+def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
               console: Console | None = None) -> list[SubmissionReport]:
-    """Every item graded in its own subprocess, `args.jobs` at a time; reports in the items' order."""
-    jobs = max(1, min(getattr(args, "jobs", None) or os.cpu_count() or 1, len(items)))
+    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
+    jobs = max(1, min(options.jobs, len(items)))
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
     with tempfile.TemporaryDirectory(prefix="grader-rapports-") as scratch, \
@@ -80,7 +89,7 @@ def grade_all(items: list[BatchItem], args: argparse.Namespace, *, timeout: floa
         for index, item in enumerate(items):
             folder = Path(scratch) / f"{index:04d}"
             folder.mkdir()
-            futures[executor.submit(pool.run, Worker(item, args, folder, timeout))] = index
+            futures[executor.submit(pool.run, Worker(item, options.grading, folder, timeout))] = index
         pending = set(futures)
         try:
             while pending:
@@ -96,20 +105,19 @@ def grade_all(items: list[BatchItem], args: argparse.Namespace, *, timeout: floa
     return [reports[index] for index in range(len(items))]
 
 
-def run_batch(items: list[BatchItem], args: argparse.Namespace) -> int:
+def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
     """Grade the class, print the summary, write the exports; the exit code."""
-    problem = usage_problem(args, len(items))
+    problem = usage_problem(options.exports, len(items))
     if problem:
         print(f"Erreur : {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    quiet = getattr(args, "silencieux", False)
-    progress_console = Console(stderr=True, quiet=quiet)
-    reports = grade_all(items, args, console=progress_console)
-    if not quiet:
+        return ExitCode.USAGE
+    progress_console = Console(stderr=True, quiet=options.quiet)
+    reports = grade_all(items, options, console=progress_console)
+    if not options.quiet:
         print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
     try:
-        write_exports(reports, args)
+        write_exports(reports, options.exports)
     except ExportError as error:
         print(f"Erreur : {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK if all(report.all_required_passed for report in reports) else EXIT_FAILED
+        return ExitCode.USAGE
+    return ExitCode.OK if all(report.all_required_passed for report in reports) else ExitCode.FAILED

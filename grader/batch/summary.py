@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -25,8 +25,11 @@ def failed_checks(report: SubmissionReport) -> str:
 
 def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> None:
     table = Table(title="Résultats de la classe", title_justify="left")
-    for header, justify in (("Étudiant", "left"), ("Identifiant", "left"), ("Note /20", "right"),
-                            ("Bonus", "right"), ("Vérifications échouées", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Étudiant", "left"), ("Identifiant", "left"), ("Note /20", "right"), ("Bonus", "right"),
+        ("Vérifications échouées", "left"),
+    )
+    for header, justify in columns:
         table.add_column(header, justify=justify)
     for report in reports:
         student = report.student

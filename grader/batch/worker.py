@@ -8,7 +8,6 @@ are killed. Whatever goes wrong becomes a report with a French `fatal_error`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -16,7 +15,9 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import grader
 from grader.batch.discovery import BatchItem
@@ -35,13 +36,22 @@ def fatal_report(item: BatchItem, message: str, duration_s: float = 0.0) -> Subm
     return SubmissionReport(submission=item.source, student=item.student, fatal_error=message, duration_s=duration_s)
 
 
-def worker_command(item: BatchItem, output: Path, args: argparse.Namespace) -> list[str]:
+@dataclass(frozen=True)
+class GradingOptions:
+    """How each submission of a class is graded: passed on to its worker's command line."""
+
+    only: str | None = None  # --only, as typed
+    scale: Path | None = None  # --bareme
+    verbose: bool = False
+
+
+def worker_command(item: BatchItem, output: Path, options: GradingOptions) -> list[str]:
     command = [sys.executable, "-m", "grader", str(item.path), "--json", str(output), "--silencieux"]
-    if getattr(args, "bareme", None):
-        command += ["--bareme", str(Path(args.bareme).resolve())]
-    if getattr(args, "only", None):
-        command += ["--only", args.only]
-    if getattr(args, "verbose", False):
+    if options.scale:
+        command += ["--bareme", str(options.scale.resolve())]
+    if options.only:
+        command += ["--only", options.only]
+    if options.verbose:
         command.append("--verbose")
     return command
 
@@ -57,13 +67,13 @@ def _environment(token: str) -> dict[str, str]:
 class _TailReader(threading.Thread):
     """Reads a pipe to its end, keeping only the last bytes (a flood costs neither memory nor disk)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.tail = b""
 
     def run(self) -> None:
-        for chunk in iter(lambda: self.stream.read1(65536), b""):
+        for chunk in iter(lambda: os.read(self.stream.fileno(), 65536), b""):
             self.tail = (self.tail + chunk)[-STDERR_TAIL_BYTES:]
 
     def text(self) -> str:
@@ -74,8 +84,8 @@ class _TailReader(threading.Thread):
 class Worker:
     """One grading subprocess; `kill()` may be called from another thread (Ctrl-C), even before `run()`."""
 
-    def __init__(self, item: BatchItem, args: argparse.Namespace, folder: Path, timeout: float) -> None:
-        self.item, self.args, self.folder, self.timeout = item, args, folder, timeout
+    def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float) -> None:
+        self.item, self.options, self.folder, self.timeout = item, options, folder, timeout
         self.token = uuid.uuid4().hex
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -89,24 +99,26 @@ class Worker:
         with self._lock:
             if self._cancelled:
                 return fatal_report(self.item, "Correction interrompue.")
-            self.process = subprocess.Popen(
-                worker_command(self.item, output, self.args),
+            process = self.process = subprocess.Popen(
+                worker_command(self.item, output, self.options),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=_environment(self.token),
                 **isolation_options(),
             )
-        errors = _TailReader(self.process.stderr)
+        stderr = process.stderr
+        assert stderr is not None  # stderr=PIPE
+        errors = _TailReader(stderr)
         errors.start()
         try:
-            code = self.process.wait(self.timeout)
+            code = process.wait(self.timeout)
         except subprocess.TimeoutExpired:
             code = None
         finally:
             self.kill()
         stderr_tail = errors.text()
-        self.process.stderr.close()
+        stderr.close()
         elapsed = time.monotonic() - started
         if code is None:
             return fatal_report(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from grader.charge.generator import LoadConfig
@@ -18,57 +17,34 @@ from grader.charge.render import LiveProgress, print_ramp, print_results
 from grader.charge.result import LoadResult
 from grader.charge.runner import measure, raise_fd_limit
 from grader.charge.svg import ramp_svg
+from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
+from grader.interruption import let_children_be_interrupted
 from grader.render import make_console
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_EXPECTED_LINES = 40_000_000  # clients x (clients - 1) x messages: memory and minutes stay reasonable
 MAX_LOAD_CLIENTS = 2000
 
 
-class UsageError(Exception):
-    """A French message for the user; exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        raise UsageError(f"arguments invalides ({message}). Voir : python -m grader.charge --aide")
-
-
-def _bounded(kind: Callable[[str], float], low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} hors des limites ({low:g} à {high:g})")
-        return value
-    return parse
-
-
-def build_parser() -> _Parser:
-    parser = _Parser(prog="python -m grader.charge", add_help=False,
-                     description="Test de charge d'un serveur de chat : N clients, M messages chacun, "
-                                 "pertes, débit, latence, ressources du serveur.")
-    parser._positionals.title = "arguments"
-    parser._optionals.title = "options"
+def build_parser() -> FrenchParser:
+    parser = FrenchParser(prog="python -m grader.charge",
+                          description="Test de charge d'un serveur de chat : N clients, M messages chacun, "
+                                      "pertes, débit, latence, ressources du serveur.")
     parser.add_argument("chemins", nargs="+", type=Path, metavar="CHEMIN",
                         help="dossier d'une soumission (serveur_exo.py) ; plusieurs : comparées côte à côte")
-    parser.add_argument("-h", "--aide", "--help", action="help", help="affiche cette aide")
-    parser.add_argument("--clients", type=_bounded(int, 2, MAX_LOAD_CLIENTS), default=100, metavar="N",
+    parser.add_argument("--clients", type=bounded(int, 2, MAX_LOAD_CLIENTS), default=100, metavar="N",
                         help="clients connectés en même temps (défaut : 100)")
-    parser.add_argument("--messages", type=_bounded(int, 1, 10_000), default=20, metavar="M",
+    parser.add_argument("--messages", type=bounded(int, 1, 10_000), default=20, metavar="M",
                         help="messages envoyés par chaque client (défaut : 20)")
-    parser.add_argument("--debit", type=_bounded(float, 0.01, 1000), metavar="R",
+    parser.add_argument("--debit", type=bounded(float, 0.01, 1000), metavar="R",
                         help="R messages par seconde par client, à cadence fixe (défaut : boucle fermée, "
                              "chaque client envoie dès que son message précédent est arrivé partout)")
-    parser.add_argument("--attente", type=_bounded(float, 0.05, 60), default=1.0, metavar="S",
+    parser.add_argument("--attente", type=bounded(float, 0.05, 60), default=1.0, metavar="S",
                         help="boucle fermée : un message dont plus aucune ligne n'arrive depuis S secondes "
                              "est abandonné et son auteur envoie le suivant (défaut : 1 s)")
-    parser.add_argument("--duree-max", type=_bounded(float, 1, 3600), default=120.0, metavar="S",
+    parser.add_argument("--duree-max", type=bounded(float, 1, 3600), default=120.0, metavar="S",
                         help="au-delà, plus aucun envoi : on attend les dernières lignes et le test est "
                              "marqué interrompu (défaut : 120 s)")
-    parser.add_argument("--taille", type=_bounded(int, 0, 65_536), default=0, metavar="OCTETS",
+    parser.add_argument("--taille", type=bounded(int, 0, 65_536), default=0, metavar="OCTETS",
                         help="complète chaque message jusqu'à cette taille (défaut : environ 35 octets)")
     parser.add_argument("--bloque", action="store_true",
                         help="ajoute un client qui s'inscrit puis ne lit plus jamais rien")
@@ -112,20 +88,21 @@ def _run_loads(paths: list[Path], config: LoadConfig, live: LiveProgress) -> lis
 
 
 def _run_ramps(paths: list[Path], config: LoadConfig, live: LiveProgress) -> list[RampResult]:
-    return [run_ramp(path, config, on_progress=live,
-                     on_step=lambda clients, path=path: live.start_run(
-                         _label(path, clients, config.messages)))
-            for path in paths]
+    def ramp(path: Path) -> RampResult:
+        return run_ramp(path, config, on_progress=live,
+                        on_step=lambda clients: live.start_run(_label(path, clients, config.messages)))
+    return [ramp(path) for path in paths]
 
 
 def main(argv: list[str] | None = None) -> int:
+    let_children_be_interrupted()
     console = make_console()
     try:
         args = build_parser().parse_args(argv)
         config = _config(args)
     except UsageError as error:
         console.print(f"Erreur : {error}", style="red", markup=False)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     raise_fd_limit(max(RAMP_STEPS) if args.ramp else config.clients)
     with LiveProgress(console) as live:
         if args.ramp:
@@ -135,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ramp:
         for ramp in ramps:
             print_ramp(console, ramp)
-        data: object = [ramp.to_dict() for ramp in ramps]
+        data = [ramp.to_dict() for ramp in ramps]
         if args.svg:
             args.svg.write_text(ramp_svg(ramps), encoding="utf-8")
         failed = any(step.run is None for ramp in ramps for step in ramp.steps)
@@ -145,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         failed = any(result.run is None or result.lost or result.errors for result in results)
     if args.json:
         _write_json(args.json, data[0] if len(args.chemins) == 1 else data)
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitCode.FAILED if failed else ExitCode.OK
 
 
 if __name__ == "__main__":

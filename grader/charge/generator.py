@@ -124,7 +124,7 @@ class _Client:
 
     def __init__(self, index: int, seen_size: int, measured: bool) -> None:
         self.index = index
-        self.name = "c%0*d" % (NAME_DIGITS, index)
+        self.name = f"c{index:0{NAME_DIGITS}d}"
         self.sock: socket.socket | None = None
         self.state = WAITING
         self.out = bytearray()
@@ -136,6 +136,13 @@ class _Client:
         self.progress_at = math.inf  # closed loop: last send or arrival of the last message sent
         self.connect_started = 0.0
         self.measured = measured
+
+    @property
+    def connection(self) -> socket.socket:
+        """The socket of a client that has started to connect."""
+        if self.sock is None:
+            raise RuntimeError(f"{self.name} : pas encore de connexion")
+        return self.sock
 
 
 class LoadGenerator:
@@ -257,14 +264,14 @@ class LoadGenerator:
     def _connected(self, client: _Client, *, record_time: bool = True) -> None:
         if record_time:
             self.result.connect_ms.append((time.monotonic() - client.connect_started) * 1000)
-        client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.state = JOINED
         self.alive += client.measured
         events = selectors.EVENT_READ
-        if client.sock.fileno() in self.selector.get_map():
-            self.selector.modify(client.sock, events, client)
+        if client.connection.fileno() in self.selector.get_map():
+            self.selector.modify(client.connection, events, client)
         else:
-            self.selector.register(client.sock, events, client)
+            self.selector.register(client.connection, events, client)
         self._send(client, client.name.encode() + b"\n")
 
     def _expire_connects(self, now: float) -> None:
@@ -297,7 +304,7 @@ class LoadGenerator:
         config = self.config
         for client in self.clients:
             if not client.measured and client.state == JOINED:
-                self.selector.unregister(client.sock)  # from now on, nobody reads this one
+                self.selector.unregister(client.connection)  # from now on, nobody reads this one
         self.phase = "mesure"
         planned = config.clients * config.messages
         cpu_start = time.process_time()
@@ -411,14 +418,14 @@ class LoadGenerator:
             self.result.blocked_reader_fate = "jamais connecté"
             return
         fate = "toujours connecté (le serveur le garde)"
-        client.sock.settimeout(FATE_QUIET_S)
+        client.connection.settimeout(FATE_QUIET_S)
         deadline = time.monotonic() + FATE_MAX_S
         try:
             while time.monotonic() < deadline:
-                if not client.sock.recv(RECV_SIZE):
+                if not client.connection.recv(RECV_SIZE):
                     fate = "déconnecté par le serveur"
                     break
-        except socket.timeout:
+        except TimeoutError:
             pass
         except OSError:
             fate = "déconnecté par le serveur (réinitialisé)"
@@ -433,7 +440,7 @@ class LoadGenerator:
                 self._drain_wakes()
                 continue
             if client.state == CONNECTING:
-                code = client.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                code = client.connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if code:
                     self._fail(client, _connect_error(code))
                 else:
@@ -453,7 +460,7 @@ class LoadGenerator:
 
     def _read(self, client: _Client, on_lines: Callable[[_Client, bytes, int], None]) -> None:
         try:
-            data = client.sock.recv(RECV_SIZE)
+            data = client.connection.recv(RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -483,18 +490,18 @@ class LoadGenerator:
         if client.state != JOINED:
             return
         try:
-            done = client.sock.send(client.out)
+            done = client.connection.send(client.out)
         except (BlockingIOError, InterruptedError):
             done = 0
         except OSError:
             self._fail(client, "envoi impossible : connexion coupée par le serveur", disconnected=True)
             return
         del client.out[:done]
-        if client.sock.fileno() not in self.selector.get_map():
+        if client.connection.fileno() not in self.selector.get_map():
             return  # the client that stopped reading: its name is out or the run is over
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.out else 0)
-        if self.selector.get_key(client.sock).events != events:
-            self.selector.modify(client.sock, events, client)
+        if self.selector.get_key(client.connection).events != events:
+            self.selector.modify(client.connection, events, client)
 
     def _fail(self, client: _Client, message: str, *, disconnected: bool = False) -> None:
         if client.state == CLOSED:

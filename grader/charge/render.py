@@ -62,11 +62,10 @@ class LiveProgress:
         self.progress.update(received, completed=state.received, total=state.expected)
 
 
-def _losses(result: LoadResult) -> str:
-    expected = result.run.expected
+def _losses(result: LoadResult, run: generator.GeneratorResult) -> str:
     if not result.lost:
         return "0"
-    return f"{integer(result.lost)} ({french_number(round(100 * result.lost / expected, 2))} %)"
+    return f"{integer(result.lost)} ({french_number(round(100 * result.lost / run.expected, 2))} %)"
 
 
 def _errors(result: LoadResult) -> str:
@@ -76,8 +75,8 @@ def _errors(result: LoadResult) -> str:
     return f"{result.errors} : " + " ; ".join(f"{message} ×{count}" for message, count in details.items())
 
 
-def _rows(result: LoadResult) -> list[tuple[str, str]]:
-    run, config = result.run, result.run.config
+def _rows(result: LoadResult, run: generator.GeneratorResult) -> list[tuple[str, str]]:
+    config = run.config
     latency = run.latency.summary_ms()
     mode = f"{french_number(config.rate)} msg/s par client" if config.rate else "boucle fermée"
     joined = f"{french_number(round(run.join_s, 2))} s"
@@ -88,7 +87,7 @@ def _rows(result: LoadResult) -> list[tuple[str, str]]:
         ("Cadence", mode),
         ("Lignes attendues", integer(run.expected)),
         ("Lignes reçues", integer(run.received)),
-        ("Pertes", _losses(result)),
+        ("Pertes", _losses(result, run)),
         ("Débit (lignes/s)", integer(result.throughput)),
         ("Latence p50 / p95 / p99 (ms)",
          " / ".join(milliseconds(latency[key]) for key in ("p50", "p95", "p99"))),
@@ -120,11 +119,11 @@ def results_table(results: list[LoadResult]) -> Table:
     """Figures in rows, one column per submission."""
     table = Table(title="Test de charge", title_justify="left")
     table.add_column("Mesure")
-    measured = [result for result in results if result.run is not None]
-    for result in measured:
+    measured = [(result, result.run) for result in results if result.run is not None]
+    for result, _ in measured:
         table.add_column(Text(result.submission), justify="right")
-    columns = [dict(_rows(result)) for result in measured]
-    for label, _ in _rows(measured[0]) if measured else []:
+    columns = [dict(_rows(result, run)) for result, run in measured]
+    for label, _ in _rows(*measured[0]) if measured else []:
         table.add_row(label, *(Text(column.get(label, "")) for column in columns))
     return table
 
@@ -176,7 +175,7 @@ def ramp_table(ramp: RampResult) -> Table:
     for heading in ("Clients", "Débit l/s", "Pertes", "Erreurs", "p99 ms"):
         table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("p99", no_wrap=True)
-    for clients, step in zip(RAMP_STEPS, ramp.steps):
+    for clients, step in zip(RAMP_STEPS, ramp.steps, strict=False):  # steps end at the first degraded one
         if step.run is None:
             table.add_row(str(clients), "", "", "1", "", Text(step.failure or "", style="red"))
             continue

@@ -36,6 +36,11 @@ class LoadResult:
         """Relayed lines received per second, from the first send to the last line received."""
         return self.run.received / self.run.measure_s if self.run and self.run.received else 0.0
 
+    @property
+    def p99_ms(self) -> float:
+        """The 99th percentile of the relay latency (0 when nothing was measured)."""
+        return self.run.latency.summary_ms()["p99"] if self.run else 0.0
+
     def error_details(self) -> dict[str, int]:
         """French message -> how many times, the server stopping by itself included."""
         details = dict(self.run.errors) if self.run else {}
@@ -52,7 +57,7 @@ class LoadResult:
             reasons.append(f"{self.lost} lignes perdues")
         if self.errors:
             reasons.append(f"{self.errors} erreurs")
-        p99 = self.run.latency.summary_ms()["p99"]
+        p99 = self.p99_ms
         if p99 > P99_LIMIT_MS:
             reasons.append(f"p99 = {p99 / 1000:.1f} s".replace(".", ","))
         return ", ".join(reasons) or None

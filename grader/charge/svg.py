@@ -103,7 +103,7 @@ def ramp_svg(ramps: list[RampResult]) -> str:
                  'Nombre de clients</text>')
     for index, ramp in enumerate(ramps):
         colour = COLOURS[index % len(COLOURS)]
-        parts += _series(ramp, colour, lambda step: step.run.latency.summary_ms()["p99"], latency_y)
+        parts += _series(ramp, colour, lambda step: step.p99_ms, latency_y)
         parts += _series(ramp, colour, lambda step: step.throughput, throughput_y)
         legend_y = TOP + 16 * index
         parts.append(f'<rect x="{WIDTH - RIGHT + 12}" y="{legend_y - 9}" width="10" height="10" '

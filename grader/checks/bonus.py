@@ -76,7 +76,7 @@ def test_liste(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
     room.say(charlie, "Tout le monde est la ?", [alice, bob])  # every join notice has reached Alice by now
     room.settle(charlie, [charlie])  # and what the server sent Charlie as he came (a welcome) has reached him
-    marks = {bob: bob.mark(), charlie: charlie.mark()}
+    marks: dict[LineSource, int] = {bob: bob.mark(), charlie: charlie.mark()}
     names = ("Alice", "Bob", "Charlie")
     answer = _first_answer(
         room, alice, ("/liste", "/list"), alice, lambda lines: all(name in "\n".join(lines) for name in names)

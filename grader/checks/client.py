@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from grader.checks import verification
 from grader.harness import procfs, timing
@@ -16,7 +17,7 @@ from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.french import seconds
-from grader.harness.matching import parse_relay
+from grader.harness.matching import contains_message, parse_relay
 from grader.harness.process import StudentProcess
 from grader.harness.scene import Scene
 from grader.harness.student import PORT_HINT
@@ -246,7 +247,7 @@ def test_envoi_des_messages(client_session: ClientSession) -> None:
     for message in MESSAGES:
         mark = connection.mark()
         client_session.type_line(message)
-        line = _typed_line_arrives(client_session, connection, lambda received, m=message: m in received, mark)
+        line = _typed_line_arrives(client_session, connection, partial(contains_message, message=message), mark)
         if line is None:
             fail(
                 "Le message tapé n'est pas arrivé au serveur (aucune ligne complète le contenant).",

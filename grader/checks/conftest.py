@@ -15,7 +15,7 @@ from grader.harness.room import ChatRoom, ServerMemory
 from grader.harness.scene import Scene
 from grader.harness.student import start_server
 from grader.harness.workspace import Workspace
-from grader.plugin import STASH_KEY, GradingSession
+from grader.session import STASH_KEY, GradingSession
 
 
 @pytest.fixture(scope="session")

@@ -280,7 +280,7 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     any relay of this server (whatever its prefix: S03 judges that)."""
     expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
     end = "fin du bloc"
-    relayed = room.wait_line(recipient, lambda l: matching.contains_message(l, messages[-1]),
+    relayed = room.wait_line(recipient, lambda line: matching.contains_message(line, messages[-1]),
                              room.memory.relay_timeout(), since=since)
     if relayed is None:
         hint = FRAMING_HINT
@@ -290,7 +290,8 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     # The sender's next line is relayed after whatever the block produced, and shows this server's layout.
     _say(room, sender, end, [recipient], summary=summary, hint=FRAMING_HINT)
     lines = recipient.lines(since)
-    reference = _layout(next(l for l in reversed(lines) if matching.contains_message(l, end)), sender.name, end)
+    last = next(line for line in reversed(lines) if matching.contains_message(line, end))
+    reference = _layout(last, sender.name, end)
     got = [message for line in lines for message in messages if _layout(line, sender.name, message) == reference]
     if got != messages:
         fail(summary, sent=sent, expected=expected,
@@ -364,7 +365,7 @@ def test_utf8(room: ChatRoom) -> None:
     reference = {recipient: _layout(line, alice.name, "Salut tout le monde")
                  for recipient, line in _say(room, alice, "Salut tout le monde", speakers).items()}
     messages = ["Ça va, Zoé ? Déjà l'été, garçon ! 🎉", "こんにちは 🌸 très bien, merci", "漢字とかな « œuf » €"]
-    for sender, message in zip(speakers, messages):
+    for sender, message in zip(speakers, messages, strict=True):
         recipients = [client for client in speakers if client is not sender]
         received = _say(room, sender, message, recipients, hint=UTF8_HINT,
                         summary="Un message avec accents, emoji ou idéogrammes n'est pas arrivé intact (UTF-8).")
@@ -399,7 +400,7 @@ def test_depart_propre(room: ChatRoom) -> None:
 def test_depart_brutal(room: ChatRoom) -> None:
     alice, bob, charlie, eve = _join_all(room, ["Alice", "Bob", "Charlie", "Eve"])
     stderr = room.server.process.stderr
-    marks = {room.console: room.console.mark(), stderr: stderr.mark()}
+    marks: dict[LineSource, int] = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
     # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
     room.first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),

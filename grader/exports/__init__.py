@@ -1,33 +1,51 @@
 """The exports teaching platforms read, written from finished `SubmissionReport`s.
 
-`write_exports(reports, args)` writes every format asked on the command line (several at once):
---csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files) and --vpl (stdout).
+`write_exports(reports, options)` writes every format asked on the command line (an `ExportOptions`),
+several at once: --csv (and --csv-format), --json, --gradescope, --classroom, --junit, --html (files)
+and --vpl (stdout).
 Gradescope, GitHub Classroom and VPL grade one submission at a time: asking for them with several
 submissions is a usage error (`ExportError`, French), which `usage_problem()` tells before grading starts.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, vpl
 from grader.model import SubmissionReport
-
-_SINGLE_ONLY = (("gradescope", "--gradescope"), ("classroom", "--classroom"), ("vpl", "--vpl"))
 
 
 class ExportError(Exception):
     """An export that cannot be written; the message is French."""
 
 
-def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None:
+@dataclass(frozen=True)
+class ExportOptions:
+    """The exports asked on the command line: where each file goes (None: not asked)."""
+
+    csv: Path | None = None
+    csv_format: str = "fr"  # "fr": « ; » and decimal comma; "intl": « , » and point
+    json: Path | None = None
+    gradescope: Path | None = None
+    classroom: Path | None = None
+    junit: Path | None = None
+    html: Path | None = None
+    vpl: bool = False  # VPL's lines on stdout
+
+    def single_only(self) -> list[str]:
+        """The options asked that grade one submission at a time (the platform's way)."""
+        asked = {"--gradescope": self.gradescope, "--classroom": self.classroom, "--vpl": self.vpl}
+        return [flag for flag, value in asked.items() if value]
+
+
+def usage_problem(options: ExportOptions, submission_count: int) -> str | None:
     """The French reason these export options cannot apply to that many submissions, or None."""
     if submission_count <= 1:
         return None
-    asked = [flag for attr, flag in _SINGLE_ONLY if getattr(args, attr, None)]
+    asked = options.single_only()
     if not asked:
         return None
     return (
@@ -37,16 +55,18 @@ def usage_problem(args: argparse.Namespace, submission_count: int) -> str | None
     )
 
 
-def _file_exports(args: argparse.Namespace, single: bool) -> list[tuple[str, str, Callable[[list[SubmissionReport]], str]]]:
-    """(destination attribute, file encoding, renderer) of every file format."""
-    csv_format = getattr(args, "csv_format", None) or "fr"
+Renderer = Callable[[list[SubmissionReport]], str]
+
+
+def _file_exports(options: ExportOptions, single: bool) -> list[tuple[Path | None, str, Renderer]]:
+    """(destination, file encoding, renderer) of every file format."""
     return [
-        ("csv", csv_grades.ENCODING, lambda reports: csv_grades.render(reports, csv_format)),
-        ("json", "utf-8", lambda reports: json_report.render(reports, single=single)),
-        ("gradescope", "utf-8", lambda reports: gradescope.render(reports[0])),
-        ("classroom", "utf-8", lambda reports: classroom.render(reports[0])),
-        ("junit", "utf-8", junit.render),
-        ("html", "utf-8", html_report.render),
+        (options.csv, csv_grades.ENCODING, lambda reports: csv_grades.render(reports, options.csv_format)),
+        (options.json, "utf-8", lambda reports: json_report.render(reports, single=single)),
+        (options.gradescope, "utf-8", lambda reports: gradescope.render(reports[0])),
+        (options.classroom, "utf-8", lambda reports: classroom.render(reports[0])),
+        (options.junit, "utf-8", junit.render),
+        (options.html, "utf-8", html_report.render),
     ]
 
 
@@ -58,16 +78,15 @@ def _write(path: Path, text: str, encoding: str) -> None:
         raise ExportError(f"impossible d'écrire {path} : {error.strerror or error}") from None
 
 
-def write_exports(reports: list[SubmissionReport], args: argparse.Namespace, *, single: bool = False) -> None:
-    """Write every export asked in `args` (attributes None/False when absent). `single`: one submission
-    graded on its own (not a class), whose --json is the submission's object itself."""
-    problem = usage_problem(args, len(reports))
+def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False) -> None:
+    """Write every export asked. `single`: one submission graded on its own (not a class), whose --json
+    is the submission's object itself."""
+    problem = usage_problem(options, len(reports))
     if problem:
         raise ExportError(problem)
-    for attr, encoding, render in _file_exports(args, single):
-        destination = getattr(args, attr, None)
+    for destination, encoding, render in _file_exports(options, single):
         if destination:
-            _write(Path(destination), render(reports), encoding)
-    if getattr(args, "vpl", False) and reports:
+            _write(destination, render(reports), encoding)
+    if options.vpl and reports:
         sys.stdout.write(vpl.render(reports[0]))
         sys.stdout.flush()

@@ -49,8 +49,8 @@ def _suite(parent: ET.Element, report: SubmissionReport) -> dict[str, int]:
         "errors": sum(r.status is Status.ERROR for r in report.results) + (1 if report.fatal_error else 0),
         "skipped": sum(r.status is Status.SKIPPED for r in report.results),
     }
-    for key, value in counts.items():
-        suite.set(key, str(value))
+    for key, count in counts.items():
+        suite.set(key, str(count))
     return counts
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from . import procfs, timing
 from .connection import LineConnection, ScriptedServer
 from .errors import fail
-from .process import StudentProcess
 from .french import seconds
+from .process import StudentProcess
 from .student import PORT_HINT, start_client
 from .waiting import wait_for
 from .workspace import Workspace

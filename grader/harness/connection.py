@@ -58,7 +58,7 @@ class LineConnection(LineSource):
             while True:
                 try:
                     data = self._sock.recv(RECV_SIZE)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except OSError:  # reset by the peer, or closed here
                     break
@@ -186,7 +186,7 @@ class LineConnection(LineSource):
             self._log(f"→ {shown}")
         try:
             self._sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             fail(
                 f"{self.label} ne peut plus envoyer : le serveur ne lit plus ce qu'il reçoit "
                 f"(rien lu en {seconds(timing.SEND)} s).",
@@ -272,7 +272,7 @@ class ScriptedClient(LineConnection):
         if sock is None:
             try:
                 sock = socket.create_connection((host, port), timeout=timing.CONNECT)
-            except socket.timeout:
+            except TimeoutError:
                 fail(
                     f"{who} n'a pas pu se connecter au serveur (port {port}) en {seconds(timing.CONNECT)} s.",
                     hint="Le serveur doit appeler accept() en boucle, sans rester bloqué sur un client.",

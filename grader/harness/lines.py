@@ -64,7 +64,7 @@ def decode_line(raw: bytes) -> str:
 # that would cut a report's line: shown as their Unicode pictures ("␛", "␀"...) or "\ufffd" instead.
 _UNPRINTABLE = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\n\t"}
 _UNPRINTABLE.update({0x7F: "\u2421", 0x2028: "\ufffd", 0x2029: "\ufffd"})
-_UNPRINTABLE.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+_UNPRINTABLE.update(dict.fromkeys(range(128, 160), "�"))
 
 
 def printable(text: str) -> str:

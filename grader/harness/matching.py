@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 # "[14:05] ", "[14:05:33] ", "[14h05] ", with or without brackets or parentheses.
 _TIME_PREFIX = re.compile(r"[ \t]*[\[(]?\d{1,2}[:hH]\d{2}(?::\d{2})?[\])]?[ \t]*")
@@ -62,7 +63,7 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
             "Le serveur doit renvoyer chaque message reçu à tous les autres clients connectés "
             "(une boucle sur la liste des clients, avec sendall(texte.encode(\"utf-8\"))).",
         )
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in pairwise(lines):
         if previous.strip() == name and _without_time(line)[1].lstrip().startswith(":"):
             return (f"Le nom a gardé son retour à la ligne : « {name} » puis « {line} ».", STRIP_HINT)
     for line in lines:

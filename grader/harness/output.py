@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import IO
 
 from . import procfs
 from .lines import LineSplitter, decode_line
@@ -29,7 +29,7 @@ class OutputStream(LineSource):
     """
 
     def __init__(
-        self, name: str, pipe: BinaryIO | None = None, *, block_markers: tuple[str, ...] = ()
+        self, name: str, pipe: IO[bytes] | None = None, *, block_markers: tuple[str, ...] = ()
     ) -> None:
         super().__init__()
         self.name = name
@@ -82,7 +82,7 @@ class OutputStream(LineSource):
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def _read(self, pipe: BinaryIO) -> None:
+    def _read(self, pipe: IO[bytes]) -> None:
         try:
             while True:
                 try:

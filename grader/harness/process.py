@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict
 
 from . import procfs, timing
 from .output import OutputStream
@@ -20,6 +20,7 @@ from .stacks import StackChannel, classic_causes, describe, parse_dump
 from .tracebacks import readable
 from .waiting import LineSource, Observable
 
+ioctl: Callable[[int, int, bytes], bytes] | None
 try:  # POSIX: how many bytes wait unread in a pipe
     from fcntl import ioctl
     from termios import FIONREAD
@@ -83,7 +84,14 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
     return env
 
 
-def isolation_options() -> dict[str, object]:
+class IsolationOptions(TypedDict, total=False):
+    """The keyword arguments of subprocess.Popen that `isolation_options` sets."""
+
+    start_new_session: bool
+    creationflags: int
+
+
+def isolation_options() -> IsolationOptions:
     """Popen options giving a program a group of its own: a new session on POSIX, a new process group
     on Windows, so that `kill_process_tree` reaches everything it starts."""
     if os.name == "nt":
@@ -232,11 +240,12 @@ class StudentProcess(Observable):
     def stdin_unread(self) -> int | None:
         """Bytes typed on the program's stdin that it has not read yet (a program that reads its input
         empties the pipe at once); None where the system cannot tell (Windows) or once stdin is closed."""
-        if ioctl is None or self._stdin_closed or self._stdin_broken:
+        stdin = self._popen.stdin
+        if ioctl is None or stdin is None or self._stdin_closed or self._stdin_broken:
             return None
         try:
-            answer = ioctl(self._popen.stdin.fileno(), FIONREAD, b"\0\0\0\0")
-        except (OSError, ValueError, AttributeError):
+            answer = ioctl(stdin.fileno(), FIONREAD, b"\0\0\0\0")
+        except (OSError, ValueError):
             return None
         return struct.unpack("i", answer)[0]
 

@@ -107,7 +107,7 @@ class Scene:
                 continue
             try:
                 close()
-            except BaseException as exc:  # noqa: BLE001 - keep closing the rest
+            except BaseException as exc:
                 first_error = first_error or exc
         if first_error is not None:
             raise first_error

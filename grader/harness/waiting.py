@@ -124,6 +124,14 @@ class LineSource(Observable):
         """(kept lines numbered `since` or later, number of the next line, True if no more will come)."""
         raise NotImplementedError
 
+    def mark(self) -> int:
+        """The number of the next line to come: lines(mark()) holds only lines that came after."""
+        raise NotImplementedError
+
+    def lines(self, since: int = 0) -> list[str]:
+        """The kept lines numbered `since` or later."""
+        raise NotImplementedError
+
     def drained(self) -> bool | None:
         """Whether everything that arrived so far is in the lines (its reader waits for more, or the
         source has ended); None when the system cannot tell."""
