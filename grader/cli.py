@@ -22,6 +22,7 @@ from grader.harness.workspace import SubmissionError
 from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
+from grader.replay import REPLAYABLE, offer
 from grader.scale import Scale, ScaleError, load_scale
 
 MAX_JOBS = 256
@@ -37,6 +38,8 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--liste", action="store_true", help="affiche le catalogue des vérifications")
     parser.add_argument("--only", metavar="IDS", help="seulement ces vérifications (et leurs prérequis), ex. S03,S05")
     parser.add_argument("-v", "--verbose", action="store_true", help="transcriptions complètes des échanges")
+    parser.add_argument("--rejouer", metavar="ID", help="écrit rejouer_ID.py, qui rejoue l'échange d'une "
+                        "vérification échouée du serveur (S.., B..) avec votre serveur lancé à la main")
     parser.add_argument("-q", "--silencieux", action="store_true", help="n'affiche pas le rapport (exports seuls)")
     parser.add_argument("--bareme", type=Path, metavar="FICHIER.toml", help="barème : points par vérification, bonus")
     parser.add_argument("--json", type=Path, metavar="FICHIER", help="résultats au format JSON")
@@ -102,13 +105,18 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.OK
     if not args.chemins:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
-    only = _selected_ids(args.only, catalogue)
+    only = _selected_ids(args.rejouer or args.only, catalogue)
     scale = _load_scale(args, catalogue)
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, _batch_options(args))
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     write_exports([report], _export_options(args), single=True)
+    if args.rejouer:
+        replayed = args.rejouer.strip().upper()
+        if catalogue[replayed].category not in REPLAYABLE:
+            raise UsageError(f"--rejouer : {replayed} n'est pas une vérification du serveur (S.. ou B..)")
+        print(offer(report, replayed, Path.cwd()))
     return _exit_code(report)
 
 

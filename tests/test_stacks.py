@@ -31,7 +31,7 @@ MODES = ["signal", "thread"] if sys.platform != "win32" else ["thread"]
 def start(tmp_path: Path, mode: str) -> tuple[subprocess.Popen, StackChannel, OutputStream]:
     (tmp_path / "prog.py").write_text(PROGRAM.format(folder=str(tmp_path)), encoding="utf-8")
     channel = StackChannel(mode)
-    popen = subprocess.Popen(channel.command("prog.py") + ["--option"], cwd=tmp_path, stdin=subprocess.PIPE,
+    popen = subprocess.Popen([*channel.command("prog.py"), "--option"], cwd=tmp_path, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, **channel.popen_options())
     channel.started(popen.pid)
     return popen, channel, OutputStream("sortie", popen.stdout)

@@ -18,6 +18,8 @@ from grader.exports.common import (
     status_label,
     student_label,
 )
+from grader.exports.sequence_svg import diagram
+from grader.harness.scene import full_text
 from grader.model import NOTE_MAX, Category, CheckSpec, SubmissionReport, french_number
 
 TITLE = "Rapport de correction — Serveur de chat"
@@ -113,7 +115,8 @@ def _student_section(index: int, report: SubmissionReport) -> str:
             f"({_e(french_number(result.points))} / {_e(french_number(result.points_max))})</h4>"
         )
         if result.message:
-            body.append(f"<pre>{_e(result.message)}</pre>")
+            body.append(f"<pre>{_e(full_text(result))}</pre>")
+        body.append(diagram(result))
     return head + "".join(body) + "</section>"
 
 

@@ -24,6 +24,9 @@ MAX_KEPT_LINES = 20_000
 MAX_KEPT_BYTES = 2 * 1024 * 1024  # per connection: 30 flooded connections stay far below 150 MB
 TRANSCRIPT_ENTRIES = 2000
 TRANSCRIPT_CHARS = 500  # an entry longer than this is cut (the whole line stays in lines())
+# Transcript entries of the grader's own closes (replay.py performs them again).
+CLOSED_HERE = "[le correcteur ferme la connexion]"
+RESET_HERE = "[le correcteur coupe la connexion brutalement]"
 SHOWN_LINES = 8  # lines of what came back shown in a failure
 QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
@@ -202,12 +205,12 @@ class LineConnection(LineSource):
     # -- ending --------------------------------------------------------------------------------------
     def close(self) -> None:
         """Orderly close (FIN); idempotent."""
-        if self._begin_close():
+        if self._begin_close(CLOSED_HERE):
             self._end(socket.SHUT_RDWR)
 
     def reset(self) -> None:
         """Abortive close: SO_LINGER 0, so the peer gets a reset (RST) instead of an end of stream."""
-        if not self._begin_close():
+        if not self._begin_close(RESET_HERE):
             return
         linger = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
         try:
@@ -216,11 +219,13 @@ class LineConnection(LineSource):
             pass
         self._end(socket.SHUT_RD)  # wakes the reader without telling the peer anything
 
-    def _begin_close(self) -> bool:
+    def _begin_close(self, entry: str) -> bool:
+        """The first close of this connection, logged in the transcript (a scenario's step)."""
         with self._lock:
             if self._closed_here:
                 return False
             self._closed_here = True
+            self._log(f"→ {entry}")
             return True
 
     def _end(self, how: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from grader.model import Arrow, Evidence
+from grader.model import Arrow, CheckResult, Evidence
 
 from .client_session import ClientSession
 from .connection import LineConnection, ScriptedServer
@@ -160,3 +160,11 @@ def format_evidence(sections: list[Evidence], *, verbose: bool, legend: bool = T
         text.append(heading)
         text.extend(f"  {line}" for line in (section.lines[-limit:] if cut else section.lines))
     return text
+
+
+def full_text(result: CheckResult) -> str:
+    """A result's whole explanation: the failure, its hint and every line of its evidence (HTML report)."""
+    if not result.failure:
+        return result.message
+    hint = [f"Indice : {result.hint}"] if result.hint else []
+    return printable("\n".join([result.failure, *hint, *format_evidence(list(result.evidence), verbose=True)]))

@@ -181,9 +181,9 @@ def _function_calls(path: Path, line: int, name: str) -> bool:
         return False
     holder: ast.AST = tree
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
-            if not isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.lineno > holder.lineno:
-                holder = node
+        inside = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0)
+        if inside and (holder is tree or node.lineno > getattr(holder, "lineno", 0)):
+            holder = node  # the innermost function holding the line
     for node in ast.walk(holder):
         if isinstance(node, ast.Call):
             called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
