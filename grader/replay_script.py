@@ -22,22 +22,22 @@ import threading
 import time
 
 CHECK = "XXX"
-STEPS = []  # (client, action, text): "envoie", "ferme", "coupe", "recevait", "attendu"
+STEPS: list[tuple[str, str, str]] = []  # (client, action, text): "envoie", "ferme", "coupe", "recevait", "attendu"
 WAIT_S = 3.0  # how long a line the grader received (or expected) is waited for
 
 
 class Client:
     """One client of the grader's scenario: a connection, and a thread that prints what arrives."""
 
-    def __init__(self, name, host, port):
+    def __init__(self, name: str, host: str, port: int) -> None:
         self.name = name
         self.sock = socket.create_connection((host, port), timeout=5)
         self.sock.settimeout(None)
-        self.lines = []
+        self.lines: list[str] = []
         self.arrived = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
-    def _read(self):
+    def _read(self) -> None:
         buffer = b""
         while True:
             try:
@@ -56,7 +56,7 @@ class Client:
                     self.arrived.notify_all()
         print(f"    (la connexion de {self.name} est fermée)", flush=True)
 
-    def wait_for(self, text, since):
+    def wait_for(self, text: str, since: int) -> bool:
         """True once a line holding `text` arrived after line number `since`, within WAIT_S."""
         deadline = time.monotonic() + WAIT_S
         with self.arrived:
@@ -67,39 +67,39 @@ class Client:
                 self.arrived.wait(left)
         return True
 
-    def send(self, text):
+    def send(self, text: str) -> None:
         self.sock.sendall((text + "\n").encode("utf-8"))
 
-    def close(self, abrupt):
+    def close(self, abrupt: bool) -> None:
         if abrupt:  # SO_LINGER 0: the server gets a reset instead of an end of stream
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                  struct.pack("HH" if os.name == "nt" else "ii", 1, 0))
         self.sock.close()
 
 
-def read_options(arguments):
+def read_options(arguments: list[str]) -> tuple[str, int, bool]:
     """--hote H, --port N, --sans-pause (the defaults: CHAT_HOTE, CHAT_PORT, or 127.0.0.1:55555)."""
-    options = {"hote": os.environ.get("CHAT_HOTE", "127.0.0.1"), "port": os.environ.get("CHAT_PORT", "55555"),
-               "pause": True}
+    values = {"--hote": os.environ.get("CHAT_HOTE", "127.0.0.1"), "--port": os.environ.get("CHAT_PORT", "55555")}
+    pause = True
     arguments = list(arguments)
     while arguments:
         argument = arguments.pop(0)
         if argument == "--sans-pause":
-            options["pause"] = False
-        elif argument in ("--hote", "--port") and arguments:
-            options[argument[2:]] = arguments.pop(0)
+            pause = False
+        elif argument in values and arguments:
+            values[argument] = arguments.pop(0)
         else:
             raise SystemExit(f"Option inconnue : {argument} (options : --hote H, --port N, --sans-pause)")
-    if not str(options["port"]).isdigit():
-        raise SystemExit(f"Port invalide : {options['port']}")
-    return options["hote"], int(options["port"]), options["pause"]
+    if not values["--port"].isdigit():
+        raise SystemExit(f"Port invalide : {values['--port']}")
+    return values["--hote"], int(values["--port"]), pause
 
 
-def main():
+def main() -> int:
     host, port, pause = read_options(sys.argv[1:])
     clients = {}
     marks = {}
-    verdict = True
+    verdict: bool | None = True
     print(f"Vérification {CHECK}, rejouée avec le serveur {host}:{port}.")
     for number, (name, action, text) in enumerate(STEPS, start=1):
         if action in ("envoie", "ferme", "coupe"):

@@ -140,6 +140,7 @@ def test_scene_close_kills_and_is_idempotent(tmp_path: Path) -> None:
     scene.close()
     compact = Scene()
     compact.track(room)
-    assert compact.evidence().count("  → message") == 8  # the last 8 of 13 entries
+    assert compact.evidence().count("  → message") == 7  # the last 8 of 14 entries: the close is one
+    assert "  → [le correcteur ferme la connexion]" in compact.evidence()
     assert "Alice — échanges (dernières lignes) :" in compact.evidence()
     workspace.cleanup()

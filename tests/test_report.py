@@ -42,7 +42,8 @@ def result(check_id: str, status: Status = Status.FAILED, *, hint: str = "", fai
 def test_the_next_step_follows_the_todos_and_a_thread_cause_is_todo_2() -> None:
     report = SubmissionReport("x", [result("S01", Status.PASSED), result("S03", hint="relayez"),
                                     result("S05", hint=THREAD_HINT), result("C02")])
-    assert next_step(report).startswith("Prochaine étape : S05 « Plusieurs clients simultanés » — serveur_exo.py, TODO 2 :")
+    assert next_step(report).startswith(
+        "Prochaine étape : S05 « Plusieurs clients simultanés » — serveur_exo.py, TODO 2 :")
     report = SubmissionReport("x", [result("S03", hint="Gardez la connexion. " + THREAD_HINT), result("S07")])
     assert "S03" in next_step(report) and "TODO 2" in next_step(report)
     report = SubmissionReport("x", [result("S10"), result("C03")])  # an advanced check comes last

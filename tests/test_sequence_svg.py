@@ -20,7 +20,8 @@ def failed(check_id: str, arrows: list[Arrow]) -> CheckResult:
 
 def test_lifelines_arrows_and_the_missing_line_in_red() -> None:
     arrows = [Arrow("Alice", True, "Alice"), Arrow("Bob", True, "Bob"),
-              Arrow("Alice", True, "<script>alert(1)</script>"), Arrow("Alice", False, "Bob : salut"), Arrow("Bob", False, "Alice : <script>", missing=True)]
+              Arrow("Alice", True, "<script>alert(1)</script>"), Arrow("Alice", False, "Bob : salut"),
+              Arrow("Bob", False, "Alice : <script>", missing=True)]
     svg = diagram(failed("S03", arrows))
     root = ET.fromstring(svg)  # well-formed, every text escaped
     heads = [text.text for text in root.iter(f"{SVG}text") if "bold" in text.get("style", "")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,31 +20,31 @@ def attendre():
     threading.Event().wait()
 
 threading.Thread(target=attendre, daemon=True).start()
-print(sys.argv, __name__, __file__.endswith("prog.py"), sys.path[0] == {folder!r}, flush=True)
+print(sys.argv, __name__, __file__.endswith("prog.py"), sys.path[0] == {folder!r}, threading.active_count(),
+      flush=True)
 nom = input("Entrez votre nom : ")
 print("bonjour", nom)
 """
-MODES = ["signal", "thread"] if sys.platform != "win32" else ["thread"]
 
 
-def start(tmp_path: Path, mode: str) -> tuple[subprocess.Popen, StackChannel, OutputStream]:
+def start(tmp_path: Path) -> tuple[subprocess.Popen, StackChannel, OutputStream]:
     (tmp_path / "prog.py").write_text(PROGRAM.format(folder=str(tmp_path)), encoding="utf-8")
-    channel = StackChannel(mode)
+    channel = StackChannel()
     popen = subprocess.Popen([*channel.command("prog.py"), "--option"], cwd=tmp_path, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, **channel.popen_options())
-    channel.started(popen.pid)
+    channel.started()
     return popen, channel, OutputStream("sortie", popen.stdout)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_hook_runs_the_program_as_python_would_and_dumps_on_request(tmp_path: Path, mode: str) -> None:
-    popen, channel, stdout = start(tmp_path, mode)
+@pytest.mark.parametrize("run", range(3))
+def test_the_hook_runs_the_program_as_python_would_and_dumps_on_request(tmp_path: Path, run: int) -> None:
+    popen, channel, stdout = start(tmp_path)
     try:
-        assert stdout.wait_line(lambda line: "prog.py" in line, 10) == "['prog.py', '--option'] __main__ True True"
+        assert stdout.wait_line(lambda line: "prog.py" in line, 10) == "['prog.py', '--option'] __main__ True True 2"
         assert stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), 10)
         waits = parse_dump(channel.request(5) or [], tmp_path)
         assert describe(waits) == [
-            'thread principal : prog.py, ligne 9 : nom = input("Entrez votre nom : ")',
+            'thread principal : prog.py, ligne 10 : nom = input("Entrez votre nom : ")',
             "thread 1 : prog.py, ligne 5 : threading.Event().wait()",
         ]
         assert channel.request(5)  # as often as asked, and the program goes on untouched
@@ -61,7 +60,7 @@ def test_the_hook_runs_the_program_as_python_would_and_dumps_on_request(tmp_path
 
 
 def test_a_program_that_is_gone_gives_no_dump(tmp_path: Path) -> None:
-    popen, channel, _ = start(tmp_path, MODES[0])
+    popen, channel, _ = start(tmp_path)
     popen.kill()
     popen.wait()
     assert channel.request(0.5) is None

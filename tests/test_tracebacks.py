@@ -26,7 +26,8 @@ def thread_traceback(thread: str, line: int, error: str) -> str:
 
 
 def test_student_frames_kept_python_frames_folded_paths_relative() -> None:
-    block = thread_traceback("Thread-1 (gerer_client)", 42, "ConnectionResetError: [Errno 104] Connection reset by peer")
+    reset = "ConnectionResetError: [Errno 104] Connection reset by peer"
+    block = thread_traceback("Thread-1 (gerer_client)", 42, reset)
     assert readable(block.splitlines(), WORKDIR) == [
         "Exception dans le thread Thread-1 (gerer_client) :",
         "Trace d'erreur (l'appel le plus récent en dernier) :",

@@ -7,7 +7,6 @@ import queue
 import signal
 import struct
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -192,7 +191,7 @@ class StudentProcess(Observable):
             **isolation_options(),
             **stacks.popen_options(),
         )
-        stacks.started(popen.pid)
+        stacks.started()
         return cls(popen, label=label, workdir=Path(workdir), token=token, stacks=stacks)
 
     # -- life ----------------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ class Scene:
         ]
         for process in processes:
             who = process.label
-            waits = process.where_it_waits()  # before the outputs: the dump may wake a print
-            sections.append(Evidence("sortie", _title(f"Sortie du {who}", process.stdout), tuple(_lines(process.stdout))))
-            sections.append(Evidence("erreurs", _title(f"Erreurs du {who}", process.stderr), tuple(_lines(process.stderr))))
+            waits = process.where_it_waits()
+            for kind, title, stream in (("sortie", "Sortie", process.stdout), ("erreurs", "Erreurs", process.stderr)):
+                sections.append(Evidence(kind, _title(f"{title} du {who}", stream), tuple(_lines(stream))))
             if process.has_traceback():
                 trace = process.traceback_tail(BLOCK_LINES)
                 sections.append(Evidence("trace", f"Trace d'erreur du {who}", tuple(trace.splitlines())))
@@ -150,7 +150,8 @@ def format_evidence(sections: list[Evidence], *, verbose: bool, legend: bool = T
     traced = {section.title.removeprefix("Trace d'erreur du ") for section in sections if section.kind == "trace"}
     text: list[str] = []
     for section in sections:
-        if section.kind == "erreurs" and not verbose and section.title.split(",")[0].removeprefix("Erreurs du ") in traced:
+        who = section.title.split(",")[0].removeprefix("Erreurs du ")
+        if section.kind == "erreurs" and not verbose and who in traced:
             continue
         if section.kind == "echanges" and legend and LEGEND not in text:
             text.append(LEGEND)

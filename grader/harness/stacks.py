@@ -16,28 +16,28 @@ from __future__ import annotations
 import ast
 import os
 import re
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypedDict
 
 from .output import OutputStream
 from .tracebacks import relative_path
 
 HOOK = Path(__file__).with_name("stack_hook.py")
 END_MARK = "--- fin du releve ---"
-DUMP_TIMEOUT_S = 1.0  # the dump is written from a signal handler: at once, unless the program is gone
-_SIGNAL = getattr(signal, "SIGUSR1", None)
+DUMP_TIMEOUT_S = 1.0  # the hook's thread answers at once, unless the program is gone or holds the GIL
 _THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
 _FRAME = re.compile(r'^\s+File "(?P<path>.*)", line (?P<line>\d+) in (?P<function>.+)$')
 _RECEIVING = re.compile(r"\.(recv|recv_into|recvfrom|readline|read)\(|\binput\(")
 
 
-def default_mode() -> str:
-    """"signal" where SIGUSR1 exists (Linux, macOS), else "thread" (Windows)."""
-    return "signal" if _SIGNAL is not None else "thread"
+class HookOptions(TypedDict, total=False):
+    """The keyword arguments of subprocess.Popen that pass the hook's pipe ends to the child."""
+
+    pass_fds: tuple[int, ...]
+    startupinfo: Any
 
 
 @dataclass(frozen=True)
@@ -61,26 +61,24 @@ class ThreadWait:
 
 
 class StackChannel:
-    """The grader's ends of the hook's pipes, for one program. Create it, give `command` to Popen with
-    `popen_options()`, then call `started()` once Popen returned."""
+    """The grader's ends of the hook's two pipes (requests, answers) for one program. Give `command` to
+    Popen with `popen_options()`, then call `started()` once Popen returned."""
 
-    def __init__(self, mode: str | None = None) -> None:
-        self.mode = mode or default_mode()
+    def __init__(self) -> None:
         self._dump_read, self._dump_write = os.pipe()
-        self._request_read, self._request_write = os.pipe() if self.mode == "thread" else (-1, -1)
+        self._request_read, self._request_write = os.pipe()
         self.answers: OutputStream | None = None
-        self._pid: int | None = None
 
     def command(self, script: str) -> list[str]:
         """The arguments of `python -u <script>` with the hook first."""
         hook = HOOK.read_text(encoding="utf-8")
-        return [sys.executable, "-u", "-c", hook, self.mode, self._child_value(self._dump_write),
-                self._child_value(self._request_read) if self.mode == "thread" else "-", script]
+        return [sys.executable, "-u", "-c", hook, self._child_value(self._dump_write),
+                self._child_value(self._request_read), script]
 
-    def popen_options(self) -> dict[str, object]:
+    def popen_options(self) -> HookOptions:
         """The child's ends are inherited, and nothing else of the grader's."""
-        ends = [end for end in (self._dump_write, self._request_read) if end >= 0]
-        if os.name == "nt":
+        ends = [self._dump_write, self._request_read]
+        if sys.platform == "win32":
             import msvcrt
 
             handles = [msvcrt.get_osfhandle(end) for end in ends]
@@ -90,31 +88,27 @@ class StackChannel:
         return {"pass_fds": tuple(ends)}
 
     def _child_value(self, end: int) -> str:
-        if os.name == "nt":
+        """A descriptor number, or on Windows "h" and the handle (the child makes it a descriptor)."""
+        if sys.platform == "win32":
             import msvcrt
 
             return f"h{msvcrt.get_osfhandle(end)}"
         return str(end)
 
-    def started(self, pid: int) -> None:
+    def started(self) -> None:
         """Popen returned: close the child's ends here and read the answers."""
-        self._pid = pid
         for end in (self._dump_write, self._request_read):
-            if end >= 0:
-                os.close(end)
+            os.close(end)
         pipe: BinaryIO = os.fdopen(self._dump_read, "rb", buffering=0)
         self.answers = OutputStream("releve", pipe)
 
     def request(self, timeout: float = DUMP_TIMEOUT_S) -> list[str] | None:
-        """The dump's lines, or None when the program did not answer (gone, or its hook replaced)."""
-        if self.answers is None or self._pid is None:
+        """The dump's lines, or None when the program did not answer (gone, or stuck holding the GIL)."""
+        if self.answers is None or self._request_write < 0:
             return None
         mark = self.answers.mark()
         try:
-            if self.mode == "signal" and _SIGNAL is not None:
-                os.kill(self._pid, _SIGNAL)
-            else:
-                os.write(self._request_write, b"?")
+            os.write(self._request_write, b"?")
         except OSError:
             return None
         if self.answers.wait_line(lambda line: line == END_MARK, timeout, since=mark) is None:
@@ -123,13 +117,13 @@ class StackChannel:
         return lines[: lines.index(END_MARK)]
 
     def close(self) -> None:
-        for end in (self._request_write,):
-            if end >= 0:
-                try:
-                    os.close(end)
-                except OSError:
-                    pass
-        self._request_write = -1
+        """End of the requests (the hook's thread ends); the answers' reader ends with the program."""
+        if self._request_write >= 0:
+            try:
+                os.close(self._request_write)
+            except OSError:
+                pass
+            self._request_write = -1
         if self.answers is not None:
             self.answers.join(0.5)
 
@@ -179,11 +173,9 @@ def _function_calls(path: Path, line: int, name: str) -> bool:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError):
         return False
-    holder: ast.AST = tree
-    for node in ast.walk(tree):
-        inside = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0)
-        if inside and (holder is tree or node.lineno > getattr(holder, "lineno", 0)):
-            holder = node  # the innermost function holding the line
+    holders = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and node.lineno <= line <= (node.end_lineno or 0)]
+    holder: ast.AST = max(holders, key=lambda node: node.lineno) if holders else tree  # the innermost
     for node in ast.walk(holder):
         if isinstance(node, ast.Call):
             called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

@@ -334,7 +334,7 @@ def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
         fail(
             f"Le serveur s'est arrêté au démarrage (code {code}) sans écouter sur le port {port}.",
             received=process.traceback_tail(),
-            hint="La dernière ligne de la trace dit quelle erreur s'est produite, les lignes « File … line … » "
+            hint="La dernière ligne de la trace dit quelle erreur s'est produite, les lignes « Fichier …, ligne … » "
             "disent où.",
         )
     printed = process.stdout.tail(8) or process.stderr.tail(8) or None

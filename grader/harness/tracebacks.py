@@ -26,6 +26,8 @@ HOOK_PATH = "<string>"  # the grader's start-up hook runs as `python -c` (stacks
 
 def relative_path(path: str, workdir: Path) -> str | None:
     """The path of a file of the submission, relative to its folder; None for any other file."""
+    if not Path(path).is_absolute():  # "<string>", "<frozen runpy>": no file of the submission
+        return None
     try:
         return Path(path).resolve().relative_to(workdir.resolve()).as_posix()
     except (ValueError, OSError):
