@@ -56,8 +56,9 @@ def next_step(report: SubmissionReport) -> str:
         sentence = TODOS.get((filename, todo)) if todo is not None else None
         if sentence:
             where = f"{filename}, TODO {todo} : {sentence}"
-        else:  # a check of what the starter already does (it starts, it asks the name): what went wrong
-            where = f"{filename} : {result.failure.splitlines()[0].rstrip('.') if result.failure else 'voir plus haut'}"
+        else:  # a check of what the starter already does (it starts, it asks the name): what to do
+            told = result.hint or result.failure or "voir plus haut"
+            where = f"{filename} : {told.splitlines()[0].split('. ')[0].rstrip('.')}"
         return f"Prochaine étape : {result.spec.id} « {result.spec.title} » — {where}."
     bonus = [result for result in report.results if result.spec.category is Category.BONUS and not result.passed]
     if bonus:

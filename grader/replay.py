@@ -15,6 +15,7 @@ from grader.harness.connection import CLOSED_HERE, RESET_HERE
 from grader.model import Arrow, Category, CheckResult, Status, SubmissionReport
 
 TEMPLATE = Path(__file__).with_name("replay_script.py")
+STEPS_LINE = "STEPS: list[tuple[str, str, str]] = "  # the template's line that receives the steps
 REPLAYABLE = (Category.SERVER, Category.BONUS)
 
 
@@ -36,7 +37,7 @@ def script(result: CheckResult) -> str:
     """The text of rejouer_<id>.py for this failed check."""
     text = TEMPLATE.read_text(encoding="utf-8").replace("XXX", result.spec.id)
     listed = pprint.pformat(steps(result.arrows), width=110)
-    return text.replace("STEPS = []  #", f"STEPS = {listed}  #", 1)
+    return text.replace(f"{STEPS_LINE}[]", f"{STEPS_LINE}{listed}", 1)
 
 
 def write_replay(result: CheckResult, folder: Path) -> Path:

@@ -144,3 +144,16 @@ def test_corpus_reports_are_short(folder: str) -> None:
     lines = report_lines(CORPUS / folder)
     assert len(lines) <= 2 * SCREEN_LINES
     assert lines[-1].startswith("Prochaine étape")
+
+
+def test_both_files_misnamed_are_told_like_one(tmp_path) -> None:
+    (tmp_path / "server.py").write_bytes((SOLUTION / "serveur_exo.py").read_bytes())
+    (tmp_path / "client.py").write_bytes((SOLUTION / "client_exo.py").read_bytes())
+    result = grade(tmp_path, "--only", "S01,C01")
+    assert result.exit_code == 1, result.output
+    assert "Renommez « server.py » en serveur_exo.py" in result.message("S01")
+    assert "Renommez « client.py » en client_exo.py" in result.message("C01")
+    assert result.output.rstrip().splitlines()[-1] == (
+        "Prochaine étape : S01 « Le serveur démarre » — serveur_exo.py : Renommez « server.py » en serveur_exo.py, "
+        "exactement (minuscules, tiret bas, extension .py)."
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, vpl
+from grader.harness.french import os_error
 from grader.model import SubmissionReport
 
 
@@ -75,7 +76,7 @@ def _write(path: Path, text: str, encoding: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding=encoding, newline="")
     except OSError as error:
-        raise ExportError(f"impossible d'écrire {path} : {error.strerror or error}") from None
+        raise ExportError(f"impossible d'écrire {path} : {os_error(error)}") from None
 
 
 def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False) -> None:

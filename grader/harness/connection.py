@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from . import procfs, timing
 from .errors import fail
-from .french import seconds
+from .french import os_error, seconds
 from .lines import LineSplitter, decode_line
 from .waiting import LineSource, Observable, wait_for
 
@@ -198,7 +198,7 @@ class LineConnection(LineSource):
         except OSError as exc:
             fail(
                 f"{self.label} ne peut pas envoyer : la connexion a été fermée par l'autre côté "
-                f"({exc.strerror or exc}).",
+                f"({os_error(exc)}).",
                 sent=shown,
             )
 
@@ -285,7 +285,7 @@ class ScriptedClient(LineConnection):
             except OSError as exc:
                 fail(
                     f"Connexion refusée pour {who} (port {port}) : le serveur n'accepte plus de "
-                    f"connexions ({exc.strerror or exc}).",
+                    f"connexions ({os_error(exc)}).",
                     hint="Le serveur s'est peut-être arrêté, ou a fermé sa socket d'écoute.",
                 )
         client = cls(sock, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import io
 import itertools
 import re
@@ -17,7 +16,7 @@ from . import procfs, timing
 from .errors import fail
 from .french import seconds
 from .process import StudentProcess
-from .workspace import PROGRAMS, Workspace
+from .workspace import Workspace, close_name
 
 SERVER = "serveur_exo.py"
 CLIENT = "client_exo.py"
@@ -70,10 +69,8 @@ def _fail_missing(workspace: Workspace, filename: str) -> NoReturn:
             f"Le fichier {filename} n'a pas été pris dans le dossier rendu ({left_out[0].split(' : ', 1)[1]}).",
             hint="Rendez le fichier lui-même, pas un lien (raccourci) vers un fichier rangé ailleurs. " + hint,
         )
-    others = [name for name in workspace.top_level_names() if name not in PROGRAMS]
-    close = difflib.get_close_matches(filename.casefold(), [name.casefold() for name in others], n=1, cutoff=0.7)
-    if close:
-        found = others[[name.casefold() for name in others].index(close[0])]
+    found = close_name(filename, workspace.top_level_names())
+    if found:
         fail(
             f"Le fichier {filename} est introuvable dans le dossier rendu, mais « {found} » y est.",
             hint=f"Renommez « {found} » en {filename}, exactement (minuscules, tiret bas, extension .py).",
