@@ -14,10 +14,12 @@ import threading
 from pathlib import Path
 
 from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
+from grader.batch.kit import KitSeal
 from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, ExportOptions, write_exports
+from grader.exports import ExportError, ExportOptions, remove_previous_exports, write_exports
+from grader.harness.lines import printable
 from grader.harness.workspace import SubmissionError
 from grader.interruption import let_children_be_interrupted
 from grader.model import SubmissionReport
@@ -110,7 +112,10 @@ def run(args: argparse.Namespace) -> int:
     items = find_submissions(args.chemins)
     if items is not None:
         return run_batch(items, _batch_options(args))
+    remove_previous_exports(_export_options(args))
+    seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
+    seal.check()  # a program that changed the grader gets no export
     write_exports([report], _export_options(args), single=True)
     if args.rejouer:
         replayed = args.rejouer.strip().upper()
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(build_parser().parse_args(argv))
     except (UsageError, SubmissionError, ExportError) as error:
-        print(f"Erreur : {error}", file=sys.stderr)
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # a folder's name may hold escapes
         return ExitCode.USAGE
     except (GraderInternalError, CatalogueError) as error:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)

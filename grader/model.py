@@ -235,9 +235,3 @@ class SubmissionReport:
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
         )
-
-
-def french_number(value: float) -> str:
-    """14.5 -> '14,5'; 20.0 -> '20'; 3.25 -> '3,25' (French decimal comma, no useless zeros)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")

@@ -19,14 +19,14 @@ import pytest
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
 from grader.harness.lines import printable
-from grader.harness.scene import format_evidence
+from grader.harness.scope import format_evidence
 from grader.model import Arrow, CheckResult, CheckSpec, Evidence, Status
 from grader.session import STASH_KEY, GradingSession
 
 if TYPE_CHECKING:
     import pluggy
 
-    from grader.harness.scene import Scene
+    from grader.harness.scope import CheckScope
 
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
@@ -126,23 +126,23 @@ class GraderPlugin:
         return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
 
     def _failed(self, item: pytest.Item, failure: str, hint: str = "", expected: str = "") -> Outcome:
-        """A failure with its evidence (asked of the scene now: the verdict is given, its programs still
+        """A failure with its evidence (asked of the scope now: the verdict is given, its programs still
         run). `message`, what the exports show, is the failure, the hint and the end of the evidence."""
-        scene = self._scene(item)
-        evidence = tuple(scene.evidence_sections()) if scene is not None else ()
-        arrows = scene.arrows() if scene is not None else []
+        scope = self._scope(item)
+        evidence = tuple(scope.evidence_sections()) if scope is not None else ()
+        arrows = scope.arrows() if scope is not None else []
         if expected:
             arrows.append(missing_arrow(failure, expected, arrows))
         text = format_evidence(list(evidence), verbose=self.session.verbose)
         message = _join(failure, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
         return Outcome(Status.FAILED, message, failure, hint, evidence, tuple(arrows))
 
-    def _scene(self, item: pytest.Item) -> Scene | None:
-        return getattr(item, "funcargs", {}).get("scene")
+    def _scope(self, item: pytest.Item) -> CheckScope | None:
+        return getattr(item, "funcargs", {}).get("scope")
 
     def _remarks(self, item: pytest.Item) -> str:
-        scene = self._scene(item)
-        return "\n".join(scene.remarks) if scene is not None else ""
+        scope = self._scope(item)
+        return "\n".join(scope.remarks) if scope is not None else ""
 
     def _finish(self, spec: CheckSpec, outcome: Outcome) -> None:
         points_max = self.session.points.get(spec.id, spec.points)

@@ -1,7 +1,9 @@
 """The French console report (rich): a live line per check, explanations of failures, the grade.
 
 Dynamic text (messages, transcripts) is always passed as `Text`, never as markup: a student's
-`[14:05]` must be printed as it is. Without a terminal (pipe, file, NO_COLOR) the output stays plain.
+`[14:05]` must be printed as it is; and made `printable`: an escape sequence from a folder's name or a
+student's output is shown, never obeyed by the terminal. Without a terminal (pipe, file, NO_COLOR) the
+output stays plain.
 """
 
 from __future__ import annotations
@@ -16,17 +18,10 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.checks.bonus import NOT_TRIED
+from grader.formats import french_number
 from grader.harness.lines import printable
-from grader.harness.scene import LEGEND, format_evidence
-from grader.model import (
-    Category,
-    CheckResult,
-    CheckSpec,
-    Evidence,
-    Status,
-    SubmissionReport,
-    french_number,
-)
+from grader.harness.scope import LEGEND, format_evidence
+from grader.model import Category, CheckResult, CheckSpec, Evidence, Status, SubmissionReport
 from grader.next_step import STARTER_FILES, next_step
 from grader.starter import untouched_note
 
@@ -185,8 +180,9 @@ def print_check_line(console: Console, result: CheckResult, symbols: dict[str, s
 
 
 def _print_lines(console: Console, lines: list[str], style: str) -> None:
-    """Each line indented; a line longer than the terminal wraps under its own start, not at column 0."""
-    for line in lines:
+    """Each line indented, its control characters made visible; a line longer than the terminal wraps
+    under its own start, not at column 0."""
+    for line in map(printable, lines):
         depth = INDENT + len(line) - len(line.lstrip(" "))
         if console.soft_wrap:  # no terminal: whole lines, nothing wraps
             console.print(Text(" " * depth + line.lstrip(" "), style=style))
@@ -195,7 +191,7 @@ def _print_lines(console: Console, lines: list[str], style: str) -> None:
 
 
 def print_header(console: Console, submission: str) -> None:
-    console.print(Text(f"Correction de {submission}", style="bold"))
+    console.print(Text(f"Correction de {printable(submission)}", style="bold"))
     note = untouched_note(Path(submission))
     if note:
         console.print(Text(note, style="yellow"))

@@ -17,15 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, BatchOptions, GradingOptions, run_batch
+from grader.batch import BatchItem, GradingOptions, run_batch
 from grader.batch import worker as worker_module
-from grader.batch.runner import grade_all
+from grader.batch.runner import expected_of, grade_all
 from grader.batch.worker import TOKEN_VARIABLE, Worker
-from grader.exports import ExportOptions
+from grader.formats import french_number
 from grader.harness import procfs
-from grader.model import Student, french_number
+from grader.model import Student
+from tests.batch_scripts import SCRIPTED_ONLY, batch_options
 from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
-from tests.test_exports import HtmlChecker
+from tests.html_check import HtmlChecker
 
 HANG = """
 import os, pathlib, subprocess, sys, time
@@ -49,18 +50,14 @@ sys.stderr.write("Traceback (most recent call last):\\nRuntimeError: boum\\n")
 sys.exit(3)
 """
 REPORT = """
-import json, pathlib, sys
-report = {"soumission": "ignoree", "note": 0, "note_max": 20, "bonus": 0, "bonus_max": 0, "duree_s": 0.1,
+import json, sys
+report = {"soumission": "ignoree", "note": 20 if sys.argv[1] == "reussie" else 0, "note_max": 20, "bonus": 0,
+          "bonus_max": 0, "duree_s": 0.1,
           "verifications": [{"id": "S01", "titre": "Le serveur démarre", "categorie": "serveur",
-                             "statut": sys.argv[2], "points": 1 if sys.argv[2] == "reussie" else 0,
+                             "statut": sys.argv[1], "points": 1 if sys.argv[1] == "reussie" else 0,
                              "points_max": 1, "message": "", "duree_s": 0.1}]}
-pathlib.Path(sys.argv[1]).write_text(json.dumps(report))
-sys.exit(0 if sys.argv[2] == "reussie" else 1)
+sys.stdout.write(json.dumps(report))
 """
-
-
-def batch_options(jobs: int = 2, quiet: bool = True, **exports: Path) -> BatchOptions:
-    return BatchOptions(exports=ExportOptions(**exports), jobs=jobs, quiet=quiet)
 
 
 @pytest.fixture
@@ -68,10 +65,9 @@ def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
     scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
 
-    def command(item: BatchItem, output: Path, options: GradingOptions) -> list[str]:
+    def command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
         name, *extra = item.path.name.split("-")
-        extra = [str(tmp_path / "pret")] if name == "hang" else extra
-        return [sys.executable, "-c", scripts[name], *(extra if name == "hang" else [str(output), *extra])]
+        return [sys.executable, "-c", scripts[name], *([str(tmp_path / "pret")] if name == "hang" else extra)]
 
     monkeypatch.setattr(worker_module, "worker_command", command)
 
@@ -85,7 +81,7 @@ def scripted(monkeypatch, tmp_path):
 def run_worker(item: BatchItem, tmp_path: Path, timeout: float) -> tuple[Worker, object, float]:
     folder = tmp_path / f"w-{item.path.name}"
     folder.mkdir()
-    worker = Worker(item, GradingOptions(), folder, timeout)
+    worker = Worker(item, SCRIPTED_ONLY, folder, timeout, expected_of(SCRIPTED_ONLY, timeout), tmp_path)
     started = time.monotonic()
     report = worker.run()
     return worker, report, time.monotonic() - started
@@ -109,7 +105,8 @@ def test_a_flooding_grading_costs_its_time_bound_only(scripted, tmp_path):
 
 def test_a_crashing_grading_reports_its_error(scripted, tmp_path):
     _, report, _ = run_worker(scripted("crash"), tmp_path, timeout=30.0)
-    assert "Le correcteur s'est arrêté (code 3) sans rapport" in report.fatal_error
+    assert "Le correcteur s'est arrêté (code 3) sans rapport ; la soumission n'a pas pu être corrigée" in \
+        report.fatal_error
     assert "RuntimeError: boum" in report.fatal_error
 
 

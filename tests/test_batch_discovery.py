@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import find_submissions
+from grader.batch import discovery, find_submissions
 from grader.batch.archive import MAX_TOTAL_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
+from grader.harness.exercise import CLIENT, SERVER
 from grader.harness.workspace import SubmissionError
-
-SERVER = "serveur_exo.py"
-CLIENT = "client_exo.py"
 
 
 def program(folder: Path, *names: str) -> Path:
@@ -173,14 +171,18 @@ def test_path_traversal_is_refused(tmp_path, name):
     assert not (tmp_path / "evil.py").exists()
 
 
-def test_symlink_member_is_refused(tmp_path):
-    archive = tmp_path / "lien.zip"
+def symlink_zip(archive: Path) -> Path:
+    """A zip holding a server and a symbolic link named `lien`."""
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr(SERVER, b"x")
         link = zipfile.ZipInfo("lien")
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         out.writestr(link, "/etc/passwd")
-    refused_before_writing(tmp_path, archive, "lien symbolique")
+    return archive
+
+
+def test_symlink_member_is_refused(tmp_path):
+    refused_before_writing(tmp_path, symlink_zip(tmp_path / "lien.zip"), "lien symbolique")
 
 
 def test_bomb_by_compression_ratio_is_refused(tmp_path):
@@ -232,3 +234,34 @@ def test_bounded_copy_cuts_a_huge_file(tmp_path):
     budget = Budget(bytes_left=1_000_000)
     copy_bounded(huge, tmp_path / "copie.py", budget, limit=4096)
     assert (tmp_path / "copie.py").stat().st_size == 4096 and budget.bytes_left == 1_000_000 - 4096
+
+
+def test_each_submission_has_its_own_extraction_budget(tmp_path, monkeypatch):
+    """A zip that would use up the space of the whole class only uses up its own student's."""
+    monkeypatch.setattr(discovery, "Budget", lambda *given: Budget(*(given or (300_000,))))
+    (tmp_path / "rendus").mkdir()
+    noise = {f"bruit{n}.bin": os.urandom(100_000) for n in range(5)}  # incompressible: no bomb ratio
+    make_zip(tmp_path / "rendus" / "glouton.zip", {SERVER: b"x", **noise})
+    for name in ("alice", "bob", "chloe"):
+        make_zip(tmp_path / "rendus" / f"{name}.zip", {SERVER: b"x", **dict(list(noise.items())[:2])})
+    items = find_submissions([tmp_path / "rendus"])
+    assert [(i.student.identifier, i.path is None) for i in items] == [
+        ("alice", False), ("bob", False), ("chloe", False), ("glouton", True)]
+    assert "la place réservée aux fichiers extraits de ce rendu est épuisée" in items[3].error
+
+
+def test_a_zip_refused_deep_in_a_submission_is_told_with_its_reason(tmp_path):
+    inner = symlink_zip(tmp_path / "interieur.zip")
+    group = tmp_path / "rendus" / "TD1" / "alice"
+    group.mkdir(parents=True)
+    (group / "projet.zip").write_bytes(inner.read_bytes())
+    program(tmp_path / "rendus" / "TD1" / "bob")
+    program(tmp_path / "rendus" / "TD1" / "chloe")
+    moodle = tmp_path / "moodle" / "Zoé Ünïcode_67890_assignsubmission_file_"
+    moodle.mkdir(parents=True)
+    make_zip(moodle / "rendu.zip", {"chat/interieur.zip": inner.read_bytes()})
+    items = find_submissions([tmp_path / "rendus", tmp_path / "moodle"])
+    assert summary(items)[:3] == [("TD1/alice", "", None, f"{tmp_path}/rendus/TD1/alice/projet.zip"[:40]),
+                                  ("TD1/bob", "", "bob", ""), ("TD1/chloe", "", "chloe", "")]
+    assert "« lien » est un lien symbolique" in items[0].error
+    assert items[3].path is None and "« lien » est un lien symbolique" in items[3].error

@@ -6,13 +6,13 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 
 from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
 from grader.exports.html_report import pass_rates
 from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
+from tests.html_check import HtmlChecker
 
 SPECS = {
     "S01": CheckSpec("S01", "Le serveur démarre", 1, Category.SERVER),
@@ -187,38 +187,6 @@ def test_vpl_grade_and_comments_on_stdout(tmp_path, capsys):
 
 
 # -- HTML ------------------------------------------------------------------------------------------
-
-VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
-
-
-class HtmlChecker(HTMLParser):
-    """Tracks open tags (well-formedness), every attribute, and the pass-rate cells."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.problems: list[str] = []
-        self.attributes: list[tuple[str, str, str | None]] = []
-        self.tags: set[str] = set()
-        self.rates: dict[str, str] = {}
-        self._rate_of: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-        self.attributes += [(tag, name, value) for name, value in attrs]
-        self._rate_of = dict(attrs).get("data-check")
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if not self.stack or self.stack.pop() != tag:
-            self.problems.append(f"</{tag}> inattendu")
-
-    def handle_data(self, data):
-        if self._rate_of:
-            self.rates[self._rate_of] = data
-            self._rate_of = None
-
 
 def test_html_report_self_contained_escaped_and_complete(tmp_path):
     write_exports(CLASS, export_args(tmp_path, html="classe.html"))

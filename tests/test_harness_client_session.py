@@ -10,8 +10,7 @@ import pytest
 from grader.harness import timing
 from grader.harness.client_session import ClientSession
 from grader.harness.errors import CheckFailure
-from tests.test_harness_process import alive
-from tests.test_harness_student import starter_fixture
+from tests.programs import alive, starter_fixture
 
 CHAT_CLIENT = """
     import os, socket, threading
@@ -33,7 +32,7 @@ CHAT_CLIENT = """
 """
 
 
-# session_of(source): a ClientSession on that client, tracked by session_of.scene.
+# session_of(source): a ClientSession on that client, tracked by session_of.scope.
 session_of = starter_fixture("client_exo", ClientSession.start)
 
 
@@ -50,7 +49,7 @@ def test_a_good_client_end_to_end(session_of) -> None:
     session.type_line("exit")
     assert server_side.wait_closed(timeout=5)
     assert session.process.wait_exit(timeout=5) == 0
-    evidence = session_of.scene.evidence()
+    evidence = session_of.scope.evidence()
     assert "Serveur de test — échanges :\n  ← Zoé 🎉\n  ← Bonjour !\n  → Bob : こんにちは" in evidence
     assert "Sortie du client :\n  Entrez votre nom : Bob : こんにちは" in evidence
     with pytest.raises(CheckFailure, match="le client s'est arrêté \\(code 0\\)"):

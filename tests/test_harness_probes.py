@@ -16,8 +16,8 @@ import pytest
 from grader.harness import process as process_module
 from grader.harness import procfs
 from grader.harness.process import StudentProcess
-from grader.harness.waiting import Steady, wait_or_rest, wait_probing
-from tests.test_harness_process import start
+from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
+from tests.programs import start
 
 LINUX = sys.platform.startswith("linux")
 linux_only = pytest.mark.skipif(not LINUX, reason="/proc is read on Linux only")
@@ -136,14 +136,14 @@ def test_typed_input_left_by_a_program_blocked_elsewhere_is_ignored(tmp_path: Pa
 
 def test_steady_needs_two_looks_in_a_row() -> None:
     answers = iter([True, False, True, True])
-    steady = Steady(lambda: next(answers))
+    steady = SeenTwice(lambda: next(answers))
     assert [steady(), steady(), steady(), steady()] == [False, False, False, True]
     assert steady.held
 
 
 def test_a_throttled_steady_looks_once_per_interval_and_not_at_once() -> None:
     looks: list[float] = []
-    steady = Steady(lambda: looks.append(time.monotonic()) or True, every=0.05)
+    steady = SeenTwice(lambda: looks.append(time.monotonic()) or True, every=0.05)
     made = time.monotonic()
     assert not steady() and looks == []  # no look before the first interval has passed
     assert wait_probing(steady, 2.0, [], 0.005)
@@ -242,7 +242,7 @@ def test_tcp_quiet_until_every_byte_is_acknowledged_and_read() -> None:
 def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data() -> None:
     left, right = socket.socketpair()
     reader = threading.Thread(target=left.recv, args=(10,), daemon=True)
-    sleeper = threading.Thread(target=time.sleep, args=(0.5,), daemon=True)
+    sleeper = threading.Thread(target=time.sleep, args=(60,), daemon=True)  # asleep still on a loaded machine
     reader.start()
     sleeper.start()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 import uuid
 from pathlib import Path
 
@@ -12,36 +11,11 @@ import pytest
 
 from grader.harness import process as process_module
 from grader.harness import timing
-from grader.harness.process import StudentProcess, surviving_processes
-from grader.harness.scene import Scene
+from grader.harness.process import surviving_processes
+from grader.harness.scope import CheckScope
+from tests.programs import alive, start
 
 LINUX = sys.platform.startswith("linux")
-
-
-def write_program(folder: Path, name: str, source: str) -> Path:
-    """A tiny student program, dedented, in UTF-8."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(textwrap.dedent(source), encoding="utf-8")
-    return path
-
-
-def alive(pid: int) -> bool:
-    """True while pid runs (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return True
-    return state not in ("Z", "X")
-
-
-def start(folder: Path, source: str, **kwargs: object) -> StudentProcess:
-    write_program(folder, "prog.py", source)
-    return StudentProcess.start(folder, "prog.py", port=4321, label="serveur", **kwargs)
 
 
 def test_environment_stdin_and_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,14 +89,14 @@ def test_flood_on_both_pipes_is_bounded_and_killed(tmp_path: Path) -> None:
             sys.stderr.write(ligne * 100 + "\\xff")
         """,
     )
-    with Scene() as scene:
-        scene.track(proc)
+    with CheckScope() as scope:
+        scope.track(proc)
         assert proc.stdout.wait_text(lambda text: proc.stdout.total_bytes > 20_000_000, timeout=15)
     assert proc.poll() is not None and not alive(proc.pid)
     kept = sum(len(line) for line in proc.stdout.lines()) + sum(len(line) for line in proc.stderr.lines())
     assert kept < 600_000
     assert proc.stdout.truncated and "octets omis" in proc.stdout.text()
-    evidence = scene.evidence()
+    evidence = scope.evidence()
     count = f"{proc.stdout.total_bytes:,}".replace(",", " ")
     assert f"Sortie du serveur, {count} octets en tout (dernières lignes) :\n  {'x' * 98}␛\n" in evidence
     assert "\x1b" not in evidence

@@ -1,4 +1,4 @@
-"""ChatRoom: fair joins and relays on small chat servers, each playing a bug; Scene evidence."""
+"""ChatRoom: fair joins and relays on small chat servers, each playing a bug; CheckScope evidence."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
-from grader.harness.french import seconds
 from grader.harness.room import ChatRoom
-from grader.harness.scene import Scene
-from tests.test_harness_process import alive
-from tests.test_harness_student import chat_server, make_workspace, starter_fixture
+from grader.harness.scope import CheckScope
+from tests.programs import alive, chat_server, make_workspace, starter_fixture
 
-# open_room(source): a ChatRoom on that server, tracked by open_room.scene.
+# open_room(source): a ChatRoom on that server, tracked by open_room.scope.
 open_room = starter_fixture("serveur_exo", ChatRoom.start)
 
 
@@ -53,9 +52,9 @@ def test_a_server_at_rest_is_judged_without_waiting_out_the_deadline(open_room) 
     with pytest.raises(CheckFailure) as raised:
         room.say(alice, "Bonjour !", [bob])  # echoed to Alice only
     assert time.monotonic() - began < timing.RELAY
-    assert room.join_evidence is False and room.memory.relays is False
+    assert room.join_evidence is False and room.track_record.relays is False
     assert raised.value.summary == f"Le message d'Alice n'est pas arrivé à Bob en {seconds(timing.RELAY)} s."
-    assert room.wait_line(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
+    assert room.wait_line_or_rest(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
 
 
 def test_missing_newline_is_named(open_room, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,7 +116,7 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
     failure = raised.value
     assert failure.summary.startswith("Le serveur s'est arrêté (code 1)")
     assert "ConnectionResetError" in failure.received
-    evidence = open_room.scene.evidence()
+    evidence = open_room.scope.evidence()
     assert "Alice — échanges :\n  → Alice" in evidence
     assert "Trace d'erreur du serveur :\n  Trace d'erreur (l'appel le plus récent en dernier) :" in evidence
     assert "Sortie du serveur" in evidence
@@ -125,20 +124,20 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
 
 def test_scene_close_kills_and_is_idempotent(tmp_path: Path) -> None:
     workspace = make_workspace(tmp_path, serveur_exo=chat_server())
-    with Scene(verbose=True) as scene:
-        room = scene.track(ChatRoom.start(workspace))
+    with CheckScope(verbose=True) as scope:
+        room = scope.track(ChatRoom.start(workspace))
         alice = room.join("Alice")
         for number in range(12):
             alice.send_line(f"message {number}")
         assert room.console.wait_line(lambda line: line == "Alice : message 11", timeout=5)
-        scene.remark("Séparateur « : » sans espaces : accepté.")
-        scene.remark("Séparateur « : » sans espaces : accepté.")
-        evidence = scene.evidence()
-    assert scene.remarks == ["Séparateur « : » sans espaces : accepté."]
+        scope.remark("Séparateur « : » sans espaces : accepté.")
+        scope.remark("Séparateur « : » sans espaces : accepté.")
+        evidence = scope.evidence()
+    assert scope.remarks == ["Séparateur « : » sans espaces : accepté."]
     assert evidence.count("  → message") == 12  # verbose: everything
     assert not alive(room.server.process.pid) and alice.closed
-    scene.close()
-    compact = Scene()
+    scope.close()
+    compact = CheckScope()
     compact.track(room)
     assert compact.evidence().count("  → message") == 7  # the last 8 of 14 entries: the close is one
     assert "  → [le correcteur ferme la connexion]" in compact.evidence()

@@ -4,132 +4,19 @@ from __future__ import annotations
 
 import socket
 import sys
-import textwrap
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from grader.harness import student as student_module
 from grader.harness.errors import CheckFailure
-from grader.harness.scene import Scene
 from grader.harness.student import check_compiles, start_client, start_server
 from grader.harness.student import free_port as real_free_port
 from grader.harness.workspace import Workspace
-from tests.test_harness_process import alive, write_program
+from tests.programs import alive, chat_server, make_workspace, write_program
 
 LINUX = sys.platform.startswith("linux")
-
-CHAT_SERVER = """
-    import os, socket, sys, threading, traceback
-    HOTE = os.environ.get("CHAT_HOTE", "127.0.0.1")
-    PORT = int(os.environ.get("CHAT_PORT", 55555))
-    clients = {}
-    verrou = threading.Lock()
-
-    def diffuser(texte, expediteur):
-        with verrou:
-            cibles = [c for c in clients if (c is expediteur) == OPTIONS["to_sender_only"]]
-        for c in cibles:
-            try:
-                c.sendall((texte + OPTIONS["end"]).encode("utf-8"))
-            except OSError:
-                pass
-
-    def servir(conn, adresse):
-        fichier = conn.makefile("r", encoding="utf-8", newline="\\n")
-        try:
-            nom = fichier.readline().strip()
-            if not nom:
-                return
-            with verrou:
-                clients[conn] = nom
-            if OPTIONS["log_joins"]:
-                print(f"{nom} ({adresse[0]}) a rejoint le chat.", flush=True)
-            for ligne in fichier:
-                if ligne.startswith("/"):
-                    continue
-                texte = f"{nom} : {ligne.rstrip(chr(10))}"
-                print(texte, flush=True)
-                diffuser(texte, conn)
-        except ConnectionResetError:
-            if OPTIONS["crash_on_reset"]:
-                traceback.print_exc()
-                os._exit(1)
-        except OSError:
-            pass
-        finally:
-            with verrou:
-                parti = clients.pop(conn, None)
-            if parti:
-                print(f"{parti} a quitté le chat.", flush=True)
-            conn.close()
-
-    def console():
-        for commande in sys.stdin:
-            print("commande :", commande.strip(), flush=True)
-
-    threading.Thread(target=console, daemon=True).start()
-    serveur = socket.socket()
-    serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    serveur.bind((HOTE, PORT))
-    serveur.listen()
-    print("Serveur en attente de connexions...", flush=True)
-    while True:
-        conn, adresse = serveur.accept()
-        print("connexion acceptée", flush=True)
-        threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()
-"""
-
-
-def chat_server(**options: object) -> str:
-    """A small threaded chat server; options change its behaviour to play one bug or another."""
-    chosen = {"log_joins": True, "end": "\n", "crash_on_reset": False, "to_sender_only": False}
-    chosen.update(options)
-    return f"OPTIONS = {chosen!r}\n" + textwrap.dedent(CHAT_SERVER)
-
-
-def make_workspace(folder: Path, **programs: str) -> Workspace:
-    """A Workspace holding programs given as serveur_exo="...", client_exo="..."."""
-    for stem, source in programs.items():
-        write_program(folder, f"{stem}.py", source)
-    return Workspace(folder)
-
-
-class Starter:
-    """Starts programs written into folders of tmp_path (`stem`.py), each with `start(workspace)`;
-    everything is tracked by one Scene, and close() kills it all and removes the copies."""
-
-    def __init__(self, tmp_path: Path, stem: str, start: Callable[[Workspace], object]) -> None:
-        self.scene = Scene()
-        self._tmp_path = tmp_path
-        self._stem = stem
-        self._start = start
-        self._workspaces: list[Workspace] = []
-
-    def __call__(self, source: str):
-        folder = self._tmp_path / f"{self._stem}{len(self._workspaces)}"
-        self._workspaces.append(make_workspace(folder, **{self._stem: source}))
-        return self.scene.track(self._start(self._workspaces[-1]))
-
-    def close(self) -> None:
-        self.scene.close()
-        for workspace in self._workspaces:
-            workspace.cleanup()
-
-
-def starter_fixture(stem: str, start: Callable[[Workspace], object]):
-    """A pytest fixture giving a Starter of `stem` programs, closed at teardown."""
-
-    @pytest.fixture
-    def fixture(tmp_path: Path) -> Iterator[Starter]:
-        starter = Starter(tmp_path, stem, start)
-        yield starter
-        starter.close()
-
-    return fixture
-
 
 @pytest.fixture
 def chat_workspace(tmp_path: Path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
 
 
 def result(check_id: str, category: Category, points_max: float, status: Status) -> CheckResult:

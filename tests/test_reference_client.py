@@ -10,13 +10,12 @@ from grader.harness import timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.workspace import Workspace
-from tests.test_reference_serveur import reference  # noqa: F401  (fixture)
 
 PROMPT = "Votre message : "
 
 
 @pytest.fixture
-def session(reference: Workspace) -> Iterator[ClientSession]:  # noqa: F811
+def session(reference: Workspace) -> Iterator[ClientSession]:
     running = ClientSession.start(reference)
     yield running
     running.close()

@@ -16,7 +16,6 @@ from grader.harness.connection import ScriptedClient
 from grader.harness.output import TAIL_BYTES
 from grader.harness.room import ChatRoom
 from grader.harness.workspace import Workspace
-from tests.grading import SOLUTION
 
 TIME_PREFIX = r"\[\d\d:\d\d\] "
 FLOOD_LINE = "x" * 1000
@@ -25,12 +24,6 @@ FLOOD_LINE = "x" * 1000
 FLOOD_BATCH = TAIL_BYTES // (2 * len(FLOOD_LINE))
 FLOOD_MAX_LINES = 12_000  # 12 MB: the reference must have dropped the slow reader well before
 FLOOD_DEADLINE = 3 * timing.RELAY  # a batch is heavy work for a shared 2-core machine
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Workspace]:
-    with Workspace(SOLUTION) as workspace:
-        yield workspace
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ import pytest
 
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
-from grader.harness.room import ChatRoom, ServerMemory
-from grader.harness.scene import Scene
+from grader.harness.room import ChatRoom, ServerTrackRecord
+from grader.harness.scope import CheckScope
 from grader.harness.workspace import Workspace
 from tests.grading import CORPUS, STARTERS, grade, run_grader
+from tests.programs import chat_server, make_workspace
 from tests.test_corpus_client import ONLY_CLIENT
-from tests.test_harness_student import chat_server, make_workspace
 
 LINUX = sys.platform.startswith("linux")
 BONUS_IDS = ",".join(f"B0{n}" for n in range(1, 8))
@@ -38,23 +38,23 @@ while True:
 
 @pytest.fixture
 def rooms(tmp_path: Path) -> Iterator:
-    """rooms(source, memory): a ChatRoom on a fresh server running `source`, all closed at teardown."""
-    scene = Scene()
+    """rooms(source, track_record): a ChatRoom on a fresh server running `source`, all closed at teardown."""
+    scope = CheckScope()
     workspaces: list[Workspace] = []
 
-    def open_room(source: str, memory: ServerMemory) -> ChatRoom:
+    def open_room(source: str, track_record: ServerTrackRecord) -> ChatRoom:
         workspaces.append(make_workspace(tmp_path / f"serveur{len(workspaces)}", serveur_exo=source))
-        return scene.track(ChatRoom.start(workspaces[-1], memory))
+        return scope.track(ChatRoom.start(workspaces[-1], track_record))
 
     yield open_room
-    scene.close()
+    scope.close()
     for workspace in workspaces:
         workspace.cleanup()
 
 
 @pytest.fixture
 def deadlines_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rooms that never see the server at rest, as where /proc cannot tell: only the memory shortens a wait."""
+    """Rooms that never see the server at rest, as where /proc cannot tell: only the track_record shortens a wait."""
     monkeypatch.setattr(ChatRoom, "at_rest", lambda room: False)
 
 
@@ -70,26 +70,26 @@ def test_a_session_remembers_a_server_without_join_evidence(
 ) -> None:
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
-    memory = ServerMemory()
-    first = rooms(chat_server(log_joins=False), memory)
+    track_record = ServerTrackRecord()
+    first = rooms(chat_server(log_joins=False), track_record)
     assert _timed(lambda: first.join("Alice")) >= timing.JOIN
-    assert memory.joins == {False: False, True: None}
-    second = rooms(chat_server(log_joins=False), memory)  # a later check of the same session
+    assert track_record.joins == {False: False, True: None}
+    second = rooms(chat_server(log_joins=False), track_record)  # a later check of the same session
     assert _timed(lambda: second.join("Alice")) < timing.JOIN / 2
     assert _timed(lambda: second.join("Bob")) < timing.JOIN / 2  # this room had no evidence either
-    assert memory.joins == {False: False, True: None}  # a shortened wait proves nothing
+    assert track_record.joins == {False: False, True: None}  # a shortened wait proves nothing
     bob = second.clients[1]
     assert second.say(second.clients[0], "Bonjour !", [bob]) == {bob: "Alice : Bonjour !"}
-    assert memory.relays is True
+    assert track_record.relays is True
 
 
 def test_join_evidence_once_shown_keeps_the_full_deadline(rooms) -> None:
-    memory = ServerMemory()
-    room = rooms(chat_server(), memory)
+    track_record = ServerTrackRecord()
+    room = rooms(chat_server(), track_record)
     room.join("Alice"), room.join("Bob")
-    assert memory.joins == {False: True, True: True}
-    memory.remember_join(True, False)  # a late one after that (a very busy machine) changes nothing
-    assert memory.join_timeout(False) == memory.join_timeout(True) == timing.JOIN
+    assert track_record.joins == {False: True, True: True}
+    track_record.remember_join(True, False)  # a late one after that (a very busy machine) changes nothing
+    assert track_record.join_timeout(False) == track_record.join_timeout(True) == timing.JOIN
 
 
 def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(
@@ -99,12 +99,12 @@ def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     one_at_a_time = chat_server().replace(
         "threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()", "servir(conn, adresse)")
-    memory = ServerMemory()
-    first = rooms(one_at_a_time, memory)
+    track_record = ServerTrackRecord()
+    first = rooms(one_at_a_time, track_record)
     assert _timed(lambda: first.join("Alice")) < timing.JOIN / 2
     assert _timed(lambda: first.join("Bob")) >= timing.JOIN
-    assert memory.joins == {False: True, True: False}
-    second = rooms(one_at_a_time, memory)
+    assert track_record.joins == {False: True, True: False}
+    second = rooms(one_at_a_time, track_record)
     assert _timed(lambda: second.join("Alice")) < timing.JOIN / 2
     assert _timed(lambda: second.join("Bob")) < timing.JOIN / 2
 
@@ -114,13 +114,13 @@ def test_a_server_that_never_relays_gets_the_short_relay_deadline(
 ) -> None:
     monkeypatch.setattr(timing, "RELAY", 1.5)
     monkeypatch.setattr(timing, "RELAY_FALLBACK", 0.05)
-    memory = ServerMemory()
-    first = rooms(chat_server(to_sender_only=True), memory)
+    track_record = ServerTrackRecord()
+    first = rooms(chat_server(to_sender_only=True), track_record)
     alice, bob = first.join("Alice"), first.join("Bob")
     with pytest.raises(CheckFailure):
         first.say(alice, "Bonjour !", [bob])
-    assert memory.relays is False
-    second = rooms(chat_server(to_sender_only=True), memory)
+    assert track_record.relays is False
+    second = rooms(chat_server(to_sender_only=True), track_record)
     alice, bob = second.join("Alice"), second.join("Bob")
     began = time.monotonic()
     with pytest.raises(CheckFailure) as raised:
@@ -131,7 +131,7 @@ def test_a_server_that_never_relays_gets_the_short_relay_deadline(
 
 def test_settle_proves_an_absence_without_waiting_a_deadline(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timing, "RELAY", 5.0)
-    room = rooms(chat_server(), ServerMemory())
+    room = rooms(chat_server(), ServerTrackRecord())
     alice, bob = room.join("Alice"), room.join("Bob")
     mark = alice.mark()
     alice.send_line("/liste")  # this server ignores commands: no answer will ever come
@@ -143,7 +143,7 @@ def test_settle_proves_an_absence_without_waiting_a_deadline(rooms, monkeypatch:
 
 
 def test_settle_is_done_at_once_when_the_server_closed_the_sender(rooms) -> None:
-    room = rooms(CLOSES_EVERYTHING, ServerMemory())
+    room = rooms(CLOSES_EVERYTHING, ServerTrackRecord())
     alice = room.connect_silent()
     assert alice.wait_closed(timing.CLOSE)
     assert room.settle(alice, [alice])
@@ -152,7 +152,7 @@ def test_settle_is_done_at_once_when_the_server_closed_the_sender(rooms) -> None
 @pytest.mark.skipif(not LINUX, reason="/proc tells that the server is at rest in accept()")
 def test_a_closed_connection_of_a_live_server_costs_no_drain_wait(rooms, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timing, "DRAIN", 5.0)
-    room = rooms(CLOSES_EVERYTHING, ServerMemory())
+    room = rooms(CLOSES_EVERYTHING, ServerTrackRecord())
     alice = room.join("Alice")
     bob = room.join("Bob")
     assert alice.wait_closed(timing.CLOSE) and bob.wait_closed(timing.CLOSE)

@@ -4,7 +4,8 @@ Everything is checked from the archive's directory BEFORE a byte is written: a m
 path or `..`, a symbolic link, an encrypted member, too many members, a declared total size or a
 compression ratio that only a zip bomb has -> `ArchiveRefused` (French reason), nothing extracted.
 Then members are copied in bounded chunks (a member larger than what it declared is cut), members
-larger than MAX_MEMBER_BYTES are left out, and the whole batch shares one disk `Budget`.
+larger than MAX_MEMBER_BYTES are left out, and every byte written is taken from a disk `Budget`: one
+per submission (a student's archive can only exhaust its own), one for the class archive itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ MAX_TOTAL_BYTES = 512 * 2**20  # declared uncompressed size of one archive
 MAX_MEMBER_BYTES = 64 * 2**20  # a larger member is left out (a chat program is a few kilobytes)
 MAX_RATIO = 200  # uncompressed / compressed: text reaches 10 to 20, a bomb reaches 1000
 RATIO_FLOOR_BYTES = 2**20  # below this size no ratio is suspicious
-BATCH_BUDGET_BYTES = 2 * 2**30  # everything a batch may write to disk, all archives and copies together
+CLASS_BUDGET_BYTES = 2 * 2**30  # what the archive given on the command line (a class download) may write
+SUBMISSION_BUDGET_BYTES = MAX_TOTAL_BYTES  # what one submission's archives and copies may write, together
 _CHUNK = 2**16
 
 
@@ -32,15 +34,19 @@ class ArchiveRefused(Exception):
 
 @dataclass
 class Budget:
-    """Bytes a batch may still write to its temporary directory."""
+    """Bytes a submission (or the class archive) may still write to the batch's temporary directory."""
 
-    bytes_left: int = BATCH_BUDGET_BYTES
+    bytes_left: int = SUBMISSION_BUDGET_BYTES
+    owner: str = "ce rendu"
+
+    def __post_init__(self) -> None:
+        self.total = self.bytes_left
 
     def take(self, size: int, what: str) -> None:
         if size > self.bytes_left:
             raise ArchiveRefused(
-                f"{what} : la place réservée aux fichiers extraits du lot est épuisée "
-                f"({BATCH_BUDGET_BYTES // 2**20} Mo au total)."
+                f"{what} : la place réservée aux fichiers extraits de {self.owner} est épuisée "
+                f"({self.total // 2**20} Mo au plus) ; archive non extraite."
             )
         self.bytes_left -= size
 

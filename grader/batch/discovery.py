@@ -10,7 +10,9 @@ student's name and participant number; everything Moodle holds for one participa
 folders, a zip the student handed in) is searched, up to two levels deep, for the programs. A participant
 with no program gets an item that says so, graded 0: a student is never silently left out.
 
-Zips are extracted safely (see archive.py) into one temporary folder that lives as long as the items.
+Zips are extracted safely (see archive.py) into one temporary folder that lives as long as the items;
+each submission has its own extraction budget, and a zip refused while looking for a submission's programs
+is named, with the reason, in that submission's error.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.batch.archive import ArchiveRefused, Budget, copy_bounded, extract_zip
-from grader.harness.workspace import PROGRAMS, SubmissionError, close_name
+from grader.batch.archive import CLASS_BUDGET_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
+from grader.harness.exercise import PROGRAMS
+from grader.harness.workspace import SubmissionError, close_name
 from grader.model import Student
 
 MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z0-9]+)(?:_(?P<rest>.*))?$")
@@ -83,7 +86,7 @@ def _containers(folder: Path) -> list[Path]:
 class _Finder:
     def __init__(self) -> None:
         self.items: list[BatchItem] = []
-        self.budget = Budget()
+        self.class_budget = Budget(CLASS_BUDGET_BYTES, "la classe")
         self.temp: tempfile.TemporaryDirectory | None = None
         self._opened: dict[Path, _Node | ArchiveRefused] = {}
         self._folders = 0
@@ -97,14 +100,14 @@ class _Finder:
         folder.mkdir()
         return folder
 
-    def _open(self, path: Path, shown: str) -> _Node:
+    def _open(self, path: Path, shown: str, budget: Budget) -> _Node:
         """A folder as it is, or a zip extracted; ArchiveRefused for a zip that must not be."""
         if not _is_zip(path):
             return _Node(path, shown)
         if path not in self._opened:
             try:
                 target = self._new_folder(path.stem)
-                extract_zip(path, target, self.budget, shown)
+                extract_zip(path, target, budget, shown)
                 self._opened[path] = _Node(target, shown)
             except ArchiveRefused as refusal:
                 self._opened[path] = refusal
@@ -113,17 +116,19 @@ class _Finder:
             raise result
         return result
 
-    def _children(self, node: _Node) -> list[_Node]:
+    def _children(self, node: _Node, budget: Budget, refusals: list[str]) -> list[_Node]:
         children = []
         for entry in _containers(node.path):
             try:
-                children.append(self._open(entry, f"{node.shown}/{entry.name}"))
-            except ArchiveRefused:
-                continue
+                children.append(self._open(entry, f"{node.shown}/{entry.name}", budget))
+            except ArchiveRefused as refusal:
+                refusals.append(str(refusal))
         return children
 
-    def _find_root(self, starts: list[_Node], levels: int, *, unique: bool) -> _Node | None:
-        """The shallowest folder holding a submission, searching `levels` levels below `starts`.
+    def _find_root(self, starts: list[_Node], levels: int, *, unique: bool, budget: Budget,
+                   refusals: list[str]) -> _Node | None:
+        """The shallowest folder holding a submission, searching `levels` levels below `starts`; the zips
+        refused on the way are told in `refusals`.
 
         With `unique`, two holders at the same level mean "several submissions here": None.
         """
@@ -132,7 +137,7 @@ class _Finder:
             holders = [node for node in level if holds_submission(node.path)]
             if holders:
                 return holders[0] if len(holders) == 1 or not unique else None
-            level = [child for node in level for child in self._children(node)]
+            level = [child for node in level for child in self._children(node, budget, refusals)]
         return None
 
     def _add(self, source: str, student: Student, root: _Node | None, error: str = "") -> None:
@@ -145,7 +150,7 @@ class _Finder:
         if not path.is_dir() and not _is_zip(path):
             raise SubmissionError(f"« {path} » n'est ni un dossier ni une archive .zip.")
         try:
-            node = self._open(path, str(path))
+            node = self._open(path, str(path), self.class_budget)
         except ArchiveRefused as refusal:
             raise SubmissionError(str(refusal)) from None
         if holds_submission(node.path):
@@ -175,22 +180,27 @@ class _Finder:
     def _plain_entry(self, folder: _Node, entry: Path, depth: int, prefix: str) -> None:
         identifier = prefix + (entry.stem if _is_zip(entry) else entry.name)
         shown = f"{folder.shown}/{entry.name}"
+        budget = Budget()  # this submission's own
+        refusals: list[str] = []
         try:
-            node = self._open(entry, shown)
+            node = self._open(entry, shown, budget)
         except ArchiveRefused as refusal:
             self._add(shown, Student(identifier=identifier), None, str(refusal))
             return
-        root = self._find_root([node], 1, unique=True)
+        root = self._find_root([node], 1, unique=True, budget=budget, refusals=refusals)
         if root is not None:
             self._add(shown, Student(identifier=identifier), root)
         elif depth > 1:
             self._scan(node, depth - 1, prefix=identifier + "/")
+        elif refusals:  # its programs may be in the zip that was refused: say so
+            self._add(shown, Student(identifier=identifier), None, " ".join(refusals))
 
     def _moodle_participant(self, folder: _Node, student: Student, entries: list[Path]) -> None:
         """Everything Moodle holds for one participant, searched for the programs."""
         shown = f"{folder.shown}/{entries[0].name}"
         starts: list[_Node] = []
         refusals: list[str] = []
+        budget = Budget()  # this participant's own
         flat_files = [e for e in entries if _is_regular(e) and not _is_zip(e)]
         if flat_files:  # downloaded without folders: this participant's files gathered in one folder
             gathered = self._new_folder(student.identifier)
@@ -199,17 +209,17 @@ class _Finder:
                 name = match["rest"] if match else None
                 try:
                     if name:
-                        copy_bounded(entry, gathered / name, self.budget)
+                        copy_bounded(entry, gathered / name, budget)
                 except (OSError, ArchiveRefused) as error:
                     refusals.append(f"{entry.name} : copie impossible ({error}).")
             starts.append(_Node(gathered, shown))
         for entry in entries:
             if entry not in flat_files:
                 try:
-                    starts.append(self._open(entry, f"{folder.shown}/{entry.name}"))
+                    starts.append(self._open(entry, f"{folder.shown}/{entry.name}", budget))
                 except ArchiveRefused as refusal:
                     refusals.append(str(refusal))
-        root = self._find_root(starts, MOODLE_SEARCH_LEVELS, unique=False)
+        root = self._find_root(starts, MOODLE_SEARCH_LEVELS, unique=False, budget=budget, refusals=refusals)
         if root is not None:
             self._add(shown, student, root)
         else:

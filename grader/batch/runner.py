@@ -19,11 +19,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grader.batch.discovery import BatchItem
+from grader.batch.kit import KitChanged, KitSeal, private_bytecode
 from grader.batch.summary import print_batch_summary
+from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
+from grader.catalogue import load_catalogue
 from grader.commandline import ExitCode
-from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
+from grader.exports import ExportError, ExportOptions, remove_previous_exports, usage_problem, write_exports
+from grader.harness.lines import printable
 from grader.model import SubmissionReport
+from grader.scale import default_scale, load_scale
 
 
 class _Pool:
@@ -75,21 +80,33 @@ class BatchOptions:
     quiet: bool = False  # --silencieux: no progress bar, no summary
 
 
+def expected_of(options: GradingOptions, timeout: float) -> Expected:
+    """What every grading process is asked for (the options were checked by the command line)."""
+    catalogue = load_catalogue()
+    scale = load_scale(options.scale, catalogue) if options.scale else default_scale(catalogue)
+    return Expected.of(catalogue, scale, options.only_ids(), timeout)
+
+
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
-              console: Console | None = None) -> list[SubmissionReport]:
-    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
+              console: Console | None = None, bytecode: Path | None = None) -> list[SubmissionReport]:
+    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order.
+    `bytecode`: the workers' bytecode cache (default: a fresh folder)."""
     jobs = max(1, min(options.jobs, len(items)))
+    expected = expected_of(options.grading, timeout)
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
-    with tempfile.TemporaryDirectory(prefix="grader-rapports-") as scratch, \
+    with tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch, \
             ThreadPoolExecutor(max_workers=jobs) as executor, \
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
+        pycache = bytecode or Path(scratch) / "pycache"
+        pycache.mkdir(exist_ok=True)
         for index, item in enumerate(items):
-            folder = Path(scratch) / f"{index:04d}"
+            folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
-            futures[executor.submit(pool.run, Worker(item, options.grading, folder, timeout))] = index
+            worker = Worker(item, options.grading, folder, timeout, expected, pycache)
+            futures[executor.submit(pool.run, worker)] = index
         pending = set(futures)
         try:
             while pending:
@@ -107,17 +124,19 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
 
 def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
     """Grade the class, print the summary, write the exports; the exit code."""
-    problem = usage_problem(options.exports, len(items))
-    if problem:
-        print(f"Erreur : {problem}", file=sys.stderr)
-        return ExitCode.USAGE
-    progress_console = Console(stderr=True, quiet=options.quiet)
-    reports = grade_all(items, options, console=progress_console)
-    if not options.quiet:
-        print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
     try:
-        write_exports(reports, options.exports)
-    except ExportError as error:
-        print(f"Erreur : {error}", file=sys.stderr)
-        return ExitCode.USAGE
+        problem = usage_problem(options.exports, len(items))
+        if problem:
+            raise ExportError(problem)
+        remove_previous_exports(options.exports)
+        with private_bytecode() as bytecode:
+            seal = KitSeal.take()
+            reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet), bytecode=bytecode)
+            seal.check()
+            if not options.quiet:
+                print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
+            write_exports(reports, options.exports)
+    except (ExportError, KitChanged) as error:
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)
+        return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE
     return ExitCode.OK if all(report.all_required_passed for report in reports) else ExitCode.FAILED

@@ -1,4 +1,7 @@
-"""The table printed at the end of a batch: student, grade, bonus, checks failed."""
+"""The table printed at the end of a batch: student, grade, bonus, checks failed.
+
+Names come from folder and zip names and errors from the grading processes: every cell is made
+`printable` (a control character is shown as its picture, never obeyed by the terminal)."""
 
 from __future__ import annotations
 
@@ -8,14 +11,16 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from grader.exports.common import first_line, required_results
-from grader.model import Status, SubmissionReport, french_number
+from grader.exports.common import headline, required_results
+from grader.formats import french_number
+from grader.harness.lines import printable
+from grader.model import Status, SubmissionReport
 
 
 def failed_checks(report: SubmissionReport) -> str:
     """'S03, S05 (+2 ignorées)', or why the submission could not be graded."""
     if report.fatal_error:
-        return f"correction impossible : {first_line(report.fatal_error)}"
+        return f"correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)
     failed = [r.spec.id for r in required if r.status in (Status.FAILED, Status.ERROR)]
     skipped = sum(r.status is Status.SKIPPED for r in required)
@@ -35,11 +40,11 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
         student = report.student
         grade_style = "green" if report.all_required_passed else "red"
         table.add_row(
-            Text(student.name if student and student.name else "—"),
-            Text(student.identifier if student else report.submission),
+            Text(printable(student.name if student and student.name else "—")),
+            Text(printable(student.identifier if student else report.submission)),
             Text(french_number(report.note), style=grade_style),
             Text(french_number(report.bonus)),
-            Text(failed_checks(report)),
+            Text(printable(failed_checks(report))),
         )
     console.print(table)
     grades = [report.note for report in reports]

@@ -1,15 +1,27 @@
-"""Grading one submission of a batch in its own process: `python -m grader PATH --json OUT`.
+"""Grading one submission of a batch in its own process (`python -m grader.batch.child PATH`).
 
 Isolation: a submission that hangs, floods or crashes the grader costs its own time bound and nothing
-else. The worker runs in its own session with a batch token in its environment (the student programs
-it starts inherit it); on timeout or at the end, its whole tree and every process carrying the token
-are killed. Whatever goes wrong becomes a report with a French `fatal_error`.
+else. The grading process runs in its own session, from an empty private folder (so that no `grader`
+package planted where the teacher works can be imported instead of this kit), with a private bytecode
+cache (a `.pyc` dropped in the kit is never read), and with a batch token in its environment (the
+student programs it starts inherit it); on timeout or at the end, its whole tree and every process
+carrying the token are killed.
+
+Its report comes back through its standard output, which is one end of an unnamed socket pair on POSIX:
+the student programs it starts never inherit it (their descriptors are closed), and unlike a pipe or a
+file a socket cannot be opened again through /proc/<pid>/fd, so no student program can write in it.
+(Windows: an anonymous pipe, whose handle is not inherited either.) The runner reads at most
+MAX_REPORT_BYTES, and accepts the report only from a process that exited normally (code 0) and only
+once `validation.validated_report` has checked it against what was asked. Whatever goes wrong becomes
+a report with a French `fatal_error`: that submission could not be graded, the others are.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,10 +29,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import grader
 from grader.batch.discovery import BatchItem
+from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.harness import procfs
 from grader.harness.process import isolation_options, kill_process_tree
 from grader.model import SubmissionReport
@@ -29,7 +41,11 @@ SUBMISSION_TIMEOUT_S = 240.0  # a whole grading run; the slowest honest submissi
 TOKEN_VARIABLE = "GRADER_BATCH_TOKEN"
 KILL_WAIT_S = 5.0
 STDERR_TAIL_BYTES = 2000
-_PACKAGE_ROOT = str(Path(grader.__file__).resolve().parent.parent)
+MAX_REPORT_BYTES = 64 * 2**20  # a --verbose report of every check is a few hundred kilobytes
+_KIT_ROOT = str(Path(grader.__file__).resolve().parent.parent)
+# `python -c`: sys.path[0] would be the working folder; it becomes this very kit's folder instead.
+_BOOTSTRAP = "import sys; sys.path[0] = sys.argv.pop(1); from grader.batch.child import main; sys.exit(main())"
+NOT_GRADED = "la soumission n'a pas pu être corrigée"
 
 
 def fatal_report(item: BatchItem, message: str, duration_s: float = 0.0) -> SubmissionReport:
@@ -44,48 +60,85 @@ class GradingOptions:
     scale: Path | None = None  # --bareme
     verbose: bool = False
 
+    def only_ids(self) -> set[str] | None:
+        return {part.strip().upper() for part in (self.only or "").split(",") if part.strip()} or None
 
-def worker_command(item: BatchItem, output: Path, options: GradingOptions) -> list[str]:
-    command = [sys.executable, "-m", "grader", str(item.path), "--json", str(output), "--silencieux"]
+
+def worker_command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
+    assert item.path is not None  # an item without a folder is never graded
+    submission = os.path.abspath(item.path)  # the worker runs from its own folder
+    command = [sys.executable, "-X", f"pycache_prefix={pycache}", "-c", _BOOTSTRAP, _KIT_ROOT, submission]
     if options.scale:
         command += ["--bareme", str(options.scale.resolve())]
-    if options.only:
-        command += ["--only", options.only]
+    only = options.only_ids()
+    if only:
+        command += ["--only", ",".join(sorted(only))]
     if options.verbose:
         command.append("--verbose")
     return command
 
 
 def _environment(token: str) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONPYCACHEPREFIX")}
     env[TOKEN_VARIABLE] = token
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))  # this very grader
     env["NO_COLOR"] = "1"
     return env
 
 
-class _TailReader(threading.Thread):
-    """Reads a pipe to its end, keeping only the last bytes (a flood costs neither memory nor disk)."""
+class _Reader(threading.Thread):
+    """Reads a pipe or a socket to its end, keeping its first `limit` bytes (`head`) or its last (`tail`):
+    a flood costs neither memory nor disk. `overflowed` tells that a head was cut."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, fd: int, limit: int, *, head: bool) -> None:
         super().__init__(daemon=True)
-        self.stream = stream
-        self.tail = b""
+        self.fd, self.limit, self.head = fd, limit, head
+        self.data = b""
+        self.overflowed = False
 
     def run(self) -> None:
-        for chunk in iter(lambda: os.read(self.stream.fileno(), 65536), b""):
-            self.tail = (self.tail + chunk)[-STDERR_TAIL_BYTES:]
+        try:
+            for chunk in iter(lambda: os.read(self.fd, 65536), b""):
+                if not self.head:
+                    self.data = (self.data + chunk)[-self.limit:]
+                elif len(self.data) + len(chunk) > self.limit:
+                    self.overflowed = True
+                else:
+                    self.data += chunk
+        except (OSError, ValueError):  # closed under our feet: the worker was killed
+            pass
 
-    def text(self) -> str:
+    def finish(self) -> bytes:
         self.join(KILL_WAIT_S)
-        return self.tail.decode("utf-8", "replace").strip()
+        return self.data
+
+
+def _report_channel() -> tuple[socket.socket | None, int]:
+    """(the runner's end, the descriptor to give as the worker's stdout); Windows: (None, PIPE)."""
+    if os.name != "posix":
+        return None, subprocess.PIPE
+    ours, theirs = socket.socketpair()
+    return ours, theirs.detach()
+
+
+def _stopped(code: int) -> str:
+    if code >= 0:
+        return f"code {code}"
+    try:
+        return f"arrêté par le signal {signal.Signals(-code).name}"
+    except ValueError:
+        return f"arrêté par le signal {-code}"
 
 
 class Worker:
-    """One grading subprocess; `kill()` may be called from another thread (Ctrl-C), even before `run()`."""
+    """One grading process; `kill()` may be called from another thread (Ctrl-C), even before `run()`.
 
-    def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float) -> None:
+    `folder` is an empty private folder: the process's working folder. `pycache` is the bytecode cache
+    shared by the workers of a batch."""
+
+    def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float,
+                 expected: Expected, pycache: Path) -> None:
         self.item, self.options, self.folder, self.timeout = item, options, folder, timeout
+        self.expected, self.pycache = expected, pycache
         self.token = uuid.uuid4().hex
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -94,22 +147,29 @@ class Worker:
     def run(self) -> SubmissionReport:
         if self.item.path is None:
             return fatal_report(self.item, self.item.error)
-        output = self.folder / "rapport.json"
         started = time.monotonic()
         with self._lock:
             if self._cancelled:
                 return fatal_report(self.item, "Correction interrompue.")
-            process = self.process = subprocess.Popen(
-                worker_command(self.item, output, self.options),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=_environment(self.token),
-                **isolation_options(),
-            )
-        stderr = process.stderr
-        assert stderr is not None  # stderr=PIPE
-        errors = _TailReader(stderr)
+            ours, stdout = _report_channel()
+            try:
+                process = self.process = subprocess.Popen(
+                    worker_command(self.item, self.options, self.pycache),
+                    cwd=self.folder,
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                    stderr=subprocess.PIPE,
+                    env=_environment(self.token),
+                    **isolation_options(),
+                )
+            finally:
+                if ours is not None:
+                    os.close(stdout)  # the worker's end: only the worker may hold it
+        channel = ours if ours is not None else process.stdout
+        assert channel is not None and process.stderr is not None  # a socket or a pipe, and a pipe
+        report = _Reader(channel.fileno(), MAX_REPORT_BYTES, head=True)
+        errors = _Reader(process.stderr.fileno(), STDERR_TAIL_BYTES, head=False)
+        report.start()
         errors.start()
         try:
             code = process.wait(self.timeout)
@@ -117,24 +177,30 @@ class Worker:
             code = None
         finally:
             self.kill()
-        stderr_tail = errors.text()
-        stderr.close()
+        answer, stderr_tail = report.finish(), errors.finish().decode("utf-8", "replace").strip()
+        channel.close()
+        process.stderr.close()
         elapsed = time.monotonic() - started
         if code is None:
             return fatal_report(
                 self.item,
                 f"Délai dépassé : la correction a été interrompue au bout de {self.timeout:g} s "
-                "(un programme bloque-t-il ?).",
+                "(un programme bloque-t-il ou a-t-il arrêté le correcteur ?) ; " + NOT_GRADED + ".",
                 elapsed,
             )
-        return self._report(output, code, stderr_tail, elapsed)
+        if report.is_alive() or report.overflowed:
+            return fatal_report(self.item, f"Rapport de correction illisible ou trop long ; {NOT_GRADED}.", elapsed)
+        return self._report(answer, code, stderr_tail, elapsed)
 
-    def _report(self, output: Path, code: int, stderr_tail: str, elapsed: float) -> SubmissionReport:
-        try:
-            report = SubmissionReport.from_dict(json.loads(output.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
+    def _report(self, answer: bytes, code: int, stderr_tail: str, elapsed: float) -> SubmissionReport:
+        if code != 0 or not answer:
             detail = f"\n{stderr_tail}" if stderr_tail else ""
-            return fatal_report(self.item, f"Le correcteur s'est arrêté (code {code}) sans rapport.{detail}", elapsed)
+            stopped = f"Le correcteur s'est arrêté ({_stopped(code)}) sans rapport ; {NOT_GRADED}."
+            return fatal_report(self.item, stopped + detail, elapsed)
+        try:
+            report = validated_report(json.loads(answer.decode("utf-8")), self.expected)
+        except (ValueError, InvalidReport) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            return fatal_report(self.item, f"Rapport de correction invalide ({error}) ; {NOT_GRADED}.", elapsed)
         report.submission = self.item.source
         report.student = self.item.student
         return report

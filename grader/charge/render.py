@@ -17,20 +17,11 @@ from grader.charge import generator
 from grader.charge.latency import exact_percentile
 from grader.charge.ramp import RAMP_STEPS, RampResult
 from grader.charge.result import P99_LIMIT_MS, LoadResult
-from grader.model import french_number
+from grader.formats import french_number, integer, milliseconds
 
 PLOT_WIDTH = 28
 PLOT_MIN_MS = 0.1  # left end of the ramp's log scale; its right end is 10 s
 PLOT_MAX_MS = 10_000.0
-
-
-def integer(value: float) -> str:
-    """198000 -> '198 000' (French digit grouping)."""
-    return f"{round(value):,}".replace(",", " ")
-
-
-def milliseconds(value: float) -> str:
-    return french_number(round(value, 1 if value >= 10 else 2))
 
 
 class LiveProgress:

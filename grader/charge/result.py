@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from grader.charge.generator import GeneratorResult
 from grader.charge.latency import exact_percentile
+from grader.formats import french_number
 
 P99_LIMIT_MS = 1000.0  # above this, the room is too slow to chat: the ramp calls it degraded
 
@@ -59,7 +60,7 @@ class LoadResult:
             reasons.append(f"{self.errors} erreurs")
         p99 = self.p99_ms
         if p99 > P99_LIMIT_MS:
-            reasons.append(f"p99 = {p99 / 1000:.1f} s".replace(".", ","))
+            reasons.append(f"p99 = {french_number(round(p99 / 1000, 1))} s")
         return ", ".join(reasons) or None
 
     def to_dict(self) -> dict:

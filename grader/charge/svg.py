@@ -12,8 +12,9 @@ from html import escape
 from pathlib import PurePath
 
 from grader.charge.ramp import RAMP_STEPS, RampResult
-from grader.charge.render import PLOT_MAX_MS, PLOT_MIN_MS, integer
+from grader.charge.render import PLOT_MAX_MS, PLOT_MIN_MS
 from grader.charge.result import P99_LIMIT_MS, LoadResult
+from grader.formats import french_number, integer
 
 WIDTH, PANEL_HEIGHT, LEFT, RIGHT, TOP, GAP = 720, 220, 80, 170, 50, 60
 COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2")
@@ -45,7 +46,7 @@ def _nice_step(highest: float, parts: int = 5) -> float:
 
 
 def _label(ms: float) -> str:
-    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms".replace(".", ",")
+    return f"{french_number(ms / 1000)} s" if ms >= 1000 else f"{french_number(ms)} ms"
 
 
 def _panel(top: float, title: str, ticks: list[tuple[float, str]], y: Callable[[float], float]) -> list[str]:

@@ -1,7 +1,7 @@
 """The checks: plain pytest functions, one per behaviour, declared with `@verification`.
 
 `serveur.py` (S01..S11), `client.py` (C01..C07) and `bonus.py` (B01..B07). The engine runs these modules
-with pytest; `conftest.py` gives them their fixtures (`room`, `client_session`, `scene`, `workspace`).
+with pytest; `conftest.py` gives them their fixtures (`room`, `client_session`, `scope`, `workspace`).
 """
 
 from __future__ import annotations

@@ -8,19 +8,18 @@ are plain ASCII: S06 judges UTF-8, and a bonus is judged on itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
-from grader.harness.matching import is_relay
+from grader.harness.matching import BRACKETED_TIME_PREFIX, TIME_LIKE, is_relay
 from grader.harness.room import ChatRoom
-from grader.harness.waiting import LineSource, Steady, wait_or_rest, wait_probing
+from grader.harness.waiting import LineSource, SeenTwice, wait_or_rest, wait_probing
 
 NOT_TRIED = "Bonus non tenté (ou non reconnu) : "
 KICK_S = 2.0  # a kicked client's connection must be closed within this (issue 4, B06)
@@ -30,8 +29,6 @@ KICK_HINT = (
     "close() : close() seul ne réveille pas toujours le thread bloqué dans recv()."
 )
 POLL_S = 0.05  # B06: between two looks at the console pipe, which tells no one when it is read
-TIME_PREFIX = re.compile(r"\[(\d{2}):(\d{2})\] ")
-ANY_TIME = re.compile(r"\d{1,2}\s*[:hH.]\s*\d{2}")
 
 
 def _transcript(client: ScriptedClient) -> str:
@@ -63,7 +60,7 @@ def _first_answer(
             return any(source.lines(since) for source, since in marks.items())
 
         sender.send_line(command)
-        room.wait_until(lambda: answered(answer()) or reacted(), room.memory.relay_timeout(), sources)
+        room.wait_until(lambda: answered(answer()) or reacted(), room.track_record.relay_timeout(), sources)
         if not answered(answer()) and reacted():
             room.settle(sender, [watcher])
         if answered(answer()):
@@ -123,9 +120,9 @@ def test_horodatage(room: ChatRoom) -> None:
         room.say(sender, message, [receiver])
         after = datetime.now()
         line = next(line for line in receiver.lines(mark) if message in line)
-        found = TIME_PREFIX.match(line)
+        found = BRACKETED_TIME_PREFIX.match(line)
         expected = f"[{after:%H:%M}] {sender.name} : {message}"
-        if found is None and ANY_TIME.search(line.split(message)[0]):
+        if found is None and TIME_LIKE.search(line.split(message)[0]):
             fail(
                 "Une heure est présente mais pas sous la forme [HH:MM] (crochets, deux chiffres, "
                 "deux-points, puis une espace) au début de la ligne relayée.",
@@ -195,7 +192,7 @@ def test_quitter(room: ChatRoom) -> None:
             expected="la connexion de Bob fermée par le serveur, et « Bob a quitté le chat. » dans la console",
             received=_transcript(bob),
         )
-    left = room.wait_line(
+    left = room.wait_line_or_rest(
         room.console, lambda line: "Bob" in line and "quitt" in line.lower(), timing.JOIN, since=console_mark
     )
     if left is None:
@@ -258,7 +255,7 @@ def test_kick(room: ChatRoom) -> None:
     room.console_command("/kick Bob")
     process = room.server.process
     # A server that never reads its console cannot kick: told as soon as that is plain (Linux).
-    console_ignored = Steady(process.ignores_input)
+    console_ignored = SeenTwice(process.ignores_input)
     wait_probing(lambda: bob.closed or console_ignored(), KICK_S, [bob, process], POLL_S)
     if not bob.closed and process.input_pending():
         fail(
@@ -302,7 +299,7 @@ def test_noms_uniques(room: ChatRoom) -> None:
         impostor.send_line(intrusion)
     except CheckFailure:
         pass  # refused and already closed by the server: nothing more can be sent
-    room.wait_until(lambda: impostor.closed or seen(intrusion), room.memory.relay_timeout(),
+    room.wait_until(lambda: impostor.closed or seen(intrusion), room.track_record.relay_timeout(),
                     [impostor, room.console, bob])
     if impostor.closed or not seen(intrusion):
         room.say(alice, "Un message de la vraie Alice", [bob])

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from functools import partial
 
 from grader.checks import verification
+from grader.formats import seconds
 from grader.harness import procfs, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
-from grader.harness.french import seconds
 from grader.harness.matching import contains_message, parse_relay
 from grader.harness.process import StudentProcess
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 from grader.harness.student import PORT_HINT
-from grader.harness.waiting import Steady, wait_for, wait_or_rest, wait_probing
+from grader.harness.waiting import SeenTwice, wait_for, wait_or_rest, wait_probing
 
 NAME = "Alice"
 MESSAGES = ("Bonjour tout le monde", "Comment allez-vous ?")
@@ -151,7 +151,7 @@ def _typed_line_arrives(
     (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv()),
     or once the client is at rest without having sent it."""
     process = session.process
-    ignored = Steady(process.ignores_input)
+    ignored = SeenTwice(process.ignores_input)
 
     def arrived() -> list[str]:
         return [line for line in connection.lines(since) if predicate(line)]
@@ -169,10 +169,10 @@ def _pasted_prefix(line: str) -> bool:
 
 
 @verification("C01", "Le client demande le nom", points=1)
-def test_demande_le_nom(client_session: ClientSession, scene: Scene) -> None:
+def test_demande_le_nom(client_session: ClientSession, scope: CheckScope) -> None:
     prompt, before = _type_name(client_session)
     if "nom" not in prompt.lower():
-        scene.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
+        scope.remark(f"L'invite ne parle pas du nom : « {prompt.strip()[:60]} ». Attendu : « Entrez votre nom : ».")
     process, server = client_session.process, client_session.server
     # The name was read when the client then connects, prints something more, or ends (a starter).
     reacted = wait_for(
@@ -329,12 +329,12 @@ def test_reception_en_continu(client_session: ClientSession) -> None:
 
 
 @verification("C05", "Quitter avec exit", points=1, requires=("C01",), todo=4)
-def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
+def test_quitter_avec_exit(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
     process = client_session.process
     client_session.type_line("exit")
     # Linux: a program whose main thread waits for a thread blocked in recv() will not end by itself.
-    held_on = Steady(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
+    held_on = SeenTwice(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
     wait_probing(lambda: process.poll() is not None or held_on(), timing.EXIT, [process], timing.ALIVE_PROBE)
     code = _ended(process, 0)
     if code is None:
@@ -359,7 +359,7 @@ def test_quitter_avec_exit(client_session: ClientSession, scene: Scene) -> None:
             hint="Fermez le socket avant de quitter : client.close().",
         )
     if process.has_traceback():
-        scene.remark(
+        scope.remark(
             "Une trace d'erreur s'affiche en quittant (sans doute le thread de réception) : attrapez OSError "
             "autour de recv().\n" + process.traceback_tail(4)
         )
@@ -395,7 +395,7 @@ def _no_endless_loop(
 
 
 @verification("C06", "Serveur fermé", points=0.5, requires=("C01",), todo=4)
-def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
+def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
     _in_chat_loop(client_session, connection)
     process = client_session.process
@@ -433,7 +433,7 @@ def test_serveur_ferme(client_session: ClientSession, scene: Scene) -> None:
             hint=SERVER_GONE_HINT,
         )
     if not "".join(process.stdout.lines(mark)).strip() and not process.stdout.partial().strip():
-        scene.remark("Le client s'arrête sans dire à l'utilisateur que le serveur est parti.")
+        scope.remark("Le client s'arrête sans dire à l'utilisateur que le serveur est parti.")
 
 
 @verification("C07", "UTF-8 côté client", points=0.5, requires=("C01",), todo=3)

@@ -1,6 +1,6 @@
-"""Fixtures of the checks: the submission, the scene of each check, a running student server or client.
+"""Fixtures of the checks: the submission, the scope of each check, a running student server or client.
 
-Everything a check starts is tracked by its scene, which kills it at teardown even when the check fails.
+Everything a check starts is tracked by its scope, which kills it at teardown even when the check fails.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from grader.checks import spec_of
 from grader.harness.client_session import ClientSession
-from grader.harness.room import ChatRoom, ServerMemory
-from grader.harness.scene import Scene
+from grader.harness.room import ChatRoom, ServerTrackRecord
+from grader.harness.scope import CheckScope
 from grader.harness.student import start_server
 from grader.harness.workspace import Workspace
 from grader.session import STASH_KEY, GradingSession
@@ -31,16 +31,16 @@ def workspace(grading: GradingSession) -> Iterator[Workspace]:
 
 
 @pytest.fixture(autouse=True)
-def scene(grading: GradingSession) -> Iterator[Scene]:
-    current = Scene(verbose=grading.verbose)
+def scope(grading: GradingSession) -> Iterator[CheckScope]:
+    current = CheckScope(verbose=grading.verbose)
     yield current
     current.close()
 
 
 @pytest.fixture(scope="session")
-def server_memory() -> ServerMemory:
+def track_record() -> ServerTrackRecord:
     """What the student's server has shown in earlier checks (waits it proved useless are shortened)."""
-    return ServerMemory()
+    return ServerTrackRecord()
 
 
 # The room checks whose scenario does not hang on relays: S02 only joins, S03 judges relaying itself, and
@@ -53,17 +53,19 @@ NEVER_RELAYED = (
 
 
 @pytest.fixture
-def room(request: pytest.FixtureRequest, workspace: Workspace, scene: Scene, server_memory: ServerMemory) -> ChatRoom:
+def room(
+    request: pytest.FixtureRequest, workspace: Workspace, scope: CheckScope, track_record: ServerTrackRecord
+) -> ChatRoom:
     """A chat room on a freshly started student server. Once this server has let a relay deadline expire
     without ever relaying a message, a scenario made of messages is ignored: each of them would only
     wait out a deadline, for a verdict S03 already gave."""
     spec = spec_of(request.node)
-    if server_memory.relays is False and spec is not None and spec.id not in WITHOUT_RELAYS:
+    if track_record.relays is False and spec is not None and spec.id not in WITHOUT_RELAYS:
         pytest.skip(NEVER_RELAYED)
-    return scene.track(ChatRoom(start_server(workspace), server_memory))
+    return scope.track(ChatRoom(start_server(workspace), track_record))
 
 
 @pytest.fixture
-def client_session(workspace: Workspace, scene: Scene) -> ClientSession:
+def client_session(workspace: Workspace, scope: CheckScope) -> ClientSession:
     """The student's client, started against the grader's scripted server."""
-    return scene.track(ClientSession.start(workspace))
+    return scope.track(ClientSession.start(workspace))

@@ -17,9 +17,9 @@ from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.process import TRACEBACK_MARKERS, StudentProcess
 from grader.harness.room import ChatRoom
-from grader.harness.scene import Scene
+from grader.harness.scope import CheckScope
 from grader.harness.student import seconds
-from grader.harness.waiting import LineSource, Steady, wait_probing
+from grader.harness.waiting import LineSource, SeenTwice, wait_probing
 
 NEEDS_START = ("S01",)
 LOAD_DEADLINE_S = 10.0  # S11: the whole burst must be delivered within this time
@@ -134,31 +134,28 @@ def _say(room: ChatRoom, sender: ScriptedClient, message: str, recipients: list[
                            hint=hint or failure.hint) from failure
 
 
-_TIME = re.compile(r"\d{1,2}[:hH]\d{2}(?::\d{2})?")
-
-
 def _layout(line: str, name: str, message: str) -> str:
     """How the server lays a relayed line out: the line with its time, message and sender's name blanked.
 
     Every relay of one server has the same layout ("⟨nom⟩ : ⟨message⟩", "[HH:MM] ⟨nom⟩: ⟨message⟩"...);
     a line cut or glued by a server without line framing, or a name garbled, does not.
     """
-    return _TIME.sub("HH:MM", line).replace(message, "⟨message⟩").replace(name, "⟨nom⟩")
+    return matching.TIME_OF_DAY.sub("HH:MM", line).replace(message, "⟨message⟩").replace(name, "⟨nom⟩")
 
 
-def _remark_separator(scene: Scene, line: str, name: str) -> None:
+def _remark_separator(scope: CheckScope, line: str, name: str) -> None:
     relay = matching.parse_relay(line, name)
     if relay is not None and not relay.exact_separator:
-        scene.remark(f"Séparateur accepté, mais différent de l'énoncé : « {line} » ; l'énoncé écrit "
+        scope.remark(f"Séparateur accepté, mais différent de l'énoncé : « {line} » ; l'énoncé écrit "
                      "« Nom : message » (un espace de chaque côté du deux-points).")
 
 
-def _expect_relay(scene: Scene, recipient: ScriptedClient, since: int, name: str, message: str) -> None:
+def _expect_relay(scope: CheckScope, recipient: ScriptedClient, since: int, name: str, message: str) -> None:
     """The recipient got exactly `name : message` (optional [HH:MM], any spacing around ':')."""
     lines = recipient.lines(since)
     relayed = [line for line in lines if matching.is_relay(line, name, message)]
     if relayed:
-        _remark_separator(scene, relayed[0], name)
+        _remark_separator(scope, relayed[0], name)
         return
     summary, hint = matching.diagnose_relay(lines, name, message)
     fail(summary, sent=_sent(name, message), expected=f"{recipient.name} reçoit « {name} : {message} »",
@@ -168,7 +165,7 @@ def _expect_relay(scene: Scene, recipient: ScriptedClient, since: int, name: str
 def _expect_announce(room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str,
                      expected: str, hint: str) -> str:
     """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
-    line = room.wait_line(room.console, lambda text: keyword in text.lower(), timeout, since=since)
+    line = room.wait_line_or_rest(room.console, lambda text: keyword in text.lower(), timeout, since=since)
     shown = _quoted(room.console.lines(since)[-3:])
     if line is None:
         fail(f"La console du serveur n'affiche pas « {expected} ».", sent=sent, expected=expected,
@@ -204,7 +201,7 @@ def _require_healthy(room: ChatRoom, situation: str, hint: str) -> None:
     A thread that dies prints its traceback after its last words (a departure line in a `finally`): the
     verdict waits until every thread of the server is at rest (Linux), or timing.DRAIN elsewhere."""
     process = room.server.process
-    at_rest = Steady(lambda: procfs.at_rest(process.pid) is True)
+    at_rest = SeenTwice(lambda: procfs.at_rest(process.pid) is True)
     wait_probing(lambda: process.poll() is not None or _traceback_seen(room) or at_rest(), timing.DRAIN,
                  [process, process.stdout, process.stderr], timing.ALIVE_PROBE)
     code = process.poll()
@@ -267,7 +264,8 @@ def _wait_deliveries(room: ChatRoom, clients: list[ScriptedClient], marks: dict[
             while True:
                 before = recipient.mark()
                 wait = min(timing.RELAY, deadline - time.monotonic())
-                if room.wait_line(recipient, lambda line: last in line, wait, since=marks[recipient.name]) is not None:
+                since = marks[recipient.name]
+                if room.wait_line_or_rest(recipient, lambda line: last in line, wait, since=since) is not None:
                     break
                 if recipient.mark() == before or time.monotonic() >= deadline:
                     return False
@@ -280,8 +278,8 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     any relay of this server (whatever its prefix: S03 judges that)."""
     expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
     end = "fin du bloc"
-    relayed = room.wait_line(recipient, lambda line: matching.contains_message(line, messages[-1]),
-                             room.memory.relay_timeout(), since=since)
+    relayed = room.wait_line_or_rest(recipient, lambda line: matching.contains_message(line, messages[-1]),
+                             room.track_record.relay_timeout(), since=since)
     if relayed is None:
         hint = FRAMING_HINT
         if _echo_only(sender, 0, messages[-1], [recipient]):
@@ -310,7 +308,7 @@ def test_demarrage(room: ChatRoom) -> None:
 
 
 @verification("S02", "Le serveur enregistre le nom", points=1, requires=NEEDS_START, todo=1)
-def test_enregistre_nom(room: ChatRoom, scene: Scene) -> None:
+def test_enregistre_nom(room: ChatRoom, scope: CheckScope) -> None:
     mark = room.console.mark()
     room.join("Alice")
     expected = "Alice (127.0.0.1) a rejoint le chat."
@@ -321,15 +319,15 @@ def test_enregistre_nom(room: ChatRoom, scene: Scene) -> None:
                             hint="Lisez la première ligne envoyée par le client (son nom), retirez le \"\\n\" avec "
                                  ".strip(), puis affichez print(f\"{nom} ({adresse[0]}) a rejoint le chat.\").")
     if "127.0.0.1" not in line:
-        scene.remark(f"L'adresse du client n'est pas affichée : « {line} » (l'énoncé : « {expected} »).")
+        scope.remark(f"L'adresse du client n'est pas affichée : « {line} » (l'énoncé : « {expected} »).")
 
 
 @verification("S03", "Messages préfixés par le nom", points=2, requires=NEEDS_START, todo=3)
-def test_prefixe(room: ChatRoom, scene: Scene) -> None:
+def test_prefixe(room: ChatRoom, scope: CheckScope) -> None:
     alice, bob = _join_all(room, ["Alice", "Bob"])
     mark = bob.mark()
     _say(room, alice, "Bonjour !", [bob])
-    _expect_relay(scene, bob, mark, "Alice", "Bonjour !")
+    _expect_relay(scope, bob, mark, "Alice", "Bonjour !")
 
 
 @verification("S04", "Diffusion à tous les autres", points=2, requires=NEEDS_START, todo=3)
@@ -403,7 +401,7 @@ def test_depart_brutal(room: ChatRoom) -> None:
     marks: dict[LineSource, int] = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
     # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
-    room.first_line(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
+    room.first_match_or_rest(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
                     timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
@@ -412,8 +410,8 @@ def test_depart_brutal(room: ChatRoom) -> None:
     question = "Eve, tu m'entends ?"
     alice.send_line(question)
     eve.reset()
-    patience = room.memory.relay_timeout()
-    if room.wait_line(charlie, lambda line: question in line, patience, since=mark) is None:
+    patience = room.track_record.relay_timeout()
+    if room.wait_line_or_rest(charlie, lambda line: question in line, patience, since=mark) is None:
         charlie.fail_expected(patience, since=mark, hint=RESET_HINT,
                               sent=f"Alice envoie « {question} » et Eve coupe sa connexion au même moment",
                               expected="Charlie reçoit quand même le message d'Alice")
@@ -424,9 +422,10 @@ def test_depart_brutal(room: ChatRoom) -> None:
 
 
 @verification("S09", "Journal du serveur", points=1, requires=NEEDS_START, todo=3)
-def test_journal(room: ChatRoom, scene: Scene) -> None:
+def test_journal(room: ChatRoom, scope: CheckScope) -> None:
     waiting = "Serveur en attente de connexions..."
-    if room.wait_line(room.console, lambda line: "en attente de connexion" in line.lower(), timing.JOIN) is None:
+    if room.wait_line_or_rest(room.console, lambda line: "en attente de connexion" in line.lower(),
+                              timing.JOIN) is None:
         fail("La console du serveur n'affiche pas qu'il attend des connexions.", expected=waiting,
              received=_quoted(room.console.lines()[-3:]), hint=f"Au démarrage, affichez print(\"{waiting}\").")
     alice, bob = _join_all(room, ["Alice", "Bob"])
@@ -434,7 +433,7 @@ def test_journal(room: ChatRoom, scene: Scene) -> None:
     exchanges = [(alice, "Bonjour !"), (bob, "Salut Alice !"), (alice, "Tout va bien ?")]
     for sender, message in exchanges:
         _say(room, sender, message, _others([alice, bob], sender))
-    room.wait_line(room.console, lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY,
+    room.wait_line_or_rest(room.console, lambda line: matching.contains_message(line, exchanges[-1][1]), timing.RELAY,
                    since=mark)
     console = room.console.lines(mark)
     for sender, message in exchanges:
@@ -453,14 +452,14 @@ def test_journal(room: ChatRoom, scene: Scene) -> None:
                  sent=_sent(sender.name, message), expected=expected, received=_quoted(logged),
                  hint="Affichez chaque message une seule fois, quand vous le recevez (pas dans la boucle de "
                       "diffusion).")
-        _remark_separator(scene, logged[0], sender.name)
+        _remark_separator(scope, logged[0], sender.name)
 
 
 @verification("S10", "Flux TCP (avancé)", points=0.5, requires=NEEDS_START, todo=3)
-def test_flux_tcp(room: ChatRoom, scene: Scene) -> None:
+def test_flux_tcp(room: ChatRoom, scope: CheckScope) -> None:
     alice, bob = _join_all(room, ["Alice", "Bob"])
     # Each send_raw below is one TCP segment (the harness turns Nagle's algorithm off).
-    zoe = scene.track(ScriptedClient.connect(room.server.host, room.server.port, "Zoé", send_name=False))
+    zoe = scope.track(ScriptedClient.connect(room.server.host, room.server.port, "Zoé", send_name=False))
 
     mark = alice.mark()
     block = "Zoé\nPremier message\n".encode("utf-8")
@@ -489,7 +488,7 @@ def test_flux_tcp(room: ChatRoom, scene: Scene) -> None:
                     sent=f"Zoé envoie {first!r}, puis plus tard {second!r} (le « é » est coupé en deux)")
 
 
-def _burst(room: ChatRoom, scene: Scene, members: list[ScriptedClient], count: int) -> None:
+def _burst(room: ChatRoom, scope: CheckScope, members: list[ScriptedClient], count: int) -> None:
     """Every member sends `count` numbered messages, two per send, without waiting; meanwhile passers-by
     come and go (the two of each round leave in the next one, one by a close, one by a reset)."""
     leaving: list[ScriptedClient] = []
@@ -499,12 +498,12 @@ def _burst(room: ChatRoom, scene: Scene, members: list[ScriptedClient], count: i
         if leaving:
             leaving[0].close()
             leaving[1].reset()
-        leaving = [scene.track(ScriptedClient.connect(room.server.host, room.server.port, f"Passant{index + n}"))
+        leaving = [scope.track(ScriptedClient.connect(room.server.host, room.server.port, f"Passant{index + n}"))
                    for n in range(2)]
 
 
 @verification("S11", "Charge (avancé)", points=0.5, requires=NEEDS_START, todo=2)
-def test_charge(room: ChatRoom, scene: Scene) -> None:
+def test_charge(room: ChatRoom, scope: CheckScope) -> None:
     count = 10
     names = [f"Membre{i:02d}" for i in range(30)]
     members = _join_all(room, names[:2])
@@ -514,7 +513,7 @@ def test_charge(room: ChatRoom, scene: Scene) -> None:
     marks = {member.name: member.mark() for member in members}
     started = time.monotonic()
     try:
-        _burst(room, scene, members, count)
+        _burst(room, scope, members, count)
     except CheckFailure as failure:  # a member could not send: the server cut its connection
         _require_healthy(room, LOAD, LOCK_HINT)
         raise CheckFailure(f"{LOAD.capitalize()} : {failure.summary}", sent=failure.sent, hint=LOCK_HINT) from failure

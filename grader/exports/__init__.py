@@ -5,11 +5,19 @@ several at once: --csv (and --csv-format), --json, --gradescope, --classroom, --
 and --vpl (stdout).
 Gradescope, GitHub Classroom and VPL grade one submission at a time: asking for them with several
 submissions is a usage error (`ExportError`, French), which `usage_problem()` tells before grading starts.
+
+Only the grader process writes them, once grading is over (the students' programs are gone), each
+atomically: a temporary file in the destination's folder, renamed onto the destination (a link there is
+replaced, never followed). `remove_previous_exports(options)`, called before grading starts, deletes
+what the destinations held: a run stopped or killed midway leaves no file there, rather than an old one
+that could be taken for this run's result.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +79,37 @@ def _file_exports(options: ExportOptions, single: bool) -> list[tuple[Path | Non
     ]
 
 
+def remove_previous_exports(options: ExportOptions) -> None:
+    """Delete the files the export destinations hold (a folder there is a usage error)."""
+    for path, _, _ in _file_exports(options, single=False):
+        if path is None:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            raise ExportError(f"{path} est un dossier : donnez un nom de fichier.")
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise ExportError(f"impossible d'écrire {path} : {error.strerror or error}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, text: str, encoding: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding=encoding, newline="")
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with open(fd, "w", encoding=encoding, newline="") as stream:
+                stream.write(text)
+            os.chmod(temporary, 0o666 & ~_umask())  # as a plain write would have made it (mkstemp: 0600)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
     except OSError as error:
         raise ExportError(f"impossible d'écrire {path} : {os_error(error)}") from None
 

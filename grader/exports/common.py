@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 
-from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport, french_number
+from grader.model import Category, CheckResult, CheckSpec, Status, SubmissionReport
 
 MOODLE_RECORD_PREFIX = "Participant "  # how Moodle's grading worksheet names a participant number
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def dot_number(value: float) -> str:
-    """14.5 -> '14.5', 20.0 -> '20' (what VPL and international spreadsheets read)."""
-    return french_number(value).replace(",", ".")
 
 
 def student_label(report: SubmissionReport) -> str:
@@ -40,7 +35,7 @@ def required_results(report: SubmissionReport) -> list[CheckResult]:
 def short_comment(report: SubmissionReport) -> str:
     """One French sentence or three: what failed, what was not evaluated, the bonus earned."""
     if report.fatal_error:
-        return f"Correction impossible : {first_line(report.fatal_error)}"
+        return f"Correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)
     failed = [r for r in required if r.status in (Status.FAILED, Status.ERROR)]
     skipped = [r.spec.id for r in required if r.status is Status.SKIPPED]
@@ -57,7 +52,7 @@ def short_comment(report: SubmissionReport) -> str:
     return ". ".join(parts) + "."
 
 
-def first_line(text: str) -> str:
+def headline(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 

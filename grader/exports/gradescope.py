@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from grader.exports.common import status_label
-from grader.model import Category, CheckResult, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.model import Category, CheckResult, SubmissionReport
 
 
 def _test(result: CheckResult) -> dict:

@@ -19,8 +19,9 @@ from grader.exports.common import (
     student_label,
 )
 from grader.exports.sequence_svg import diagram
-from grader.harness.scene import full_text
-from grader.model import NOTE_MAX, Category, CheckSpec, SubmissionReport, french_number
+from grader.formats import french_number
+from grader.harness.scope import full_text
+from grader.model import NOTE_MAX, Category, CheckSpec, SubmissionReport
 
 TITLE = "Rapport de correction — Serveur de chat"
 BIN_WIDTH = 2  # points per histogram bar: 0-2, 2-4, ... 18-20

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from grader.exports.common import clean_text, dot_number, first_line, student_label
+from grader.exports.common import clean_text, headline, student_label
+from grader.formats import dot_number
 from grader.model import CheckResult, Status, SubmissionReport
 
 SUITES_NAME = "Serveur de chat"
@@ -21,7 +22,7 @@ def _case(suite: ET.Element, classname: str, name: str, seconds: float) -> ET.El
 
 
 def _outcome(case: ET.Element, tag: str, message: str) -> None:
-    child = ET.SubElement(case, tag, message=clean_text(first_line(message)))
+    child = ET.SubElement(case, tag, message=clean_text(headline(message)))
     child.text = clean_text(message)
 
 

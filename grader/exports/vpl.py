@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from grader.exports.common import clean_text, dot_number, status_label
-from grader.model import Category, SubmissionReport, french_number
+from grader.exports.common import clean_text, status_label
+from grader.formats import dot_number, french_number
+from grader.model import Category, SubmissionReport
 
 COMMENT = "Comment :=>>"
 GRADE = "Grade :=>>"

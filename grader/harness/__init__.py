@@ -11,19 +11,19 @@ from .matching import Relay, contains_message, diagnose_relay, is_relay, parse_r
 from .output import OutputStream
 from .process import StudentProcess, kill_surviving_processes, surviving_processes
 from .room import ChatRoom
-from .scene import Scene
+from .scope import CheckScope
 from .student import RunningServer, check_compiles, start_client, start_server
 from .workspace import SubmissionError, Workspace
 
 __all__ = [
     "ChatRoom",
     "CheckFailure",
+    "CheckScope",
     "ClientSession",
     "LineConnection",
     "OutputStream",
     "Relay",
     "RunningServer",
-    "Scene",
     "ScriptedClient",
     "ScriptedServer",
     "StudentProcess",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .connection import LineConnection, ScriptedServer
 from .errors import fail
-from .french import seconds
 from .process import StudentProcess
 from .student import PORT_HINT, start_client
 from .waiting import wait_for

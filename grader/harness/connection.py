@@ -12,13 +12,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .errors import fail
-from .french import os_error, seconds
+from .exercise import HOST
+from .french import os_error
 from .lines import LineSplitter, decode_line
 from .waiting import LineSource, Observable, wait_for
 
-HOST = "127.0.0.1"
 RECV_SIZE = 64 * 1024
 MAX_KEPT_LINES = 20_000
 MAX_KEPT_BYTES = 2 * 1024 * 1024  # per connection: 30 flooded connections stay far below 150 MB

@@ -7,11 +7,6 @@ import errno
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜ")
 
 
-def seconds(value: float) -> str:
-    """5.0 -> "5", 0.5 -> "0,5" (French decimal comma)."""
-    return f"{value:g}".replace(".", ",")
-
-
 def de(name: str) -> str:
     """ "de Bob", "d'Alice", "d'Éloïse" (elision before a vowel)."""
     return f"d'{name}" if name[:1] in _VOWELS else f"de {name}"

@@ -6,8 +6,15 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-# "[14:05] ", "[14:05:33] ", "[14h05] ", with or without brackets or parentheses.
-_TIME_PREFIX = re.compile(r"[ \t]*[\[(]?\d{1,2}[:hH]\d{2}(?::\d{2})?[\])]?[ \t]*")
+# The times a chat server may write, in one place. A time of day as servers write it: 14:05, 14h05, 14:05:33.
+_TIME_OF_DAY = r"\d{1,2}[:hH]\d{2}(?::\d{2})?"
+TIME_OF_DAY = re.compile(_TIME_OF_DAY)
+# Before a relayed message: "[14:05] ", "[14:05:33] ", "[14h05] ", with or without brackets or parentheses.
+_TIME_PREFIX = re.compile(rf"[ \t]*[\[(]?{_TIME_OF_DAY}[\])]?[ \t]*")
+# The bonus's own format, exactly: "[HH:MM] " (B02).
+BRACKETED_TIME_PREFIX = re.compile(r"\[(\d{2}):(\d{2})\] ")
+# Anything that looks like a time, spaces and "14.05" included: a time written in another format (B02).
+TIME_LIKE = re.compile(r"\d{1,2}\s*[:hH.]\s*\d{2}")
 _SEPARATOR = re.compile(r"[ \t]*:[ \t]*")
 EXACT_SEPARATOR = " : "
 STRIP_HINT = (

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, TypedDict
 
 from . import procfs, timing
+from .exercise import HOST
 from .output import OutputStream
 from .stacks import StackChannel, classic_causes, describe, parse_dump
 from .tracebacks import readable
@@ -72,7 +73,7 @@ def student_environment(port: int, token: str, extra: dict[str, str] | None) -> 
         and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE)
     }
     env.update(
-        CHAT_HOTE="127.0.0.1",
+        CHAT_HOTE=HOST,
         CHAT_PORT=str(port),
         PYTHONUNBUFFERED="1",
         PYTHONIOENCODING="utf-8",

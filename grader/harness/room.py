@@ -11,22 +11,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
-from .french import de, seconds
+from .french import de
 from .matching import contains_message, diagnose_relay
 from .output import OutputStream
 from .process import StudentProcess
 from .student import RunningServer, start_server
-from .waiting import LineSource, Observable, Steady, first_line, wait_or_rest, wait_probing
+from .waiting import LineSource, Observable, SeenTwice, first_match, wait_or_rest, wait_probing
 from .workspace import Workspace
 
 NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
 
 
 @dataclass
-class ServerMemory:
+class ServerTrackRecord:
     """What the student's server has shown so far, shared by the rooms of one grading session.
 
     It only shortens the wait for something this server has never once done within the full deadline:
@@ -54,9 +56,9 @@ class ServerMemory:
 class ChatRoom:
     """The student's server and the scripted clients that joined it."""
 
-    def __init__(self, server: RunningServer, memory: ServerMemory | None = None) -> None:
+    def __init__(self, server: RunningServer, track_record: ServerTrackRecord | None = None) -> None:
         self.server = server
-        self.memory = memory or ServerMemory()
+        self.track_record = track_record or ServerTrackRecord()
         self.console: OutputStream = server.process.stdout
         self.clients: list[ScriptedClient] = []
         self.join_evidence: bool | None = None  # in this room. None: no join yet; False: none shown
@@ -65,8 +67,8 @@ class ChatRoom:
         self._sentinels: list[str] = []  # the sentinel messages settle() sent
 
     @classmethod
-    def start(cls, workspace: Workspace, memory: ServerMemory | None = None) -> ChatRoom:
-        return cls(start_server(workspace), memory)
+    def start(cls, workspace: Workspace, track_record: ServerTrackRecord | None = None) -> ChatRoom:
+        return cls(start_server(workspace), track_record)
 
     # -- joining -------------------------------------------------------------------------------------
     def join(self, name: str) -> ScriptedClient:
@@ -74,7 +76,7 @@ class ChatRoom:
         containing the name (after the send), or a line containing it at any connected client.
 
         Deadline timing.JOIN. A server that gives no such evidence is not failed here: the room
-        carries on, remembers it (and the session's memory too), and gives later joins only
+        carries on, remembers it (and the session's track record too), and gives later joins only
         timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
         fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
         succeed: the server ended, or it closed this connection or one that was open before it, or
@@ -83,7 +85,7 @@ class ChatRoom:
         open_before = [client for client in self.clients if not client.closed]
         client = self._connect(name, send_name=True)
         crowded = bool(open_before)
-        timeout = timing.JOIN_FALLBACK if self.join_evidence is False else self.memory.join_timeout(crowded)
+        timeout = timing.JOIN_FALLBACK if self.join_evidence is False else self.track_record.join_timeout(crowded)
         sources = {source: marks.get(source, 0) for source in self._sources()}
         ended = False
 
@@ -94,13 +96,13 @@ class ChatRoom:
             # seen, but the reader may not have taken it in yet (Linux tells; elsewhere, as before).
             return ended and self.console.drained() is not False
 
-        found = self.first_line(sources, lambda line: name in line, timeout, stop=hopeless)
+        found = self.first_match_or_rest(sources, lambda line: name in line, timeout, stop=hopeless)
         if found is None:
             self._check_server_alive(f"après la connexion {de(name)}", wait=self.console.at_eof)
         if found is not None or self.join_evidence is None:
             self.join_evidence = found is not None
         if found is not None or (not ended and timeout >= timing.JOIN):  # only a full deadline proves none
-            self.memory.remember_join(crowded, found is not None)
+            self.track_record.remember_join(crowded, found is not None)
         self.last_join_timeout = timeout
         return client
 
@@ -143,11 +145,11 @@ class ChatRoom:
         if not recipients:
             self._wait_logged(sender, message, marks[self.console])
             return {}
-        timeout = self.memory.relay_timeout()
+        timeout = self.track_record.relay_timeout()
         deadline = time.monotonic() + timeout
         received: dict[ScriptedClient, str] = {}
         for recipient in recipients:
-            line = self.wait_line(
+            line = self.wait_line_or_rest(
                 recipient,
                 lambda text: contains_message(text, message),
                 deadline - time.monotonic(),
@@ -157,19 +159,20 @@ class ChatRoom:
                 self._remember_relays(message, recipients, marks, expired=not recipient.closed)
                 self._fail_relay(sender, message, recipient, marks.get(recipient, 0), timeout)
             received[recipient] = line
-        self.memory.relays = True
+        self.track_record.relays = True
         return received
 
     def _remember_relays(
         self, message: str, recipients: list[ScriptedClient], marks: dict[LineSource, int], *, expired: bool
     ) -> None:
         if any(contains_message(line, message) for r in recipients for line in r.lines(marks.get(r, 0))):
-            self.memory.relays = True
-        elif expired and self.memory.relays is None:
-            self.memory.relays = False
+            self.track_record.relays = True
+        elif expired and self.track_record.relays is None:
+            self.track_record.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
-        found = self.wait_line(self.console, lambda line: contains_message(line, message), timing.RELAY, since=mark)
+        found = self.wait_line_or_rest(self.console, lambda line: contains_message(line, message), timing.RELAY,
+                                       since=mark)
         if found is not None:
             return
         self._check_server_alive(f"après le message {de(sender.label)}", wait=True)
@@ -283,7 +286,7 @@ class ChatRoom:
                 return all(arrived(recipient) for recipient in recipients)
             return sender.closed or any(arrived(recipient) for recipient in recipients)
 
-        return self.wait_until(done, self.memory.relay_timeout(), [sender, *recipients])
+        return self.wait_until(done, self.track_record.relay_timeout(), [sender, *recipients])
 
     def console_command(self, text: str) -> None:
         """Type a line on the server's stdin (e.g. "/kick Bob")."""
@@ -303,24 +306,24 @@ class ChatRoom:
         and its console). False when unknown: waits then run to their deadline."""
         return self.server.process.at_rest(self.server.port, self.clients)
 
-    def first_line(
+    def first_match_or_rest(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
         *, stop: Callable[[], bool] | None = None,
     ) -> tuple[LineSource, str] | None:
-        """waiting.first_line, ended sooner once the server stays at rest (two looks in a row): what has
+        """waiting.first_match, ended sooner once the server stays at rest (two looks in a row): what has
         not come by then will not come before a client acts, so its absence needs no deadline."""
-        rest = Steady(self.at_rest, every=timing.ALIVE_PROBE)
-        return first_line(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
+        rest = SeenTwice(self.at_rest, every=timing.ALIVE_PROBE)
+        return first_match(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
                           also=[self.server.process], probe_s=timing.ALIVE_PROBE)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, sources: Iterable[Observable]) -> bool:
-        """wait_for(predicate), ended sooner once the server stays at rest (see first_line)."""
+        """wait_for(predicate), ended sooner once the server stays at rest (see first_match_or_rest)."""
         return wait_or_rest(predicate, timeout, [*sources, self.server.process], self.at_rest, timing.ALIVE_PROBE)
 
-    def wait_line(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
-                  since: int = 0) -> str | None:
-        """source.wait_line, ended sooner once the server stays at rest (see first_line)."""
-        found = self.first_line({source: since}, predicate, timeout)
+    def wait_line_or_rest(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
+                          since: int = 0) -> str | None:
+        """source.wait_line, ended sooner once the server stays at rest (see first_match_or_rest)."""
+        found = self.first_match_or_rest({source: since}, predicate, timeout)
         return found[1] if found else None
 
     # -- state ---------------------------------------------------------------------------------------

@@ -12,15 +12,14 @@ import tokenize
 import warnings
 from typing import NoReturn
 
+from grader.formats import seconds
+
 from . import procfs, timing
 from .errors import fail
-from .french import seconds
+from .exercise import CLIENT, HOST, SERVER
 from .process import StudentProcess
 from .workspace import Workspace, close_name
 
-SERVER = "serveur_exo.py"
-CLIENT = "client_exo.py"
-HOST = "127.0.0.1"
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 PORT_ATTEMPTS = 3  # starts of a server whose port another program took in the meantime
 ADDRESS_IN_USE = ("Address already in use", "EADDRINUSE", "WinError 10048")

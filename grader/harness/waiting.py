@@ -76,10 +76,10 @@ def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[O
 def wait_or_rest(predicate: Callable[[], object], timeout: float, sources: Iterable[Observable],
                  at_rest: Callable[[], bool], probe_s: float) -> bool:
     """wait_probing(predicate), ended sooner once at_rest() holds at two looks in a row, probe_s apart
-    (Steady): a program at rest does nothing more before it gets input, so what has not come by then
+    (SeenTwice): a program at rest does nothing more before it gets input, so what has not come by then
     will not come. at_rest() is looked at before predicate(), so that nothing that came before it is
     missed. Returns whether predicate() holds."""
-    rest = Steady(at_rest, every=probe_s)
+    rest = SeenTwice(at_rest, every=probe_s)
 
     def done_or_resting() -> bool:
         resting = rest()
@@ -89,7 +89,7 @@ def wait_or_rest(predicate: Callable[[], object], timeout: float, sources: Itera
     return bool(predicate())
 
 
-class Steady:
+class SeenTwice:
     """A condition that holds once its predicate was true at two looks in a row: a lasting state (what
     /proc shows of a program at rest), not a passing moment. Call it as a predicate; `held` tells after.
 
@@ -142,11 +142,11 @@ class LineSource(Observable):
     ) -> str | None:
         """The first line numbered `since` or later that satisfies predicate; None at the deadline or
         when the source has ended without one."""
-        found = first_line({self: since}, predicate, timeout)
+        found = first_match({self: since}, predicate, timeout)
         return found[1] if found else None
 
 
-def first_line(
+def first_match(
     cursors: dict[LineSource, int],
     predicate: Callable[[str], bool],
     timeout: float,

@@ -10,9 +10,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .exercise import PROGRAMS
 from .french import os_error
 
-PROGRAMS = ("serveur_exo.py", "client_exo.py")
 CLOSE_NAME_RATIO = 0.7  # "server.py", "Serveur_exo.py", "clientexo.py" are a program misnamed; "main.py" is not
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024

@@ -20,7 +20,7 @@ TRACEBACK_LINES = 12
 LEGEND = "(→ envoyé par le correcteur, ← reçu par le correcteur)"
 
 
-class Scene:
+class CheckScope:
     """What a check tracked; closed in reverse order at teardown, even when the check failed."""
 
     def __init__(self, verbose: bool = False) -> None:
@@ -112,7 +112,7 @@ class Scene:
         if first_error is not None:
             raise first_error
 
-    def __enter__(self) -> Scene:
+    def __enter__(self) -> CheckScope:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,0 +1,112 @@
+"""What a grading process may answer: its JSON report checked against what the runner asked for.
+
+The runner trusts nothing of the answer but its shape: every check asked is present once and nothing
+else, each status is one of the model's, the points are exactly those of the scale for a passed check
+and 0 otherwise, durations and texts are bounded. Titles, categories and the bonus rules are taken from
+the runner's own catalogue and scale, never from the answer. Anything else -> `InvalidReport` (French).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from grader.catalogue import with_prerequisites
+from grader.model import CheckResult, CheckSpec, Status, SubmissionReport
+from grader.scale import Scale
+
+MAX_MESSAGE_CHARS = 200_000
+_REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications",
+                "bonus_dans_la_note", "plafond_bonus"}
+_CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
+_STATUSES = {status.value: status for status in Status}
+
+
+class InvalidReport(Exception):
+    """A grading process's answer that does not match what was asked; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the runner asked every grading process for."""
+
+    catalogue: dict[str, CheckSpec]
+    scale: Scale
+    ids: frozenset[str]
+    max_duration_s: float
+
+    @classmethod
+    def of(cls, catalogue: dict[str, CheckSpec], scale: Scale, only: set[str] | None,
+           max_duration_s: float) -> Expected:
+        ids = with_prerequisites(only, catalogue) if only else set(catalogue)
+        return cls(catalogue, scale, frozenset(ids), max_duration_s)
+
+
+def _number(value: object, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidReport(f"{what} n'est pas un nombre ({_shown(value)})")
+    if not low - 1e-9 <= value <= high + 1e-9:
+        raise InvalidReport(f"{what} vaut {value}, hors de l'intervalle [{low:g} ; {high:g}]")
+    return float(value)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _same(value: float, expected: float) -> bool:
+    return abs(value - round(expected, 2)) < 1e-6
+
+
+def _result(item: object, expected: Expected) -> CheckResult:
+    if not isinstance(item, dict) or set(item) != _CHECK_KEYS:
+        raise InvalidReport(f"une vérification du rapport n'a pas la forme attendue ({_shown(item)})")
+    check_id = item["id"]
+    if check_id not in expected.ids:
+        raise InvalidReport(f"vérification inattendue « {_shown(check_id)} »")
+    spec = expected.catalogue[check_id]
+    status = _STATUSES.get(item["statut"]) if isinstance(item["statut"], str) else None
+    if status is None:
+        raise InvalidReport(f"{check_id} : statut inconnu {_shown(item['statut'])}")
+    worth = expected.scale.points[check_id]
+    points_max = _number(item["points_max"], f"{check_id} : points_max", 0, worth)
+    points = _number(item["points"], f"{check_id} : points", 0, worth)
+    earned = worth if status is Status.PASSED else 0.0
+    if not (_same(points_max, worth) and _same(points, earned)):
+        raise InvalidReport(f"{check_id} : {points} point(s) sur {points_max} pour le statut « {status.value} », "
+                            f"alors que le barème donne {earned:g} sur {worth:g}")
+    message = item["message"]
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS:
+        raise InvalidReport(f"{check_id} : message absent ou trop long")
+    duration = _number(item["duree_s"], f"{check_id} : durée", 0, expected.max_duration_s)
+    return CheckResult(spec=spec, status=status, points=earned, points_max=worth, message=message,
+                       duration_s=duration)
+
+
+def validated_report(data: object, expected: Expected) -> SubmissionReport:
+    """The report rebuilt from the runner's own catalogue and scale; InvalidReport when `data` does not
+    describe exactly the checks asked, with exactly the points the scale gives."""
+    if not isinstance(data, dict) or not {"soumission", "verifications"} <= set(data) <= _REPORT_KEYS:
+        raise InvalidReport("le rapport n'a pas la forme attendue")
+    items = data["verifications"]
+    if not isinstance(items, list):
+        raise InvalidReport("la liste des vérifications manque")
+    results = [_result(item, expected) for item in items]
+    ids = [result.spec.id for result in results]
+    if len(set(ids)) != len(ids) or set(ids) != expected.ids:
+        missing = sorted(expected.ids.difference(ids))
+        raise InvalidReport("vérifications manquantes ou en double"
+                            + (f" (manquent : {', '.join(missing)})" if missing else ""))
+    report = SubmissionReport(
+        submission=str(data["soumission"]),
+        results=results,
+        duration_s=_number(data.get("duree_s", 0.0), "la durée", 0, expected.max_duration_s),
+        bonus_counts_in_grade=expected.scale.bonus_in_grade,
+        bonus_cap=expected.scale.bonus_cap,
+    )
+    if "note" in data and not _same(_number(data["note"], "la note", 0, report.note_max), report.note):
+        raise InvalidReport(f"la note annoncée ({data['note']}) n'est pas celle des vérifications "
+                            f"({report.note:g})")
+    return report
+
