@@ -105,7 +105,9 @@ class LiveReport:
         if result.status is Status.FAILED and not is_bonus:
             self._required_failed = True
         cause = _cause(result)
-        same_as = self._causes.get(cause) if cause else None
+        # One hint may hold another ("Gardez la connexion… " + the thread hint): the same fix.
+        same_as = next((check for told, check in self._causes.items() if cause and (cause in told or told in cause)),
+                       None)
         if cause and same_as is None:
             self._causes[cause] = result.spec.id
         word = "raison" if result.status is Status.SKIPPED else "cause"

@@ -24,6 +24,7 @@ import time
 CHECK = "XXX"
 STEPS: list[tuple[str, str, str]] = []  # (client, action, text): "envoie", "ferme", "coupe", "recevait", "attendu"
 WAIT_S = 3.0  # how long a line the grader received (or expected) is waited for
+QUIET_S = 1.0  # after each action, what it causes is shown before the next step: until this long without a line
 
 
 class Client:
@@ -67,6 +68,10 @@ class Client:
                 self.arrived.wait(left)
         return True
 
+    def count(self) -> int:
+        with self.arrived:
+            return len(self.lines)
+
     def send(self, text: str) -> None:
         self.sock.sendall((text + "\n").encode("utf-8"))
 
@@ -75,6 +80,20 @@ class Client:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                  struct.pack("HH" if os.name == "nt" else "ii", 1, 0))
         self.sock.close()
+
+
+def settle(clients: dict[str, Client]) -> None:
+    """Until QUIET_S passes without a line at any client (at most WAIT_S): the server has done what the
+    action asked (registered a name, relayed a message) before the next step, as the grader waited."""
+    deadline = time.monotonic() + WAIT_S
+    seen, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        total = sum(client.count() for client in clients.values())
+        if total != seen:
+            seen, quiet_since = total, time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_S:
+            return
+        time.sleep(0.05)  # a look at the clients' lines; nothing here is graded
 
 
 def read_options(arguments: list[str]) -> tuple[str, int, bool]:
@@ -116,6 +135,7 @@ def main() -> int:
             else:
                 print(f"  {name} : {text}", flush=True)
                 client.close(abrupt=action == "coupe")
+            settle(clients)
         elif not name:  # a line of the server's own console: only its terminal shows it
             verdict = None
             print(f"  attendu sur la console de votre serveur (regardez son terminal) : {text}")
