@@ -52,7 +52,12 @@ class Evidence:
 
     @classmethod
     def from_dict(cls, data: dict) -> Evidence:
-        return cls(data["type"], data["titre"], tuple(data["lignes"]))
+        """TypeError unless every field has its type (a worker's JSON is checked before it is believed)."""
+        kind, title, lines = data["type"], data["titre"], data["lignes"]
+        if not (isinstance(kind, str) and isinstance(title, str) and isinstance(lines, list)
+                and all(isinstance(line, str) for line in lines)):
+            raise TypeError("preuve mal formée")
+        return cls(kind, title, tuple(lines))
 
 
 EVIDENCE_KINDS = ("echanges", "sortie", "erreurs", "trace", "attente")
@@ -74,7 +79,12 @@ class Arrow:
 
     @classmethod
     def from_dict(cls, data: dict) -> Arrow:
-        return cls(data["avec"], data["envoye"], data["texte"], data.get("manquant", False))
+        """TypeError unless every field has its type."""
+        peer, sent, text, missing = data["avec"], data["envoye"], data["texte"], data.get("manquant", False)
+        if not (isinstance(peer, str) and isinstance(text, str) and isinstance(sent, bool)
+                and isinstance(missing, bool)):
+            raise TypeError("flèche mal formée")
+        return cls(peer, sent, text, missing)
 
 
 @dataclass

@@ -50,3 +50,14 @@ def test_the_html_report_draws_each_failed_check(tmp_path) -> None:
     assert len(re.findall(r'<svg class="sequence"', html)) == 1  # S02; C02: the client never connected
     assert "✗ attendu : Alice (127.0.0.1) a rejoint le chat." in html
     assert "Sortie du serveur :" in html and 'src="http' not in html
+
+
+def test_the_class_html_report_draws_them_too(tmp_path) -> None:
+    student = tmp_path / "classe" / "alice"
+    student.mkdir(parents=True)
+    (student / "serveur_exo.py").write_bytes((STARTERS / "serveur_exo.py").read_bytes())
+    out = tmp_path / "classe.html"
+    done = run_grader(str(tmp_path / "classe"), "--only", "S02", "--html", str(out), "-q")
+    assert out.exists(), done.stdout + done.stderr
+    html = out.read_text(encoding="utf-8")
+    assert html.count('<svg class="sequence"') == 1 and "✗ attendu : Alice (127.0.0.1) a rejoint le chat." in html
