@@ -35,6 +35,7 @@ SOLUTION = ROOT / "solution"
 STARTERS = ROOT / "exercice"
 SERVER, CLIENT = "serveur_exo.py", "client_exo.py"
 CLASS_SIZE = 30
+NOT_IN_CLASS = ("hostile_", "attaque_")  # the attackers go after the grader: never in a class measured
 NO_PROC = {"GRADER_SANS_PROC": "1"}
 
 
@@ -53,9 +54,9 @@ def class_of_30(scratch: Path) -> Path:
     """30 students, each handing in a server and a client of the corpus: every server of the corpus but
     the hostile ones (valid, classic bugs, bonus bugs), the reference twice, the starter, and a server
     that accepts without reading; the clients of the corpus, the reference's and the starter's in turn."""
-    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if not p.parent.name.startswith("hostile_"))
+    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if not p.parent.name.startswith(NOT_IN_CLASS))
     servers += [SOLUTION, SOLUTION, STARTERS, CORPUS / "hostile_accepte_sans_lire"]
-    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if not p.parent.name.startswith("hostile_"))
+    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if not p.parent.name.startswith(NOT_IN_CLASS))
     clients += [SOLUTION, STARTERS]
     classe = scratch / "classe"
     for number, server in enumerate(servers[:CLASS_SIZE]):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import confinement
 from grader.catalogue import check_module_paths, load_catalogue, with_prerequisites
 from grader.model import SubmissionReport
 from grader.plugin import GraderPlugin
@@ -56,6 +57,7 @@ def grade(
         duration_s=time.monotonic() - started,
         bonus_counts_in_grade=scale.bonus_in_grade,
         bonus_cap=scale.bonus_cap,
+        isolation=confinement.current(),
     )
 
 

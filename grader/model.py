@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from grader.confinement.model import Confinement
+
 NOTE_MAX = 20.0
 
 
@@ -147,6 +149,7 @@ class SubmissionReport:
     bonus_cap: float | None = None  # None: the whole bonus may be added (the grade never exceeds 20)
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
+    isolation: Confinement | None = None  # how the student's programs were confined
 
     def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
         return sum(getattr(r, attr) for r in self.results if category_filter(r.spec.category))
@@ -208,6 +211,8 @@ class SubmissionReport:
             data["etudiant"] = {"identifiant": self.student.identifier, "nom": self.student.name}
         if self.fatal_error:
             data["erreur"] = self.fatal_error
+        if self.isolation is not None:
+            data["isolation"] = self.isolation.to_dict()
         return data
 
     @classmethod
@@ -244,4 +249,5 @@ class SubmissionReport:
             fatal_error=data.get("erreur", ""),
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
+            isolation=Confinement.from_dict(data["isolation"]) if "isolation" in data else None,
         )

@@ -211,6 +211,8 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
     if parts:
         console.print(Text("   ".join(parts)))
     console.print(Text(f"Durée : {french_number(round(report.duration_s, 1))} s", style="dim"))
+    if report.isolation is not None:
+        console.print(Text(report.isolation.line(), style="dim" if report.isolation.confined else "bold yellow"))
     if report.bonus_max:
         counted = " (compté dans la note)" if report.bonus_counts_in_grade else ""
         console.print(

@@ -1,37 +1,58 @@
-"""The kit's own test session: no test may leave a student process running; the fixtures several test
-files share (helpers they share are in tests/grading.py, tests/programs.py and tests/html_check.py).
+"""The kit's own test session: no test may leave a process running; the fixtures several test files
+share (helpers they share are in tests/grading.py, tests/programs.py and tests/html_check.py).
 
-Every student process the grader starts carries a GRADER_RUN_TOKEN in its environment; this session
-sets GRADER_RUN_FAMILY so that tokens are prefixed by it, and only this session's processes are looked
-for (other grader runs on the same machine are left alone). Linux only: elsewhere nothing is listed.
+This session is a child subreaper (Linux): a process that leaves its parent (a student's program that
+calls setsid and double-forks, or a grader killed under its students) comes back under it, so that every
+process a test started stays in its tree, whatever that process did to its environment or its name.
+After each test, that tree must be empty. Linux only: elsewhere nothing is listed.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from grader.harness.process import FAMILY_VARIABLE, kill_surviving_processes, surviving_processes
+from grader.confinement.launch import adopt_orphans
+from grader.harness import procfs
+from grader.harness.process import kill_surviving_processes, surviving_processes
 from grader.harness.workspace import Workspace
 from grader.interruption import let_children_be_interrupted
 from tests.grading import SOLUTION
 
-os.environ[FAMILY_VARIABLE] = f"tests-{uuid.uuid4().hex[:12]}"
+adopt_orphans()
 # Started from a background job or nohup, pytest ignores Ctrl-C: the programs the tests start (the
 # starters, the reference, the grader) must not inherit that, the tests press Ctrl-C on them.
 let_children_be_interrupted()
 
 
+def _reap_adopted_zombies() -> None:
+    """Orphans that ended under this session are its children now: reap them."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _descendants() -> list[int]:
+    return sorted(procfs.descendants(os.getpid()) - {os.getpid()}) if procfs.available() else []
+
+
 @pytest.fixture(autouse=True)
-def no_student_process_left():
+def no_process_left():
     yield
-    left = surviving_processes()
+    left = _descendants()
     if left:
+        students = surviving_processes()
         kill_surviving_processes()
-        pytest.fail(f"processus d'élève encore vivants après le test : {left}")
+        procfs.kill_until_none(lambda: set(_descendants()), left, 5)
+        pytest.fail(f"processus encore vivants après le test : {left} (dont programmes d'élève : {students})")
+    if procfs.available():
+        _reap_adopted_zombies()
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
     scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
 
-    def command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
+    def command(item: BatchItem, options: GradingOptions) -> list[str]:
         name, *extra = item.path.name.split("-")
         return [sys.executable, "-c", scripts[name], *([str(tmp_path / "pret")] if name == "hang" else extra)]
 
@@ -81,7 +81,7 @@ def scripted(monkeypatch, tmp_path):
 def run_worker(item: BatchItem, tmp_path: Path, timeout: float) -> tuple[Worker, object, float]:
     folder = tmp_path / f"w-{item.path.name}"
     folder.mkdir()
-    worker = Worker(item, SCRIPTED_ONLY, folder, timeout, expected_of(SCRIPTED_ONLY, timeout), tmp_path)
+    worker = Worker(item, SCRIPTED_ONLY, folder, timeout, expected_of(SCRIPTED_ONLY, timeout))
     started = time.monotonic()
     report = worker.run()
     return worker, report, time.monotonic() - started

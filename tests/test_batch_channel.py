@@ -15,7 +15,6 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -57,7 +56,7 @@ def worker_script(monkeypatch, tmp_path):
     """Items whose grading process runs `script` with `argv` instead of the grader."""
     scripts: dict[str, list[str]] = {}
 
-    def command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
+    def command(item: BatchItem, options: GradingOptions) -> list[str]:
         return [sys.executable, "-c", *scripts[item.path.name]]
 
     monkeypatch.setattr(worker_module, "worker_command", command)

@@ -82,7 +82,7 @@ def test_a_batch_that_changed_the_kit_exports_nothing(sealed_copy, monkeypatch, 
     copy, _ = sealed_copy
     tamper = f"open({str(copy / 'checks' / 'triche.py')!r}, 'w').write('x'); " + SEND
     monkeypatch.setattr(worker_module, "worker_command",
-                        lambda item, options, pycache: [sys.executable, "-c", tamper, *sent(honest())[1:]])
+                        lambda item, options: [sys.executable, "-c", tamper, *sent(honest())[1:]])
     item = BatchItem(source="classe/mallory", student=Student("mallory"), path=tmp_path / "mallory")
     options = batch_options(grading=ONLY_S01_S03, csv=tmp_path / "notes.csv")
     assert run_batch([item], options) == ExitCode.INTERNAL

@@ -2,69 +2,73 @@
 
 from __future__ import annotations
 
-import subprocess
+import socket
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from grader.harness.output import OutputStream
-from grader.harness.stacks import StackChannel, classic_causes, describe, parse_dump
+from grader.harness.process import StudentProcess
+from grader.harness.stacks import classic_causes, describe, parse_dump
 from tests.grading import CORPUS, grade
 
 PROGRAM = """\
-import sys
 import threading
 
 def attendre():
     threading.Event().wait()
 
 threading.Thread(target=attendre, daemon=True).start()
-print(sys.argv, __name__, __file__.endswith("prog.py"), sys.path[0] == {folder!r}, threading.active_count(),
-      flush=True)
+print("threads :", threading.active_count(), flush=True)
 nom = input("Entrez votre nom : ")
 print("bonjour", nom)
 """
 
 
-def start(tmp_path: Path) -> tuple[subprocess.Popen, StackChannel, OutputStream]:
-    (tmp_path / "prog.py").write_text(PROGRAM.format(folder=str(tmp_path)), encoding="utf-8")
-    channel = StackChannel()
-    popen = subprocess.Popen([*channel.command("prog.py"), "--option"], cwd=tmp_path, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, **channel.popen_options())
-    channel.started()
-    return popen, channel, OutputStream("sortie", popen.stdout)
+def start(tmp_path: Path) -> StudentProcess:
+    """The program started as every student program is: through the launcher, which runs the hook."""
+    workdir = tmp_path / "copie"
+    workdir.mkdir()
+    (workdir / "prog.py").write_text(PROGRAM, encoding="utf-8")
+    return StudentProcess.start(workdir, "prog.py", port=free_port(), label="client")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("run", range(3))
-def test_the_hook_runs_the_program_as_python_would_and_dumps_on_request(tmp_path: Path, run: int) -> None:
-    popen, channel, stdout = start(tmp_path)
+def test_the_hook_answers_where_each_thread_waits_and_stays_out_of_sight(tmp_path: Path, run: int) -> None:
+    proc = start(tmp_path)
     try:
-        assert stdout.wait_line(lambda line: "prog.py" in line, 10) == "['prog.py', '--option'] __main__ True True 2"
-        assert stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), 10)
-        waits = parse_dump(channel.request(5) or [], tmp_path)
-        assert describe(waits) == [
-            'thread principal : prog.py, ligne 10 : nom = input("Entrez votre nom : ")',
-            "thread 1 : prog.py, ligne 5 : threading.Event().wait()",
+        assert proc.stdout.wait_line(lambda line: line.startswith("threads"), 10) == "threads : 2"  # not the hook's
+        assert proc.stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), 10)
+        assert proc.where_it_waits() == [
+            'thread principal : prog.py, ligne 8 : nom = input("Entrez votre nom : ")',
+            "thread 1 : prog.py, ligne 4 : threading.Event().wait()",
         ]
-        assert channel.request(5)  # as often as asked, and the program goes on untouched
-        popen.stdin.write(b"Alice\n")
-        popen.stdin.close()
-        assert popen.wait(10) == 0
-        assert stdout.wait_eof(5) and stdout.lines()[-1] == "Entrez votre nom : bonjour Alice"
-        assert popen.stderr.read() == b""  # nothing of the hook on the student's stderr
+        assert proc.where_it_waits()  # as often as asked, and the program goes on untouched
+        assert proc.type_line("Alice")
+        assert proc.wait_exit(10) == 0
+        assert proc.stdout.wait_eof(5) and proc.stdout.lines()[-1] == "Entrez votre nom : bonjour Alice"
+        assert proc.stderr.wait_eof(5) and proc.stderr.text() == ""  # nothing of the hook on the student's stderr
+        assert proc.where_it_waits() == []  # ended: nothing to ask
     finally:
-        popen.kill()
-        popen.wait()
-        channel.close()
+        proc.kill_tree()
 
 
-def test_a_program_that_is_gone_gives_no_dump(tmp_path: Path) -> None:
-    popen, channel, _ = start(tmp_path)
-    popen.kill()
-    popen.wait()
-    assert channel.request(0.5) is None
-    channel.close()
+def test_the_hook_variable_is_not_left_to_the_program(tmp_path: Path) -> None:
+    workdir = tmp_path / "copie"
+    workdir.mkdir()
+    (workdir / "prog.py").write_text("import os\nprint(sorted(k for k in os.environ if 'RELEVE' in k))\n",
+                                     encoding="utf-8")
+    proc = StudentProcess.start(workdir, "prog.py", port=free_port(), label="client")
+    try:
+        assert proc.stdout.wait_line(lambda line: line.startswith("["), 10) == "[]"
+    finally:
+        proc.kill_tree()
 
 
 DUMP = textwrap.dedent("""\

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-EXIT_SENT, EXIT_INTERNAL = 0, 3
+from grader.commandline import ExitCode
+
+EXIT_SENT, EXIT_INTERNAL = ExitCode.OK, ExitCode.INTERNAL  # the report was sent / could not be made
 
 
 def _private_channel() -> BinaryIO:

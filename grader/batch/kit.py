@@ -8,19 +8,14 @@ any of them was added, removed or changed since. The grades of a run that change
 not trusted: no export is written.
 
 The bytecode caches are left out of the seal because Python itself writes them; instead, from the seal
-on, no `.pyc` of the kit is read: `private_bytecode()` points this process's cache (and, through
-`-X pycache_prefix`, the batch workers') at a fresh private folder, so a `.pyc` dropped next to the kit's
-sources never takes effect.
+on, no `.pyc` of the kit is read (from_source.py): a `.pyc` dropped next to the kit's sources never takes
+effect in the batch workers, nor in the runner for what it imports afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import site
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,15 +76,3 @@ class KitSeal:
                 "corrigé a pu modifier le correcteur : les notes de cette correction ne sont pas fiables et "
                 "aucun export n'a été écrit. Réinstallez le kit, puis corrigez de nouveau, avec l'isolation."
             )
-
-
-@contextmanager
-def private_bytecode() -> Iterator[Path]:
-    """This process's bytecode cache in a fresh private folder (yielded, for the workers) while it lasts."""
-    previous = sys.pycache_prefix
-    with tempfile.TemporaryDirectory(prefix="grader-bytecode-") as folder:
-        sys.pycache_prefix = folder
-        try:
-            yield Path(folder)
-        finally:
-            sys.pycache_prefix = previous

@@ -18,8 +18,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader.batch import from_source
 from grader.batch.discovery import BatchItem
-from grader.batch.kit import KitChanged, KitSeal, private_bytecode
+from grader.batch.kit import KIT_DIR, KitChanged, KitSeal
 from grader.batch.summary import print_batch_summary
 from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
@@ -88,9 +89,8 @@ def expected_of(options: GradingOptions, timeout: float) -> Expected:
 
 
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
-              console: Console | None = None, bytecode: Path | None = None) -> list[SubmissionReport]:
-    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order.
-    `bytecode`: the workers' bytecode cache (default: a fresh folder)."""
+              console: Console | None = None) -> list[SubmissionReport]:
+    """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
     pool = _Pool()
@@ -100,12 +100,10 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
-        pycache = bytecode or Path(scratch) / "pycache"
-        pycache.mkdir(exist_ok=True)
         for index, item in enumerate(items):
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
-            worker = Worker(item, options.grading, folder, timeout, expected, pycache)
+            worker = Worker(item, options.grading, folder, timeout, expected)
             futures[executor.submit(pool.run, worker)] = index
         pending = set(futures)
         try:
@@ -129,13 +127,13 @@ def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
         if problem:
             raise ExportError(problem)
         remove_previous_exports(options.exports)
-        with private_bytecode() as bytecode:
-            seal = KitSeal.take()
-            reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet), bytecode=bytecode)
-            seal.check()
-            if not options.quiet:
-                print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
-            write_exports(reports, options.exports)
+        seal = KitSeal.take()
+        from_source.install(str(KIT_DIR.parent))  # what this process imports from now on: no .pyc of the kit
+        reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet))
+        seal.check()
+        if not options.quiet:
+            print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
+        write_exports(reports, options.exports)
     except (ExportError, KitChanged) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)
         return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE

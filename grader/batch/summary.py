@@ -54,3 +54,5 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
         f"{perfect} sans échec hors bonus.",
         markup=False,
     )
+    for isolation in {report.isolation for report in reports if report.isolation is not None}:  # one, normally
+        console.print(Text(isolation.line(), style="dim" if isolation.confined else "bold yellow"))

@@ -12,12 +12,14 @@ import math
 from dataclasses import dataclass
 
 from grader.catalogue import with_prerequisites
+from grader.confinement.model import Confinement
 from grader.model import EVIDENCE_KINDS, Arrow, CheckResult, CheckSpec, Evidence, Status, SubmissionReport
 from grader.scale import Scale
 
 MAX_MESSAGE_CHARS = 200_000
 _REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications",
-                "bonus_dans_la_note", "plafond_bonus"}
+                "bonus_dans_la_note", "plafond_bonus", "isolation"}
+MAX_LAYERS, MAX_LAYER_CHARS = 20, 200
 _CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
 _DETAIL_KEYS = {"echec", "indice", "preuves", "sequence"}  # a failure's parts (model.CheckResult), optional
 MAX_SECTIONS = 50
@@ -111,6 +113,19 @@ def _details(item: dict, check_id: str) -> dict:
             "hint": _text(item.get("indice", ""), f"{check_id} : indice"), "evidence": evidence, "arrows": arrows}
 
 
+def _isolation(value: object) -> Confinement | None:
+    """How the grading process confined the student's programs (absent: not said)."""
+    if value is None:
+        return None
+    texts = (value.get("couches"), value.get("absentes")) if isinstance(value, dict) else (None, None)
+    if not (isinstance(value, dict) and isinstance(value.get("confinee"), bool) and all(
+        isinstance(items, list) and len(items) <= MAX_LAYERS
+        and all(isinstance(item, str) and len(item) <= MAX_LAYER_CHARS for item in items) for items in texts
+    )):
+        raise InvalidReport(f"l'isolation du rapport n'a pas la forme attendue ({_shown(value)})")
+    return Confinement.from_dict(value)
+
+
 def validated_report(data: object, expected: Expected) -> SubmissionReport:
     """The report rebuilt from the runner's own catalogue and scale; InvalidReport when `data` does not
     describe exactly the checks asked, with exactly the points the scale gives."""
@@ -131,6 +146,7 @@ def validated_report(data: object, expected: Expected) -> SubmissionReport:
         duration_s=_number(data.get("duree_s", 0.0), "la durée", 0, expected.max_duration_s),
         bonus_counts_in_grade=expected.scale.bonus_in_grade,
         bonus_cap=expected.scale.bonus_cap,
+        isolation=_isolation(data.get("isolation")),
     )
     if "note" in data and not _same(_number(data["note"], "la note", 0, report.note_max), report.note):
         raise InvalidReport(f"la note annoncée ({data['note']}) n'est pas celle des vérifications "

@@ -1,11 +1,11 @@
 """Grading one submission of a batch in its own process (`python -m grader.batch.child PATH`).
 
 Isolation: a submission that hangs, floods or crashes the grader costs its own time bound and nothing
-else. The grading process runs in its own session, from an empty private folder (so that no `grader`
-package planted where the teacher works can be imported instead of this kit), with a private bytecode
-cache (a `.pyc` dropped in the kit is never read), and with a batch token in its environment (the
-student programs it starts inherit it); on timeout or at the end, its whole tree and every process
-carrying the token are killed.
+else. The grading process runs in its own session, from an empty private folder, and imports the kit's
+modules from this kit's folder only, compiled from their source (from_source.py): neither a `grader`
+package planted where the teacher works nor a `.pyc` dropped in the kit is ever run. A batch token is in
+its environment (the student programs it starts inherit it); on timeout or at the end, its whole tree
+and every process carrying the token are killed.
 
 Its report comes back through its standard output, which is one end of an unnamed socket pair on POSIX:
 the student programs it starts never inherit it (their descriptors are closed), and unlike a pipe or a
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
+from grader.batch import from_source
 from grader.batch.discovery import BatchItem
 from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.harness import procfs
@@ -43,8 +44,11 @@ KILL_WAIT_S = 5.0
 STDERR_TAIL_BYTES = 2000
 MAX_REPORT_BYTES = 64 * 2**20  # a --verbose report of every check is a few hundred kilobytes
 _KIT_ROOT = str(Path(grader.__file__).resolve().parent.parent)
-# `python -c`: sys.path[0] would be the working folder; it becomes this very kit's folder instead.
-_BOOTSTRAP = "import sys; sys.path[0] = sys.argv.pop(1); from grader.batch.child import main; sys.exit(main())"
+_FROM_SOURCE = str(Path(from_source.__file__).resolve())
+# `python -c`: sys.path[0] would be the working folder; it becomes this very kit's folder, from source.
+_BOOTSTRAP = ("import runpy, sys; kit = sys.argv.pop(1); sys.path[0] = kit; "
+              "runpy.run_path(sys.argv.pop(1))['install'](kit); "
+              "from grader.batch.child import main; sys.exit(main())")
 NOT_GRADED = "la soumission n'a pas pu être corrigée"
 
 
@@ -64,10 +68,10 @@ class GradingOptions:
         return {part.strip().upper() for part in (self.only or "").split(",") if part.strip()} or None
 
 
-def worker_command(item: BatchItem, options: GradingOptions, pycache: Path) -> list[str]:
+def worker_command(item: BatchItem, options: GradingOptions) -> list[str]:
     assert item.path is not None  # an item without a folder is never graded
     submission = os.path.abspath(item.path)  # the worker runs from its own folder
-    command = [sys.executable, "-X", f"pycache_prefix={pycache}", "-c", _BOOTSTRAP, _KIT_ROOT, submission]
+    command = [sys.executable, "-c", _BOOTSTRAP, _KIT_ROOT, _FROM_SOURCE, submission]
     if options.scale:
         command += ["--bareme", str(options.scale.resolve())]
     only = options.only_ids()
@@ -79,7 +83,7 @@ def worker_command(item: BatchItem, options: GradingOptions, pycache: Path) -> l
 
 
 def _environment(token: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONPYCACHEPREFIX")}
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     env[TOKEN_VARIABLE] = token
     env["NO_COLOR"] = "1"
     return env
@@ -132,13 +136,12 @@ def _stopped(code: int) -> str:
 class Worker:
     """One grading process; `kill()` may be called from another thread (Ctrl-C), even before `run()`.
 
-    `folder` is an empty private folder: the process's working folder. `pycache` is the bytecode cache
-    shared by the workers of a batch."""
+    `folder` is an empty private folder: the process's working folder."""
 
     def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float,
-                 expected: Expected, pycache: Path) -> None:
+                 expected: Expected) -> None:
         self.item, self.options, self.folder, self.timeout = item, options, folder, timeout
-        self.expected, self.pycache = expected, pycache
+        self.expected = expected
         self.token = uuid.uuid4().hex
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -154,7 +157,7 @@ class Worker:
             ours, stdout = _report_channel()
             try:
                 process = self.process = subprocess.Popen(
-                    worker_command(self.item, self.options, self.pycache),
+                    worker_command(self.item, self.options),
                     cwd=self.folder,
                     stdin=subprocess.DEVNULL,
                     stdout=stdout,

@@ -8,13 +8,14 @@ import signal
 import struct
 import subprocess
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TypedDict
 
+from grader import confinement
+from grader.confinement import limits
+
 from . import procfs, timing
-from .exercise import HOST
 from .output import OutputStream
 from .stacks import StackChannel, classic_causes, describe, parse_dump
 from .tracebacks import readable
@@ -27,61 +28,41 @@ try:  # POSIX: how many bytes wait unread in a pipe
 except ImportError:  # Windows: unknown, every wait that uses it keeps its full deadline
     ioctl = None
 
-TOKEN_VARIABLE = "GRADER_RUN_TOKEN"
-# Optional: when set (e.g. by a test session), every token starts with "<family>." and the survivors
-# looked for are only this family's, so runs of other people on the same machine are left alone.
-FAMILY_VARIABLE = "GRADER_RUN_FAMILY"
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception in thread")
-# The grader's own Python settings must not reach the student's program (PYTHONPATH, PYTHONSTARTUP,
-# PYTHONWARNINGS...); these two describe the installation and stay.
-_KEPT_PYTHON_VARIABLES = frozenset({"PYTHONHOME", "PYTHONUTF8"})
-
-
-def _family_prefix() -> str | None:
-    family = os.environ.get(FAMILY_VARIABLE)
-    return f"{family}." if family else None
-
-
-def new_token() -> str:
-    return (_family_prefix() or "") + uuid.uuid4().hex
-
-
-def _survivors() -> set[int]:
-    return procfs.marked(TOKEN_VARIABLE, prefix=_family_prefix())
+MEMORY_SHARE = 0.5  # a program whose processes held this share of the memory ceiling was stopped by it
+MEMORY_EXHAUSTED = f"il a dépassé la mémoire permise ({limits.MEMORY_BYTES // 2**20} Mo)"
+MEMORY_HINT = (
+    "Le programme garde de plus en plus de données : une liste, un texte ou un historique qui grandit sans "
+    "fin ? Ne gardez que ce qui sert (par exemple les derniers messages), et lisez le réseau par morceaux."
+)
 
 
 def surviving_processes() -> list[int]:
-    """Linux: live processes carrying a GRADER_RUN_TOKEN (any value; only this family's when
-    GRADER_RUN_FAMILY is set); [] on other systems."""
-    return sorted(_survivors())
+    """Linux: the live student programs this process started, directly or not, and what they started;
+    [] on other systems. Every student program is started by `confinement.start`, which makes this
+    process a child subreaper: a program that leaves its parent (setsid, double fork, an empty
+    environment...) stays in this tree."""
+    if not procfs.available():
+        return []
+    return sorted(pid for pid in procfs.descendants(os.getpid()) - {os.getpid()} if _student(pid))
+
+
+def _student(pid: int) -> bool:
+    """In a PID namespace other than ours (none can leave it), or started by the launcher (its command
+    line carries the launcher's mark)."""
+    try:
+        if os.readlink(f"/proc/{pid}/ns/pid") != os.readlink("/proc/self/ns/pid"):
+            return True
+        return confinement.MARK.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return False
 
 
 def kill_surviving_processes() -> list[int]:
-    """Kill every process that surviving_processes() lists; return their pids (Linux only).
-    Without GRADER_RUN_FAMILY this reaches every grader run of the machine: set it first."""
-    survivors = _survivors()
-    procfs.kill_until_none(_survivors, survivors, timing.KILL)
+    """Kill every process that surviving_processes() lists; return their pids (Linux only)."""
+    survivors = set(surviving_processes())
+    procfs.kill_until_none(lambda: set(surviving_processes()), survivors, timing.KILL)
     return sorted(survivors)
-
-
-def student_environment(port: int, token: str, extra: dict[str, str] | None) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not (name.startswith("PYTHON") and name not in _KEPT_PYTHON_VARIABLES)
-        and not name.startswith(("PYTEST_", "CHAT_"))
-        and name not in (TOKEN_VARIABLE, FAMILY_VARIABLE)
-    }
-    env.update(
-        CHAT_HOTE=HOST,
-        CHAT_PORT=str(port),
-        PYTHONUNBUFFERED="1",
-        PYTHONIOENCODING="utf-8",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    env.update(extra or {})
-    env[TOKEN_VARIABLE] = token
-    return env
 
 
 class IsolationOptions(TypedDict, total=False):
@@ -100,11 +81,11 @@ def isolation_options() -> IsolationOptions:
 
 
 def kill_process_tree(
-    popen: subprocess.Popen, marked: Callable[[], set[int]], tree: set[int], timeout: float
+    popen: subprocess.Popen, members: Callable[[], set[int]], tree: set[int], timeout: float
 ) -> None:
     """Kill a program started with `isolation_options()` and what it started: its process group (POSIX)
-    or its tree (Windows: taskkill /T); then, on Linux, `tree` and every process `marked()` finds (children
-    that left the group, found by their run token) until none is left."""
+    or its tree (Windows: taskkill /T); then, on Linux, `tree` and every process `members()` finds (the
+    processes of its namespace, or its descendants) until none is left."""
     if os.name == "nt":
         _taskkill(popen, timeout)
     elif hasattr(os, "killpg"):
@@ -114,7 +95,7 @@ def kill_process_tree(
         except OSError:  # the group is gone
             pass
     if procfs.available():
-        procfs.kill_until_none(marked, tree | marked(), timeout)
+        procfs.kill_until_none(members, tree | members(), timeout)
     try:
         popen.kill()
     except OSError:
@@ -148,15 +129,17 @@ class StudentProcess(Observable):
     """A student's program under the grader's control; observers are told when it exits."""
 
     def __init__(
-        self, popen: subprocess.Popen, *, label: str, workdir: Path, token: str, stacks: StackChannel | None = None
+        self, launched: confinement.Launched, *, label: str, workdir: Path, stacks: StackChannel | None = None
     ) -> None:
         super().__init__()
         self.label = label
-        self.stacks = stacks  # the hook's channel: where each thread waits (diagnosis only)
-        self.pid = popen.pid
+        self.stacks = stacks  # the grader's hook: where each thread waits (diagnosis only)
+        self.pid = launched.pid  # the student's own process (the launcher's child in a namespace)
         self.workdir = workdir
-        self.token = token
-        self._popen = popen
+        self.layers = tuple(launched.layers)
+        self._launched = launched
+        self._popen = popen = launched.popen
+        self._returncode: int | None = None
         self._exited = threading.Event()
         self._kill_lock = threading.Lock()
         self._killed = False
@@ -179,30 +162,28 @@ class StudentProcess(Observable):
     def start(
         cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
     ) -> StudentProcess:
-        token = new_token()
         stacks = StackChannel()
-        popen = subprocess.Popen(
-            stacks.command(script),
-            cwd=workdir,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=student_environment(port, token, env),
-            bufsize=0,
-            **isolation_options(),
-            **stacks.popen_options(),
-        )
-        stacks.started()
-        return cls(popen, label=label, workdir=Path(workdir), token=token, stacks=stacks)
+        try:
+            launched = confinement.start(
+                script,
+                workdir=Path(workdir),
+                port=port,
+                extra_env={**(env or {}), **stacks.environment()},
+                popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
+                               "bufsize": 0, **isolation_options(), **stacks.popen_options()},
+            )
+        finally:
+            stacks.started()
+        return cls(launched, label=label, workdir=Path(workdir), stacks=stacks)
 
     # -- life ----------------------------------------------------------------------------------------
     def _reap(self) -> None:
-        self._popen.wait()
+        self._returncode = self._launched.exit_code()
         self._exited.set()
         self._notify_observers()
 
     def poll(self) -> int | None:
-        return self._popen.returncode if self._exited.is_set() else None
+        return self._returncode if self._exited.is_set() else None
 
     def wait_exit(self, timeout: float) -> int | None:
         self._exited.wait(max(0.0, timeout))
@@ -265,7 +246,7 @@ class StudentProcess(Observable):
         from outside (procfs.idle): it does nothing more until it gets input. False when unknown."""
         if procfs.idle([self.pid]) is not True:
             return False
-        children = procfs.family(self.pid) - {self.pid}
+        children = self.tree_pids() - {self.pid}
         return not children or procfs.idle(children) is True
 
     def at_rest(self, port: int, connections: Iterable[LineSource]) -> bool:
@@ -296,7 +277,7 @@ class StudentProcess(Observable):
             self._killed = True
             tree = self.tree_pids()
             self._measure(tree)
-            kill_process_tree(self._popen, lambda: procfs.marked(TOKEN_VARIABLE, self.token), tree, timing.KILL)
+            kill_process_tree(self._popen, self._run_pids, tree | self._run_pids(), timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
             for thread in self._threads:
@@ -308,11 +289,29 @@ class StudentProcess(Observable):
 
     close = kill_tree
 
+    def _run_pids(self) -> set[int]:
+        """The program's processes and the launcher's own (ending the namespace's PID 1 ends the rest)."""
+        return (procfs.family(self._popen.pid) if procfs.available() else set()) | self.tree_pids()
+
     def tree_pids(self) -> set[int]:
-        """Linux: the live processes of this run (descendants and token carriers); empty elsewhere."""
-        return procfs.descendants(self.pid) | procfs.marked(TOKEN_VARIABLE, self.token)
+        """Linux: the live processes of this run: in a namespace, every process in it but its PID 1 (none
+        can leave it); without one, the launcher's descendants. Empty elsewhere."""
+        init = self._launched.init
+        if not procfs.available():
+            return set()
+        if init is None:
+            return procfs.family(self._popen.pid)
+        return procfs.family(init) - {init}
 
     # -- diagnosis -----------------------------------------------------------------------------------
+    def memory_exhausted(self) -> bool:
+        """The program ran out of memory: its trace ends with MemoryError, or (Linux) its processes held
+        at least MEMORY_SHARE of the ceiling (the last figures measured when the tree was killed)."""
+        if self.has_traceback() and self.traceback_tail().rstrip().endswith("MemoryError"):
+            return True
+        usage = self.resource_usage()
+        return usage is not None and usage[1] >= MEMORY_SHARE * limits.MEMORY_BYTES
+
     def has_traceback(self) -> bool:
         return self.stderr.blocks_seen > 0
 
@@ -324,8 +323,8 @@ class StudentProcess(Observable):
 
     def where_it_waits(self) -> list[str]:
         """Where each thread of the running program is, in the student's file, and the classic mistakes
-        this gives away; [] once it has ended or when it does not answer. Ask it only once a verdict is
-        given: it interrupts the program's system calls (they resume at once)."""
+        this gives away; [] once it has ended or when it does not answer. Asked only once a verdict is
+        given (diagnosis only)."""
         if self.stacks is None or self.poll() is not None:
             return []
         dump = self.stacks.request()

@@ -1,18 +1,17 @@
-"""The grader's start-up hook, run by the student's interpreter before their program (`python -c`).
+"""The grader's start-up hook in every student program: every thread's stack, told when the grader asks.
 
-It never runs in the grader: `StackChannel.command` passes this file's text to `python -c`, with two pipe
-ends and the student's script as arguments. It starts one thread of its own that waits, with no deadline,
-for a request (one byte on the first pipe) and answers it with every thread's stack (faulthandler) and an
-end mark, on the second pipe, the grader's own: never on stdout or stderr, which belong to the student's
-program. Then it runs the script as `python script.py` would: same `sys.argv`, `sys.path[0]`,
-`__name__ == "__main__"` and `__file__`.
+The launcher (`grader/confinement/launcher.py`) runs this file in the student's process before Landlock
+and the student's code (`confinement.add_hook`). It starts nothing there: a thread started before the
+confinement would stay unconfined, and the student's code could make it run theirs (sys.monitoring, a
+patched module). It adds an audit hook instead: at the first `exec` (the launcher starting the student's
+code, after the confinement), it starts one thread of its own. That thread waits, with no deadline, for a
+request (one byte on a pipe of the grader's) and answers with every thread's stack (faulthandler) and an
+end mark, on another pipe of the grader's: never on stdout or stderr, which belong to the student's
+program. It is a bare `_thread` one: `threading.enumerate()` and `threading.active_count()` of the
+student's program do not count it, and it never delays the program's exit.
 
-The thread is a bare `_thread` one: `threading.enumerate()` and `threading.active_count()` of the
-student's program do not count it, and it never delays the program's exit. (A signal handler would add no
-thread, but a signal reaches any thread of the process, and the one blocked in input() never learns of it:
-no reliable end mark.)
-
-Written for every Python the kit supports, with nothing but the standard library.
+The pipes come in the GRADER_RELEVE variable ("dump,request": descriptor numbers, or "h" and a Windows
+handle), taken out of the environment before the student's code runs. Standard library only.
 """
 
 import _thread
@@ -20,16 +19,8 @@ import faulthandler
 import os
 import sys
 
+VARIABLE = "GRADER_RELEVE"
 END_MARK = b"--- fin du releve ---\n"
-
-
-def _serve_requests(request_fd: int, dump_fd: int) -> None:
-    try:
-        while os.read(request_fd, 1):
-            faulthandler.dump_traceback(file=dump_fd, all_threads=True)
-            os.write(dump_fd, END_MARK)
-    except (OSError, ValueError):  # the grader is gone: nothing to say, and never on the program's stderr
-        pass
 
 
 def _open_descriptor(value: str) -> int:
@@ -41,26 +32,28 @@ def _open_descriptor(value: str) -> int:
     return int(value)
 
 
-def _run(script: str) -> None:
-    """Like runpy.run_path(script, run_name="__main__"), with no frame of runpy's in the tracebacks."""
-    import types
+def _install() -> None:
+    value = os.environ.pop(VARIABLE, "")
+    if value.count(",") != 1:
+        return
+    dump_fd, request_fd = (_open_descriptor(part) for part in value.split(","))
+    read, write, dump, start = os.read, os.write, faulthandler.dump_traceback, _thread.start_new_thread
+    started: list[bool] = []
 
-    path = os.path.abspath(script)
-    sys.argv[:] = [script, *sys.argv[4:]]
-    sys.path[0] = os.path.dirname(path)
-    with open(path, "rb") as source:
-        code = compile(source.read(), path, "exec", dont_inherit=True)
-    module = types.ModuleType("__main__")
-    module.__file__ = path
-    module.__dict__["__builtins__"] = __builtins__
-    sys.modules["__main__"] = module  # the hook's own module stays alive through its functions
-    exec(code, module.__dict__)
+    def serve() -> None:
+        try:
+            while read(request_fd, 1):
+                dump(file=dump_fd, all_threads=True)
+                write(dump_fd, END_MARK)
+        except (OSError, ValueError):  # the grader is gone: nothing to say, and never on stderr
+            pass
+
+    def on_event(event: str, args: tuple) -> None:
+        if event == "exec" and not started:
+            started.append(True)
+            start(serve, ())
+
+    sys.addaudithook(on_event)
 
 
-def main() -> None:
-    dump, request, script = sys.argv[1:4]
-    _thread.start_new_thread(_serve_requests, (_open_descriptor(request), _open_descriptor(dump)))
-    _run(script)
-
-
-main()
+_install()

@@ -1,8 +1,9 @@
 """Where the student's program waits: every thread's stack, asked of the program by the grader's hook.
 
-A student's program is started through `stack_hook.py` (`hooked_command`), with a pipe of the grader's own
-for the answers (`StackChannel`). When a check has failed, `StackChannel.request` asks for a dump and
-`waits` turns it into one line per thread, in the student's own file:
+The launcher runs `stack_hook.py` in every student program (`confinement.add_hook`); `StackChannel`
+gives it two pipes of the grader's own, one for the requests, one for the answers. When a check has
+failed, `StackChannel.request` asks for a dump and `describe` turns it into one line per thread, in the
+student's own file:
 
     serveur_exo.py, ligne 42 : nom = connexion.recv(1024)
 
@@ -22,10 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypedDict
 
+from grader import confinement
+from grader.confinement import launch
+
 from .output import OutputStream
 from .tracebacks import relative_path
 
-HOOK = Path(__file__).with_name("stack_hook.py")
+HOOK = Path(__file__).resolve().with_name("stack_hook.py")
+VARIABLE = "GRADER_RELEVE"  # as stack_hook.py reads it
 END_MARK = "--- fin du releve ---"
 DUMP_TIMEOUT_S = 1.0  # the hook's thread answers at once, unless the program is gone or holds the GIL
 _THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
@@ -65,15 +70,15 @@ class StackChannel:
     Popen with `popen_options()`, then call `started()` once Popen returned."""
 
     def __init__(self) -> None:
+        if str(HOOK) not in launch.hooks:
+            confinement.add_hook(HOOK)
         self._dump_read, self._dump_write = os.pipe()
         self._request_read, self._request_write = os.pipe()
         self.answers: OutputStream | None = None
 
-    def command(self, script: str) -> list[str]:
-        """The arguments of `python -u <script>` with the hook first."""
-        hook = HOOK.read_text(encoding="utf-8")
-        return [sys.executable, "-u", "-c", hook, self._child_value(self._dump_write),
-                self._child_value(self._request_read), script]
+    def environment(self) -> dict[str, str]:
+        """The variable that tells the hook its pipe ends (it takes it out before the student's code)."""
+        return {VARIABLE: f"{self._child_value(self._dump_write)},{self._child_value(self._request_read)}"}
 
     def popen_options(self) -> HookOptions:
         """The child's ends are inherited, and nothing else of the grader's."""

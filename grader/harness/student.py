@@ -17,7 +17,7 @@ from grader.formats import seconds
 from . import procfs, timing
 from .errors import fail
 from .exercise import CLIENT, HOST, SERVER
-from .process import StudentProcess
+from .process import MEMORY_EXHAUSTED, MEMORY_HINT, StudentProcess
 from .workspace import Workspace, close_name
 
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
@@ -273,6 +273,8 @@ class _StartProbe:
             "n'écoute sur aucun port" if procfs.available() else f"n'écoute pas sur le port {self.port} (CHAT_PORT)"
         )
         summary = f"Le serveur {where} au bout de {seconds(timeout)} s."
+        if self.process.memory_exhausted():
+            fail(f"{summary} Pendant ce temps, {MEMORY_EXHAUSTED}.", received=_printed(self.process), hint=MEMORY_HINT)
         if self._looks >= SPINNING_LOOKS and self._running >= SPINNING_SHARE * self._looks:
             summary += " Pendant ce temps, il calculait sans arrêt : une boucle sans fin avant listen() ?"
         fail(
@@ -326,6 +328,9 @@ def _printed(process: StudentProcess) -> str | None:
 
 def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
     code = process.poll()
+    if process.memory_exhausted():
+        fail(f"Le serveur s'est arrêté au démarrage (code {code}) : {MEMORY_EXHAUSTED}.",
+             received=process.traceback_tail() or None, hint=MEMORY_HINT)
     if process.has_traceback():
         fail(
             f"Le serveur s'est arrêté au démarrage (code {code}) sans écouter sur le port {port}.",

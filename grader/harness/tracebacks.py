@@ -21,7 +21,6 @@ _HEADERS = (
 )
 _THREAD = re.compile(r"^Exception in thread (?P<name>.+?):?$")
 FOLDED = "  …"
-HOOK_PATH = "<string>"  # the grader's start-up hook runs as `python -c` (stacks.hooked_command)
 
 
 def relative_path(path: str, workdir: Path) -> str | None:
@@ -46,9 +45,7 @@ def readable(block: list[str], workdir: Path, max_lines: int = 12) -> list[str]:
     tail: list[str] = []
     for line in block:
         match = FRAME.match(line)
-        if match and match["path"] == HOOK_PATH and all(frame == ["hook"] for frame in frames):
-            frames.append(["hook"])  # the grader's start-up hook, outermost: never shown
-        elif match:
+        if match:
             shown = relative_path(match["path"], workdir)
             frames.append([_frame_line(match, shown or Path(match["path"]).name), "mine" if shown else "python"])
         elif frames and line[:1] in (" ", "\t") and not tail:
@@ -58,7 +55,6 @@ def readable(block: list[str], workdir: Path, max_lines: int = 12) -> list[str]:
         else:
             head.append(_translated(line))
     kept: list[str] = list(head)
-    frames = [frame for frame in frames if frame[-1] != "hook"]
     for index, frame in enumerate(frames):
         *lines, origin = frame
         if origin == "mine" or index == len(frames) - 1:

@@ -1,0 +1,209 @@
+"""The confinement of student programs (issue 12): the launcher's layers, checked on this machine where
+the kernel has them (skipped with the reason otherwise), and the parts for other systems checked as text
+and data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader import confinement
+from grader.batch.validation import Expected, InvalidReport, validated_report
+from grader.catalogue import load_catalogue
+from grader.confinement import environment, landlock, launch, limits, macos, windows
+from grader.confinement.model import Confinement
+from grader.harness.process import StudentProcess
+from grader.scale import default_scale
+from tests.grading import SOLUTION, grade
+
+LINUX = sys.platform.startswith("linux")
+CONFINED = confinement.current().confined
+needs_confinement = pytest.mark.skipif(
+    not CONFINED, reason=f"ce système ne confine pas les programmes : {confinement.current().line()}"
+)
+
+
+# -- what is reported -----------------------------------------------------------------------------------
+def test_the_line_says_what_is_applied_and_what_is_missing() -> None:
+    confined = Confinement(True, ("espaces de noms utilisateur, PID et montage", "Landlock v7 (x)"))
+    assert confined.line() == "Isolation : confinée (espaces de noms utilisateur, PID et montage, Landlock v7 (x))"
+    bare = confinement.assess((), "win32")
+    assert not bare.confined
+    assert bare.line().startswith("Isolation : NON confinée (aucune protection) ; absent : écritures non limitées")
+    assert Confinement.from_dict(confined.to_dict()) == confined
+
+
+@pytest.mark.parametrize(
+    ("layers", "platform", "confined"),
+    [
+        (("espaces de noms utilisateur, PID et montage", "Landlock v7 (écriture dans sa copie)"), "linux", True),
+        (("Landlock v7 (écriture dans sa copie seulement)",), "linux", False),  # cleanup defeatable
+        (("espaces de noms utilisateur, PID et montage",), "linux", False),  # writes anywhere
+        ((macos.LAYER, "mémoire ≤ 1024 Mo"), "darwin", False),  # no namespace: a double fork escapes
+        (("Job Object (...)",), "win32", False),
+    ],
+)
+def test_confined_needs_restricted_writes_and_an_undefeatable_cleanup(layers, platform, confined) -> None:
+    assert confinement.assess(layers, platform).confined is confined
+
+
+def test_the_switch_turns_the_launcher_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(confinement.DISABLE_VARIABLE, "non")
+    assert not confinement.current().confined
+    assert "désactivé" in confinement.current().line()
+
+
+@needs_confinement
+def test_the_report_and_the_json_tell_the_isolation() -> None:
+    result = grade(SOLUTION)
+    assert result.report["isolation"]["confinee"] is True
+    assert any(layer.startswith("Landlock") for layer in result.report["isolation"]["couches"])
+    assert "Isolation : confinée (" in result.output
+
+
+# -- the environment and the other systems ---------------------------------------------------------------
+def test_the_environment_is_an_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent")
+    monkeypatch.setenv("GITHUB_TOKEN", "secret")
+    env = environment.minimal(home="/copie", temp="/copie-temp", port=4242, extra={"EXTRA": "1"})
+    assert env["HOME"] == "/copie" and env["TMPDIR"] == "/copie-temp" and env["CHAT_PORT"] == "4242"
+    assert env["MALLOC_ARENA_MAX"] == "2" and env["EXTRA"] == "1"
+    assert "SSH_AUTH_SOCK" not in env and "GITHUB_TOKEN" not in env
+    monkeypatch.setattr(os, "name", "nt")
+    monkeypatch.setenv("SYSTEMROOT", r"C:\Windows")
+    env = environment.minimal(home="C:\\copie", temp="C:\\temp", port=1)
+    assert env["SYSTEMROOT"] == r"C:\Windows" and env["PATH"] == r"C:\Windows\system32"
+    assert "GITHUB_TOKEN" not in env
+
+
+def test_the_macos_profile_allows_writes_only_in_the_copy(tmp_path: Path) -> None:
+    odd = tmp_path / 'co"pie'
+    text = macos.profile([str(odd)])
+    assert "(deny file-write*)" in text and "(deny signal)" in text and "(deny network*)" in text
+    assert f'(subpath "{str(odd.resolve()).replace(chr(34), chr(92) + chr(34))}")' in text
+    assert '(allow network-outbound (remote ip "localhost:*"))' in text
+    assert "(allow signal (target same-sandbox))" in text
+    assert text.count("(allow file-write*") == 1
+
+
+def test_the_windows_job_kills_on_close_and_caps_memory_and_processes() -> None:
+    info = windows.job_limits()
+    flags = info.BasicLimitInformation.LimitFlags
+    assert flags & 0x2000 and flags & 0x100 and flags & 0x8  # kill on close, process memory, active processes
+    assert info.ProcessMemoryLimit == limits.MEMORY_BYTES
+    assert info.BasicLimitInformation.ActiveProcessLimit == windows.ACTIVE_PROCESSES
+
+
+# -- the launcher on this machine -------------------------------------------------------------------------
+def started(folder: Path, source: str, port: int = 4321) -> StudentProcess:
+    workdir = folder / "travail"
+    workdir.mkdir(parents=True)
+    (workdir / "prog.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    return StudentProcess.start(workdir, "prog.py", port=port, label="serveur")
+
+
+def finished(process: StudentProcess) -> list[str]:
+    try:
+        assert process.wait_exit(15) is not None, process.stderr.text()
+        process.stdout.wait_eof(5)
+        return process.stdout.lines()
+    finally:
+        process.kill_tree()
+
+
+@needs_confinement
+def test_writes_only_in_the_copy_and_its_temp_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "dehors.txt"
+    lines = finished(started(tmp_path / "eleve", f"""
+        import os, tempfile
+        for path in ("ici.txt", os.path.join(tempfile.gettempdir(), "temp.txt"), {str(outside)!r},
+                     os.path.expanduser("~/maison.txt")):
+            try:
+                open(path, "w").write("x")
+                print("écrit", os.path.basename(path))
+            except OSError as error:
+                print("refusé", os.path.basename(path), error.errno)
+    """))
+    assert lines == ["écrit ici.txt", "écrit temp.txt", "refusé dehors.txt 13", "écrit maison.txt"]
+    assert not outside.exists()
+
+
+@needs_confinement
+def test_the_grader_is_out_of_sight_and_out_of_reach(tmp_path: Path) -> None:
+    lines = finished(started(tmp_path / "eleve", f"""
+        import os, signal
+        print("parent", os.getppid())
+        print("visibles", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) == [1, os.getpid()])
+        try:
+            os.kill({os.getpid()}, signal.SIGSTOP)
+            print("signal envoyé")
+        except OSError as error:
+            print("signal refusé", error.errno)
+    """))
+    assert lines[:2] == ["parent 1", "visibles True"]  # PID 1 of its namespace, not the grader
+    assert lines[2].startswith("signal refusé")
+
+
+@pytest.mark.skipif(not LINUX or landlock.abi() < 4, reason="ce noyau n'a pas les règles réseau de Landlock (ABI 4)")
+def test_tcp_connections_only_to_the_checks_port_refused_as_at_home(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as check, socket.create_server(("127.0.0.1", 0)) as other:
+        other.settimeout(0.5)
+        lines = finished(started(tmp_path / "eleve", f"""
+            import socket
+            for port in ({check.getsockname()[1]}, {other.getsockname()[1]}):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                    print("connecté")
+                except ConnectionRefusedError:
+                    print("refusé")
+            print(socket.socket().connect_ex(("127.0.0.1", {other.getsockname()[1]})) == 111)
+        """, port=check.getsockname()[1]))
+        with pytest.raises(TimeoutError):
+            other.accept()
+    assert lines == ["connecté", "refusé", "True"]
+
+
+@needs_confinement
+def test_memory_is_capped(tmp_path: Path) -> None:
+    lines = finished(started(tmp_path / "eleve", """
+        try:
+            gros = bytearray(2 * 1024**3)
+            print("alloué")
+        except MemoryError:
+            print("MemoryError")
+    """))
+    assert lines == ["MemoryError"]
+
+
+@pytest.mark.skipif(not LINUX or not landlock.abi(), reason="Landlock absent de ce noyau")
+def test_a_trace_starts_in_the_students_file_and_hooks_run_first(tmp_path: Path, monkeypatch) -> None:
+    hook = tmp_path / "crochet.py"
+    hook.write_text("import sys\nprint('crochet', file=sys.stderr, flush=True)\n", encoding="utf-8")
+    monkeypatch.setattr(launch, "hooks", [])
+    confinement.add_hook(hook)
+    process = started(tmp_path / "eleve", "print(1 / 0)\n")
+    finished(process)
+    assert process.stderr.lines()[0] == "crochet"
+    assert process.traceback_tail().splitlines()[1].strip().startswith('File "')
+    assert "prog.py" in process.traceback_tail().splitlines()[1]
+    assert "launcher" not in process.stderr.text()
+
+
+# -- batch mode: the isolation said by each grading process ----------------------------------------------
+def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
+    catalogue = load_catalogue()
+    expected = Expected.of(catalogue, default_scale(catalogue), {"S01"}, 100.0)
+    said = Confinement(True, ("Landlock v7 (écriture dans sa copie seulement)",))
+    report = {"soumission": "a", "verifications": [
+        {"id": "S01", "titre": "x", "categorie": "serveur", "statut": "echouee", "points": 0,
+         "points_max": 1, "message": "", "duree_s": 0.1}], "isolation": said.to_dict()}
+    assert validated_report(report, expected).isolation == said
+    for forged in ({"confinee": "oui", "couches": [], "absentes": []}, {"confinee": True, "couches": [1]},
+                   {"confinee": True, "couches": ["x" * 1000], "absentes": []}, ["confinee"]):
+        with pytest.raises(InvalidReport, match="isolation"):
+            validated_report({**report, "isolation": forged}, expected)
