@@ -18,7 +18,14 @@ from grader.batch.kit import KitSeal
 from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.engine import GraderInternalError, grade
-from grader.exports import ExportError, ExportOptions, remove_previous_exports, write_exports
+from grader.exports import (
+    ExportError,
+    ExportOptions,
+    partial_problem,
+    remove_previous_exports,
+    usage_problem,
+    write_exports,
+)
 from grader.harness.lines import printable
 from grader.harness.workspace import SubmissionError
 from grader.interruption import let_children_be_interrupted
@@ -26,6 +33,7 @@ from grader.model import SubmissionReport
 from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
 from grader.replay import REPLAYABLE, offer
 from grader.scale import Scale, ScaleError, load_scale
+from grader.similarity import KIT_STARTERS
 
 MAX_JOBS = 256
 
@@ -48,11 +56,20 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--csv", type=Path, metavar="FICHIER", help="tableau des notes (Moodle, tableur)")
     parser.add_argument("--csv-format", choices=("fr", "intl"), default="fr",
                         help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point")
+    parser.add_argument("--feuille-moodle", type=Path, metavar="FICHIER",
+                        help="remplit la feuille d'évaluation hors ligne téléchargée du devoir Moodle (notes et "
+                             "commentaires ; écrit FICHIER-rempli.csv à côté)")
+    parser.add_argument("--absents-a-zero", action="store_true",
+                        help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
+                             "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
     parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
+    parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
+                        help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
+                             "soustraits (défaut : exercice/ du kit)")
     parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
@@ -109,14 +126,24 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
     only = _selected_ids(args.rejouer or args.only, catalogue)
     scale = _load_scale(args, catalogue)
+    if only:
+        problem = partial_problem(_export_options(args, scale))
+        if problem:
+            raise UsageError(problem)
     items = find_submissions(args.chemins)
     if items is not None:
-        return run_batch(items, _batch_options(args))
-    remove_previous_exports(_export_options(args))
+        return run_batch(items, _batch_options(args, scale))
+    problem = usage_problem(_export_options(args, scale), 1)
+    if problem:
+        raise UsageError(problem)
+    if args.similarite is not None:
+        raise UsageError("--similarite compare les soumissions d'une classe : donnez le dossier (ou le zip) de "
+                         "la classe, pas une seule soumission.")
+    remove_previous_exports(_export_options(args, scale))
     seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     seal.check()  # a program that changed the grader gets no export
-    write_exports([report], _export_options(args), single=True)
+    write_exports([report], _export_options(args, scale), single=True)
     if args.rejouer:
         replayed = args.rejouer.strip().upper()
         if catalogue[replayed].category not in REPLAYABLE:
@@ -125,14 +152,17 @@ def run(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
-def _export_options(args: argparse.Namespace) -> ExportOptions:
+def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:
     return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
-                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl)
+                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl,
+                         moodle_worksheet=args.feuille_moodle, absent_zero=args.absents_a_zero,
+                         visibility=scale.visibility if scale else {})
 
 
-def _batch_options(args: argparse.Namespace) -> BatchOptions:
+def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
-                        exports=_export_options(args), jobs=args.jobs, quiet=args.silencieux)
+                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
+                        similarity=args.similarite is not None, starter=args.similarite)
 
 
 def _interrupt(signum: int, frame: object) -> None:

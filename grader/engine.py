@@ -57,6 +57,7 @@ def grade(
         duration_s=time.monotonic() - started,
         bonus_counts_in_grade=scale.bonus_in_grade,
         bonus_cap=scale.bonus_cap,
+        selection=tuple(sorted(only)) if only else (),
         isolation=confinement.current(),
     )
 

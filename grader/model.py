@@ -13,6 +13,7 @@ from enum import Enum
 from grader.confinement.model import Confinement
 
 NOTE_MAX = 20.0
+BONUS_NOT_TRIED = "Bonus non tenté (ou non reconnu) : "  # how a bonus check's message starts when nothing was tried
 
 
 class Category(str, Enum):
@@ -106,6 +107,12 @@ class CheckResult:
     def passed(self) -> bool:
         return self.status is Status.PASSED
 
+    @property
+    def bonus_not_tried(self) -> bool:
+        """A bonus the submission did not attempt: neither a success nor a fault."""
+        return (self.spec.category is Category.BONUS and self.status is Status.FAILED
+                and self.message.startswith(BONUS_NOT_TRIED))
+
     def to_dict(self) -> dict:
         return {
             "id": self.spec.id,
@@ -149,6 +156,7 @@ class SubmissionReport:
     bonus_cap: float | None = None  # None: the whole bonus may be added (the grade never exceeds 20)
     student: Student | None = None
     fatal_error: str = ""  # set when the submission could not be graded at all (batch: timeout...)
+    selection: tuple[str, ...] = ()  # --only: the checks asked (a partial grade); () for a full grading
     isolation: Confinement | None = None  # how the student's programs were confined
 
     def _sum(self, category_filter: Callable[[Category], bool], attr: str) -> float:
@@ -187,6 +195,13 @@ class SubmissionReport:
             r.passed for r in self.results if r.spec.category is not Category.BONUS
         )
 
+    def partial_note(self) -> str:
+        """French words saying the grade covers only the checks asked with --only ("" when complete)."""
+        if not self.selection:
+            return ""
+        return (f"note partielle : seulement {', '.join(self.selection)} et leurs prérequis, "
+                "pas la note de la soumission")
+
     @property
     def has_internal_error(self) -> bool:
         return any(r.status is Status.ERROR for r in self.results)
@@ -211,6 +226,9 @@ class SubmissionReport:
             data["etudiant"] = {"identifiant": self.student.identifier, "nom": self.student.name}
         if self.fatal_error:
             data["erreur"] = self.fatal_error
+        if self.selection:
+            data["note_partielle"] = True
+            data["seulement"] = list(self.selection)
         if self.isolation is not None:
             data["isolation"] = self.isolation.to_dict()
         return data
@@ -249,5 +267,6 @@ class SubmissionReport:
             fatal_error=data.get("erreur", ""),
             bonus_counts_in_grade=data.get("bonus_dans_la_note", False),
             bonus_cap=data.get("plafond_bonus"),
+            selection=tuple(data.get("seulement", ())),
             isolation=Confinement.from_dict(data["isolation"]) if "isolation" in data else None,
         )

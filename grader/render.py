@@ -220,6 +220,9 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
         )
     style = "bold green" if report.all_required_passed else "bold"
     console.print(Text(f"Note : {french_number(report.note)} / {french_number(report.note_max)}", style=style))
+    if report.selection:
+        note = report.partial_note()
+        console.print(Text(note[0].upper() + note[1:] + " (--only).", style="bold yellow"))
     step = next_step(report)
     if step:
         console.print()

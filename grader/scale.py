@@ -10,6 +10,9 @@ docs/bareme-exemple.toml):
     dans_la_note = true   # the bonus points are added to the /20 grade (default: false)
     plafond = 2           # at most this much bonus is added (default: no cap; the grade never exceeds 20)
 
+    [visibilite]          # Gradescope: when the student sees a check (default: visible)
+    S11 = "after_due_date"   # visible, after_due_date, after_published or hidden
+
 Every mistake in the file is a `ScaleError` with a French message naming the file, raised before
 anything runs.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.harness.french import os_error
@@ -29,7 +32,8 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-_TABLES = ("points", "bonus")
+_TABLES = ("points", "bonus", "visibilite")
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's own words
 _BONUS_KEYS = ("dans_la_note", "plafond")
 
 
@@ -42,6 +46,7 @@ class Scale:
     points: dict[str, float]  # every check id of the catalogue -> its points under this scale
     bonus_in_grade: bool = False
     bonus_cap: float | None = None
+    visibility: dict[str, str] = field(default_factory=dict)  # check id -> Gradescope visibility, when not visible
 
 
 def default_scale(catalogue: dict[str, CheckSpec]) -> Scale:
@@ -69,6 +74,7 @@ def load_scale(path: Path, catalogue: dict[str, CheckSpec]) -> Scale:
             )
         scale.points[check_id] = _number(value, f"{where} : points de {check_id}")
     _read_bonus(_table(data, "bonus", where), scale, where)
+    scale.visibility = _read_visibility(_table(data, "visibilite", where), catalogue, where)
     base_total = sum(
         points for check_id, points in scale.points.items() if catalogue[check_id].category is not Category.BONUS
     )
@@ -107,6 +113,17 @@ def _number(value: object, what: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ScaleError(f"{what} : un nombre positif ou nul est attendu (reçu : {value!r}).")
     return float(value)
+
+
+def _read_visibility(table: dict, catalogue: dict[str, CheckSpec], where: str) -> dict[str, str]:
+    for check_id, value in table.items():
+        if check_id not in catalogue:
+            raise ScaleError(f"{where} : identifiant de vérification inconnu « {check_id} » dans [visibilite].")
+        if value not in VISIBILITIES:
+            raise ScaleError(
+                f"{where} : [visibilite] {check_id} = {value!r} ; valeurs possibles : {', '.join(VISIBILITIES)}."
+            )
+    return dict(table)
 
 
 def _read_bonus(table: dict, scale: Scale, where: str) -> None:

@@ -89,7 +89,8 @@ def test_report_is_plain_text_without_a_terminal(variable, monkeypatch):
     monkeypatch.setenv(variable, "1" if variable == "NO_COLOR" else "dumb")
     done = run_grader(str(SOLUTION), "--only", "S01")
     assert "\x1b[" not in done.stdout
-    assert done.stdout.rstrip().splitlines()[-1] == "Note : 20 / 20"
+    assert done.stdout.rstrip().splitlines()[-2:] == [
+        "Note : 20 / 20", "Note partielle : seulement S01 et leurs prérequis, pas la note de la soumission (--only)."]
 
 
 def test_single_json_is_the_submission_object_in_a_new_folder(tmp_path):
@@ -99,11 +100,29 @@ def test_single_json_is_the_submission_object_in_a_new_folder(tmp_path):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["soumission"] == str(SOLUTION)
     assert [item["id"] for item in data["verifications"]] == ["S01"]
+    assert (data["note_partielle"], data["seulement"]) == (True, ["S01"])
+
+
+def test_only_files_for_the_teacher_say_the_grade_is_partial(tmp_path):
+    done = run_grader(str(SOLUTION), "--only", "S01", "--csv", str(tmp_path / "notes.csv"), "--junit",
+                      str(tmp_path / "junit.xml"), "--html", str(tmp_path / "rapport.html"))
+    assert done.returncode == 0, done.stderr
+    partial = "Note partielle : seulement S01 et leurs prérequis"
+    assert partial in (tmp_path / "notes.csv").read_text(encoding="utf-8-sig")
+    assert partial in (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    assert 'name="note_partielle"' in (tmp_path / "junit.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", ["--gradescope", "--classroom", "--feuille-moodle"])
+def test_only_refuses_the_exports_a_gradebook_takes_as_they_are(tmp_path, option):
+    done = run_grader(str(SOLUTION), "--only", "S01", option, str(tmp_path / "sortie"))
+    assert done.returncode == 2 and "note partielle" in done.stderr and option in done.stderr
+    assert not list(tmp_path.iterdir()), "rien n'est corrigé ni écrit"
 
 
 def test_an_unwritable_export_is_a_usage_error(tmp_path):
     (tmp_path / "fichier").write_text("pas un dossier", encoding="utf-8")
-    done = run_grader(str(SOLUTION), "--only", "S01", "--csv", str(tmp_path / "fichier" / "notes.csv"))
+    done = run_grader(str(SOLUTION), "--only", "S01", "--json", str(tmp_path / "fichier" / "notes.json"))
     assert done.returncode == 2
     assert "impossible d'écrire" in done.stderr
 

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader.exports import ExportError, ExportOptions, usage_problem, write_exports
+from grader.exports import ExportError, ExportOptions, classroom, usage_problem, write_exports
 from grader.exports.html_report import pass_rates
-from grader.model import Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
+from grader.model import BONUS_NOT_TRIED, Category, CheckResult, CheckSpec, Status, Student, SubmissionReport
 from tests.html_check import HtmlChecker
 
 SPECS = {
@@ -131,26 +131,58 @@ def test_single_submission_formats_refuse_a_class(tmp_path, option):
     assert usage_problem(args, 1) is None
 
 
+def read_runners(tmp_path) -> tuple[dict, dict]:
+    chat = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
+    note = json.loads((tmp_path / "classroom-note.json").read_text(encoding="utf-8"))
+    return chat, note
+
+
+def reporter_total(runner: dict) -> float:
+    """What the official reporter prints as a runner's total: tests passed / tests × max_score."""
+    passed = sum(test["status"] == "pass" for test in runner["tests"])
+    return passed / len(runner["tests"]) * runner["max_score"]
+
+
+def recorded_points(*runners: dict) -> float:
+    """What the official reporter sends to Classroom: the scores of the runners with a max_score."""
+    return sum(test["score"] for runner in runners if runner["max_score"] for test in runner["tests"])
+
+
 def test_classroom_reporter_json(tmp_path):
     write_exports([ZOE], export_args(tmp_path, classroom="classroom.json"))
-    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
-    assert (data["version"], data["status"], data["max_score"]) == (3, "error", 20.0)  # B02: grader error
-    statuses = {test["name"].split(" ")[0]: test["status"] for test in data["tests"]}
+    chat, note = read_runners(tmp_path)
+    assert (chat["version"], chat["status"], chat["max_score"]) == (3, "error", 0)  # B02: grader error
+    statuses = {test["name"].split(" ")[0]: test["status"] for test in chat["tests"]}
     assert statuses == {"S01": "pass", "S03": "fail", "S04": "pass", "C01": "pass", "B01": "fail", "B02": "error"}
-    assert sum(test["score"] for test in data["tests"]) == pytest.approx(ZOE.note)
-    assert all({"name", "status", "message", "score", "max_score"} <= set(test) for test in data["tests"])
+    assert all(test["line_no"] == 0 for test in chat["tests"] + note["tests"])
+    by_id = {test["name"].split(" ")[0]: test for test in chat["tests"]}
+    assert "Alice : Bonjour" in by_id["S03"]["test_code"] and "test_code" not in by_id["S01"]
+    assert f"{reporter_total(note):.2f}" == f"{ZOE.note:.2f}" == "17.50"
+    assert recorded_points(chat, note) == ZOE.note and note["max_score"] == 20
 
 
-def test_classroom_scores_add_up_to_the_grade_with_a_capped_bonus(tmp_path):
+def test_classroom_totals_are_the_grade_with_a_capped_bonus_and_bonuses_not_tried(tmp_path):
     partial = {**ALL_PASS, "S03": Status.FAILED}
     report = make_report(partial, bonus_in_grade=True, bonus_cap=0.75)
     assert report.note == 18.25
     write_exports([report], export_args(tmp_path, classroom="classroom.json"))
-    data = json.loads((tmp_path / "classroom.json").read_text(encoding="utf-8"))
-    scores = {test["name"].split(" ")[0]: test["score"] for test in data["tests"]}
-    assert sum(scores.values()) == pytest.approx(18.25)
-    assert (scores["B01"], scores["B02"]) == (0.5, 0.25)
-    assert make_report(ALL_PASS).note == 20 and data["status"] == "fail"
+    chat, note = read_runners(tmp_path)
+    scores = {test["name"].split(" ")[0]: test["score"] for test in chat["tests"]}
+    assert sum(scores.values()) == pytest.approx(18.25) and (scores["B01"], scores["B02"]) == (0.5, 0.25)
+    assert f"{reporter_total(note):.2f}" == "18.25" and recorded_points(chat, note) == 18.25
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED},
+                            messages={"B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.\nEnvoyé : /liste"})
+    write_exports([not_tried], export_args(tmp_path, classroom="classroom.json"))
+    chat, note = read_runners(tmp_path)
+    assert chat["status"] == "pass" and reporter_total(note) == recorded_points(chat, note) == 20
+    b01 = next(test for test in chat["tests"] if test["name"].startswith("B01"))
+    assert b01["test_code"] == BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu."
+
+
+@pytest.mark.parametrize("grade", [0, 20, 17.5, 13.5, 14.25, 18.25, 11])
+def test_classroom_grade_parts_print_the_grade(grade):
+    passed, parts = classroom.grade_parts(grade)
+    assert f"{passed / parts * 20:.2f}" == f"{grade:.2f}" and parts <= 80
 
 
 # -- JUnit -----------------------------------------------------------------------------------------
@@ -175,6 +207,18 @@ def test_junit_one_testcase_per_check(tmp_path):
     assert properties["note"] == "17.5"
 
 
+def test_junit_bonus_not_tried_is_skipped_with_its_reason(tmp_path):
+    reason = BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu."
+    report = make_report({**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
+                         messages={"B01": reason, "B02": "Horodatage présent mais l'heure est fausse."})
+    write_exports([report], export_args(tmp_path, junit="junit.xml"))
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = {case.get("name").split(" ")[0]: case for case in suite.findall("testcase")}
+    assert cases["B01"].find("skipped").get("message") == reason and cases["B01"].find("failure") is None
+    assert cases["B02"].find("failure") is not None  # tried and wrong: a real failure
+    assert (suite.get("failures"), suite.get("skipped"), suite.get("errors")) == ("1", "1", "0")
+
+
 # -- VPL -------------------------------------------------------------------------------------------
 
 def test_vpl_grade_and_comments_on_stdout(tmp_path, capsys):
@@ -195,20 +239,38 @@ def test_html_report_self_contained_escaped_and_complete(tmp_path):
     checker.feed(text)
     checker.close()
     assert checker.problems == [] and checker.stack == []
-    assert not {"script", "link", "img", "iframe", "object"} & checker.tags
-    assert not [a for a in checker.attributes if a[1] == "src"]
+    assert not {"link", "img", "iframe", "object"} & checker.tags
+    assert text.count("<script>") == 1 and not [a for a in checker.attributes if a[1] == "src"]  # inline only
     assert all(value.startswith("#") for _, name, value in checker.attributes if name == "href")
     assert "svg" in checker.tags and "<script>alert" not in text and "&lt;script&gt;alert" in text
-    assert checker.rates["S03"] == "1 / 3 (33 %)" and checker.rates["S01"] == "2 / 3 (67 %)"
+    assert checker.rates["S03"] == "1 / 2 (50 %)" and checker.rates["S01"] == "2 / 3 (67 %)"
     assert set(checker.rates) == set(SPECS)
     assert all("%" in rate for rate in checker.rates.values())
     for needle in ("Alice Martin", "Zoé &lt;b&gt;Ünïcode&lt;/b&gt;", "Délai dépassé", "Le serveur n&#x27;écoute pas"):
         assert needle in text
 
 
-def test_pass_rates_count_each_graded_submission():
-    rates = {spec.id: (passed, graded) for spec, passed, graded in pass_rates(CLASS)}
-    assert rates["S01"] == (2, 3) and rates["S04"] == (2, 3) and rates["B01"] == (2, 3)
+def test_pass_rates_say_what_their_denominator_leaves_out():
+    rates = {rate.spec.id: rate for rate in pass_rates(CLASS)}
+    assert (rates["S01"].passed, rates["S01"].evaluated, rates["S01"].not_graded) == (2, 3, 1)
+    assert (rates["S04"].passed, rates["S04"].evaluated, rates["S04"].skipped) == (2, 2, 1)  # BOB: S01 failed
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED}, messages={"B01": BONUS_NOT_TRIED + "rien."})
+    b01 = {rate.spec.id: rate for rate in pass_rates([ALICE, not_tried])}["B01"]
+    assert (b01.passed, b01.evaluated, b01.not_tried) == (1, 1, 1)  # a bonus is rated over those who tried it
+
+
+def test_html_table_of_students_and_folded_details(tmp_path):
+    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED}, student=Student("55555", "Noé Neutre"),
+                            messages={"B01": BONUS_NOT_TRIED + "rien."})
+    write_exports([*CLASS, not_tried], export_args(tmp_path, html="classe.html"))
+    text = (tmp_path / "classe.html").read_text(encoding="utf-8")
+    assert text.count('<tr data-nom="') == 5 and text.count('<details class="student" id="etudiant-') == 5
+    assert "<details class=\"student\" id=\"etudiant-1\" open" not in text  # folded by default
+    assert all(f'href="#etudiant-{i}"' in text for i in range(1, 6))
+    row = text[text.index('data-nom="noé neutre"'):].split("</tr>")[0]
+    assert 'class="c st-n"' in row and 'class="c st-f"' not in row  # a bonus not tried is neutral
+    assert 'data-echecs="S03 B01 B02"' in text  # Zoé: the filter by failed check
+    assert "@media print" in text and 'id="filtre-echec"' in text
 
 
 def test_html_single_submission(tmp_path):

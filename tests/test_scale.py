@@ -95,3 +95,15 @@ def test_documented_example_matches_the_real_catalogue():
     assert scale.points["S03"] == 3 and scale.points["S10"] == 0
     assert (scale.bonus_in_grade, scale.bonus_cap) == (True, 2)
     assert set(scale.points) == set(catalogue)
+
+
+def test_visibility_section_read_and_checked(tmp_path):
+    path = tmp_path / "bareme.toml"
+    path.write_text('[visibilite]\nS11 = "after_due_date"\nB06 = "hidden"\n', encoding="utf-8")
+    assert load_scale(path, load_catalogue()).visibility == {"S11": "after_due_date", "B06": "hidden"}
+    path.write_text('[visibilite]\nS11 = "demain"\n', encoding="utf-8")
+    with pytest.raises(ScaleError, match="after_due_date"):
+        load_scale(path, load_catalogue())
+    path.write_text('[visibilite]\nZ99 = "hidden"\n', encoding="utf-8")
+    with pytest.raises(ScaleError, match="Z99"):
+        load_scale(path, load_catalogue())

@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader import similarity
 from grader.batch import from_source
 from grader.batch.discovery import BatchItem
 from grader.batch.kit import KIT_DIR, KitChanged, KitSeal
@@ -79,6 +80,8 @@ class BatchOptions:
     exports: ExportOptions = field(default_factory=ExportOptions)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # submissions graded at a time
     quiet: bool = False  # --silencieux: no progress bar, no summary
+    similarity: bool = False  # --similarite: the pairs of submissions that look copied
+    starter: Path | None = None  # the starter files set aside by --similarite
 
 
 def expected_of(options: GradingOptions, timeout: float) -> Expected:
@@ -120,6 +123,11 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
     return [reports[index] for index in range(len(items))]
 
 
+def _similar_pairs(items: list[BatchItem], options: BatchOptions) -> list[similarity.Pair]:
+    folders = {f"{item.student.name or item.student.identifier}": item.path for item in items if item.path is not None}
+    return similarity.class_pairs(folders, options.starter)
+
+
 def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
     """Grade the class, print the summary, write the exports; the exit code."""
     try:
@@ -127,13 +135,18 @@ def run_batch(items: list[BatchItem], options: BatchOptions) -> int:
         if problem:
             raise ExportError(problem)
         remove_previous_exports(options.exports)
+        pairs = _similar_pairs(items, options) if options.similarity else None  # before anything of theirs runs
         seal = KitSeal.take()
         from_source.install(str(KIT_DIR.parent))  # what this process imports from now on: no .pyc of the kit
         reports = grade_all(items, options, console=Console(stderr=True, quiet=options.quiet))
         seal.check()
         if not options.quiet:
-            print_batch_summary(Console(highlight=False, soft_wrap=not sys.stdout.isatty()), reports)
-        write_exports(reports, options.exports)
+            console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+            print_batch_summary(console, reports)
+            if pairs is not None:
+                for line in similarity.describe(pairs, similarity.starter_text(options.starter) != ""):
+                    console.print(printable(line), markup=False)
+        write_exports(reports, options.exports, similarity=pairs)
     except (ExportError, KitChanged) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)
         return ExitCode.INTERNAL if isinstance(error, KitChanged) else ExitCode.USAGE

@@ -54,5 +54,9 @@ def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> No
         f"{perfect} sans échec hors bonus.",
         markup=False,
     )
+    partial = next((report for report in reports if report.selection), None)
+    if partial is not None:
+        note = partial.partial_note()
+        console.print(f"{note[0].upper()}{note[1:]} (--only).", markup=False, style="bold yellow")
     for isolation in {report.isolation for report in reports if report.isolation is not None}:  # one, normally
         console.print(Text(isolation.line(), style="dim" if isolation.confined else "bold yellow"))

@@ -18,7 +18,7 @@ from grader.scale import Scale
 
 MAX_MESSAGE_CHARS = 200_000
 _REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications",
-                "bonus_dans_la_note", "plafond_bonus", "isolation"}
+                "bonus_dans_la_note", "plafond_bonus", "isolation", "note_partielle", "seulement"}
 MAX_LAYERS, MAX_LAYER_CHARS = 20, 200
 _CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
 _DETAIL_KEYS = {"echec", "indice", "preuves", "sequence"}  # a failure's parts (model.CheckResult), optional
@@ -39,12 +39,13 @@ class Expected:
     scale: Scale
     ids: frozenset[str]
     max_duration_s: float
+    selection: tuple[str, ...] = ()  # --only as asked (a partial grade), from the runner, not the answer
 
     @classmethod
     def of(cls, catalogue: dict[str, CheckSpec], scale: Scale, only: set[str] | None,
            max_duration_s: float) -> Expected:
         ids = with_prerequisites(only, catalogue) if only else set(catalogue)
-        return cls(catalogue, scale, frozenset(ids), max_duration_s)
+        return cls(catalogue, scale, frozenset(ids), max_duration_s, tuple(sorted(only)) if only else ())
 
 
 def _number(value: object, what: str, low: float, high: float) -> float:
@@ -146,6 +147,7 @@ def validated_report(data: object, expected: Expected) -> SubmissionReport:
         duration_s=_number(data.get("duree_s", 0.0), "la durée", 0, expected.max_duration_s),
         bonus_counts_in_grade=expected.scale.bonus_in_grade,
         bonus_cap=expected.scale.bonus_cap,
+        selection=expected.selection,
         isolation=_isolation(data.get("isolation")),
     )
     if "note" in data and not _same(_number(data["note"], "la note", 0, report.note_max), report.note):

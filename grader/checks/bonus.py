@@ -20,8 +20,9 @@ from grader.harness.errors import CheckFailure, fail
 from grader.harness.matching import BRACKETED_TIME_PREFIX, TIME_LIKE, is_relay
 from grader.harness.room import ChatRoom
 from grader.harness.waiting import LineSource, SeenTwice, wait_or_rest, wait_probing
+from grader.model import BONUS_NOT_TRIED
 
-NOT_TRIED = "Bonus non tenté (ou non reconnu) : "
+NOT_TRIED = BONUS_NOT_TRIED
 KICK_S = 2.0  # a kicked client's connection must be closed within this (issue 4, B06)
 HISTORY_FILE = "historique.txt"
 KICK_HINT = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -17,6 +18,10 @@ LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 KIT = LAUNCHER.parent.parent.parent
 DISABLE_VARIABLE = "GRADER_CONFINEMENT"  # "non": no launcher at all (bench and tests only)
 MARK = "grader_eleve"  # `python -X grader_eleve`: a student program, for the grader's own bookkeeping
+# Optional: the command that starts the student's Python in place of this one (Gradescope's run_autograder:
+# grader/gradescope/modeles/lancer_etudiant.sh, which drops to an unprivileged user); a student's program
+# cannot set the grader's environment.
+INTERPRETER_VARIABLE = "GRADER_LANCEUR"
 _subreaper = threading.Lock()
 _is_subreaper = False
 applied: list[tuple[str, ...]] = []  # the layers the first program launched in this process got
@@ -60,6 +65,12 @@ class Launched:
         return launcher_code if code is None else code
 
 
+def interpreter() -> list[str]:
+    """The command that runs a student's Python: this interpreter, or GRADER_LANCEUR's."""
+    command = os.environ.get(INTERPRETER_VARIABLE)
+    return shlex.split(command) if command else [sys.executable]
+
+
 def adopt_orphans() -> None:
     """Linux: make this process a child subreaper (once), so that no process a student starts can leave
     the tree of this process, even when the launcher's namespace is not available."""
@@ -84,7 +95,7 @@ def start(
     temp.mkdir(exist_ok=True)
     env = environment.minimal(home=str(workdir), temp=str(temp), port=port, extra=extra_env)
     if disabled():
-        popen = subprocess.Popen([sys.executable, "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
+        popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     return _start_launcher(script, workdir, [str(run_root)], [port], env, tuple(hooks), dict(popen_options))
 
@@ -102,7 +113,7 @@ def _start_launcher(
     reading, writing = os.pipe()
     spec: dict[str, object] = {"kit": str(KIT), "writable": writable, "ports": ports, "hooks": list(hooks)}
     spec.update(_status_end(writing, popen_options))
-    command = [sys.executable, "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec), script]
+    command = [*interpreter(), "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec), script]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]

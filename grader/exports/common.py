@@ -33,7 +33,13 @@ def required_results(report: SubmissionReport) -> list[CheckResult]:
 
 
 def short_comment(report: SubmissionReport) -> str:
-    """One French sentence or three: what failed, what was not evaluated, the bonus earned."""
+    """One French sentence or three: what failed, what was not evaluated, the bonus earned; first of all,
+    when --only was used, that the grade is partial."""
+    partial = report.partial_note()
+    return (partial[0].upper() + partial[1:] + ". " if partial else "") + _outcome_comment(report)
+
+
+def _outcome_comment(report: SubmissionReport) -> str:
     if report.fatal_error:
         return f"Correction impossible : {headline(report.fatal_error)}"
     required = required_results(report)

@@ -1,4 +1,4 @@
-"""`--csv`: one row per submission, ready for a spreadsheet and Moodle's grading worksheet upload.
+"""`--csv`: one row per submission, for a spreadsheet (Moodle's importer refuses it: use --feuille-moodle).
 
 Columns: Identifiant (`Participant 12345` for a Moodle download, as in Moodle's grading worksheet),
 Nom complet, Note (/20), Bonus, one column per check id (the points earned; empty when the submission

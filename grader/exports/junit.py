@@ -1,6 +1,7 @@
 """`--junit`: JUnit XML, one <testsuite> per submission and one <testcase> per check.
 
-A failed check is a <failure>, a check skipped because a prerequisite failed is <skipped>, a grader
+A failed check is a <failure>, a check skipped because a prerequisite failed is <skipped>, and so is a
+bonus the submission did not attempt (its reason as the message: a 20/20 shows no failure); a grader
 error is an <error>; a submission that could not be graded at all has one <testcase name="correction">
 with an <error>. The grade is a <property name="note">. CI systems (GitLab, Jenkins...) read this.
 """
@@ -26,9 +27,13 @@ def _outcome(case: ET.Element, tag: str, message: str) -> None:
     child.text = clean_text(message)
 
 
+def _tag(result: CheckResult) -> str | None:
+    return "skipped" if result.bonus_not_tried else _CHILD_TAG.get(result.status)
+
+
 def _add_result(suite: ET.Element, classname: str, result: CheckResult) -> None:
     case = _case(suite, classname, f"{result.spec.id} {result.spec.title}", result.duration_s)
-    tag = _CHILD_TAG.get(result.status)
+    tag = _tag(result)
     if tag:
         _outcome(case, tag, result.message or result.spec.title)
 
@@ -40,15 +45,17 @@ def _suite(parent: ET.Element, report: SubmissionReport) -> dict[str, int]:
     for name, value in (("note", dot_number(report.note)), ("bonus", dot_number(report.bonus)),
                         ("soumission", clean_text(report.submission))):
         ET.SubElement(properties, "property", name=name, value=value)
+    if report.selection:
+        ET.SubElement(properties, "property", name="note_partielle", value=report.partial_note())
     if report.fatal_error:
         _outcome(_case(suite, label, "correction", report.duration_s), "error", report.fatal_error)
     for result in report.results:
         _add_result(suite, f"{label}.{result.spec.category.value}", result)
     counts = {
         "tests": len(report.results) + (1 if report.fatal_error else 0),
-        "failures": sum(r.status is Status.FAILED for r in report.results),
-        "errors": sum(r.status is Status.ERROR for r in report.results) + (1 if report.fatal_error else 0),
-        "skipped": sum(r.status is Status.SKIPPED for r in report.results),
+        "failures": sum(_tag(r) == "failure" for r in report.results),
+        "errors": sum(_tag(r) == "error" for r in report.results) + (1 if report.fatal_error else 0),
+        "skipped": sum(_tag(r) == "skipped" for r in report.results),
     }
     for key, count in counts.items():
         suite.set(key, str(count))
