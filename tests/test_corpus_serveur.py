@@ -40,6 +40,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "reponse_a_l_expediteur": (("S02", "S04"), {"S04": ("son propre message en retour", "seulement à l'expéditeur")}),
     "sans_threads": (("S02", "S03"), {"S03": ("pas pris en compte", "propre thread")}),
     "nom_dans_boucle_accept": (("S03", "S05", "S11"), {"S05": ("silencieux", "boucle d'accept()")}),
+    "input_dans_le_serveur": (("S02", "S03"), {"S03": ("pas pris en compte", "saisie au clavier (input()")}),
     "ascii_seulement": (("S03", "S06", "S10", "S11"), {"S06": ("UTF-8", "ascii"), "S10": ("UTF-8",)}),
     "socket_mort_tue_le_thread": (("S03", "S07"), {"S07": ("Après le départ de Bob", "try/except")}),
     "sans_depart": (("S03", "S07"), {"S07": ("Bob a quitté le chat.",)}),

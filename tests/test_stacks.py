@@ -130,3 +130,9 @@ def test_corpus_client_recv_after_input() -> None:
     shown = blocked_lines(result.message("C03"))
     assert "thread principal : client_exo.py, ligne 19 : donnees = client.recv(1024)" in shown
     assert any(line.startswith("Le client attend le serveur avec recv() juste après input()") for line in shown)
+
+
+def test_the_probes_of_proc_do_not_count_the_hooks_thread() -> None:
+    from grader.harness import procfs, stack_hook
+
+    assert stack_hook.HOOK_FD == procfs.HOOK_FD

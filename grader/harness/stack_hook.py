@@ -21,6 +21,7 @@ import sys
 
 VARIABLE = "GRADER_RELEVE"
 END_MARK = b"--- fin du releve ---\n"
+HOOK_FD = 1000  # as procfs.HOOK_FD: the grader's /proc probes know the thread waiting here is not the program's
 
 
 def _open_descriptor(value: str) -> int:
@@ -37,6 +38,12 @@ def _install() -> None:
     if value.count(",") != 1:
         return
     dump_fd, request_fd = (_open_descriptor(part) for part in value.split(","))
+    try:
+        os.dup2(request_fd, HOOK_FD, inheritable=False)
+        os.close(request_fd)
+        request_fd = HOOK_FD
+    except OSError:  # a descriptor limit below it: the probes count the thread, and only wait longer
+        pass
     read, write, dump, start = os.read, os.write, faulthandler.dump_traceback, _thread.start_new_thread
     started: list[bool] = []
 
