@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from mesure import ROOT, french, load_average, machine, machine_line
+
 SOLUTION = ROOT / "solution"
 TARGET = 0.10
 MODES = {"avec": {}, "sans": {"GRADER_CONFINEMENT": "non"}}
@@ -47,15 +48,12 @@ def run_once(extra_env: dict[str, str]) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def french(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Coût du confinement (médiane de N corrections de chaque).")
     parser.add_argument("--runs", type=int, default=5, help="corrections de chaque sorte (défaut : 5)")
     parser.add_argument("--json", type=Path, help="écrit les mesures dans ce fichier")
     args = parser.parse_args()
+    print(machine_line(), flush=True)
     times: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
     for _ in range(args.runs):
         for mode, env in MODES.items():
@@ -63,16 +61,17 @@ def main() -> int:
     medians = {mode: (statistics.median(t for t, _ in runs), statistics.median(c for _, c in runs))
                for mode, runs in times.items()}
     for mode, (elapsed, cpu) in medians.items():
-        print(f"{mode:5s} confinement : {french(elapsed)} s écoulées, {french(cpu)} s de processeur "
-              f"[{' '.join(french(t, 1) for t, _ in sorted(times[mode]))}]")
+        print(f"{mode:5s} confinement : {french(elapsed, 2)} s écoulées, {french(cpu, 2)} s de processeur "
+              f"[{' '.join(french(t) for t, _ in sorted(times[mode]))}]")
     cost = medians["avec"][0] / medians["sans"][0] - 1
     cpu_cost = medians["avec"][1] / medians["sans"][1] - 1
     verdict = "atteinte" if cost <= TARGET else "MANQUÉE"
     print(f"coût : {french(100 * cost, 1)} % du temps écoulé (cible {french(100 * TARGET, 0)} % : {verdict}), "
           f"{french(100 * cpu_cost, 1)} % du temps processeur")
     if args.json:
-        args.json.write_text(json.dumps({"runs": times, "cout": round(cost, 4), "cout_cpu": round(cpu_cost, 4)},
-                                        ensure_ascii=False, indent=2), encoding="utf-8")
+        data = {"machine": machine(), "charge_fin": load_average(), "mesures": times, "cout": round(cost, 4),
+                "cout_cpu": round(cpu_cost, 4)}
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0 if cost <= TARGET else 1
 
 

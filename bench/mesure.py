@@ -73,9 +73,6 @@ class Floor:
     def median(self) -> float:
         return statistics.median(self.times)
 
-    def ratio(self, seconds: float) -> str:
-        return f"{french(seconds / self.median, 2)} × le plancher"
-
     def line(self) -> str:
         return (f"Plancher ({FLOOR_SPAWNS} × python -c pass, même exécution) : médiane {french(self.median, 2)} s "
                 f"[{' '.join(french(t, 2) for t in sorted(self.times))}]")

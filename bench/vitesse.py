@@ -6,7 +6,8 @@
     python bench/vitesse.py --runs 5 --json mesures.json
 
 Chaque ligne dit la machine (processeur, cœurs, charge moyenne avant et après la mesure) et le rapport au
-plancher (25 × `python -c pass`, mesuré dans la même exécution, avant chaque mesure). « Sans /proc » :
+plancher (25 × `python -c pass`, mesuré juste avant chaque exécution : le rapport est la médiane des
+rapports de chaque exécution à son plancher, ce qui résiste mieux à une charge qui varie). « Sans /proc » :
 GRADER_SANS_PROC=1, le chemin de Windows et macOS (chaque attente va à son délai). Pour la classe, les
 verdicts de chaque vérification sont comparés d'une exécution à l'autre. La classe de 30 est construite
 dans un dossier temporaire à partir du corpus de tests. Bibliothèque standard seulement ; le correcteur est
@@ -116,14 +117,16 @@ def differences(verdicts: list[dict[str, dict[str, str]]]) -> list[str]:
     return found
 
 
-def report_line(measure: Measure, jobs: int | None, times: list[float], floor: Floor, load_before: str,
+def report_line(measure: Measure, jobs: int | None, times: list[float], floors: list[float], load_before: str,
                 verdicts: list[dict[str, dict[str, str]]]) -> str:
+    """Each run is paired with a floor measured just before it: the ratio is the median of the runs' ratios."""
     median = statistics.median(times)
+    ratio = statistics.median(t / f for t, f in zip(times, floors, strict=True))
     title = measure.title + (f", --jobs {jobs}" if jobs is not None else "")
-    line = (f"{title} : médiane {french(median)} s = {floor.ratio(median)} "
+    line = (f"{title} : médiane {french(median)} s = {french(ratio, 2)} × le plancher "
             f"[{' '.join(french(t) for t in sorted(times))}] ; charge {load_before} → {load_average()}")
     if measure.target_ratio is not None:
-        reached = median <= measure.target_ratio * floor.median
+        reached = ratio <= measure.target_ratio
         line += f" ; cible {french(measure.target_ratio)} × le plancher : {'atteinte' if reached else 'MANQUÉE'}"
     if measure.target_s is not None:
         line += f" ; cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'}"
@@ -155,14 +158,17 @@ def main() -> int:
     lines, results = [], {}
     for measure in chosen:
         for jobs in ([int(j) for j in args.jobs.split(",")] if measure.batch else [None]):
-            floor.measure()
             load_before = load_average()
-            runs = [run_once(measure, jobs) for _ in range(args.runs)]
+            floors, runs = [], []
+            for _ in range(args.runs):
+                floors.append(floor.measure())
+                runs.append(run_once(measure, jobs))
             times, verdicts = [t for t, _ in runs], [v for _, v in runs]
-            lines.append(report_line(measure, jobs, times, floor, load_before, verdicts))
+            lines.append(report_line(measure, jobs, times, floors, load_before, verdicts))
             print(lines[-1], flush=True)
             key = measure.name + (f"_jobs{jobs}" if jobs is not None else "")
             results[key] = {"mediane_s": round(statistics.median(times), 2), "mesures_s": [round(t, 2) for t in times],
+                            "planchers_s": [round(f, 2) for f in floors],
                             "differences": differences(verdicts) if len(verdicts) > 1 else []}
     print(floor.line())
     if args.json:

@@ -12,28 +12,21 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.batch import BatchOptions, GradingOptions, find_submissions, run_batch
-from grader.batch.kit import KitSeal
-from grader.catalogue import CatalogueError, load_catalogue
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
-from grader.engine import GraderInternalError, grade
-from grader.exports import (
-    ExportError,
-    ExportOptions,
-    partial_problem,
-    remove_previous_exports,
-    usage_problem,
-    write_exports,
-)
-from grader.harness.lines import printable
-from grader.harness.workspace import SubmissionError
+from grader.harness.lines import printable  # the harness without pytest
 from grader.interruption import let_children_be_interrupted
-from grader.model import SubmissionReport
-from grader.render import LiveReport, make_console, print_catalogue, print_header, print_summary
-from grader.replay import REPLAYABLE, offer
-from grader.scale import Scale, ScaleError, load_scale
-from grader.similarity import KIT_STARTERS
+from grader.similarity import KIT_STARTERS  # stdlib only
+
+if TYPE_CHECKING:
+    from grader.batch import BatchOptions
+    from grader.exports import ExportOptions
+    from grader.model import SubmissionReport
+    from grader.scale import Scale
+
+# The grading modules (pytest, rich, the checks) are imported only once the arguments are read:
+# `--aide` and a usage error answer at once.
 
 MAX_JOBS = 256
 
@@ -63,13 +56,17 @@ def build_parser() -> FrenchParser:
                         help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
                              "(défaut : laissés inchangés)")
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
-    parser.add_argument("--classroom", type=Path, metavar="FICHIER", help="JSON du rapporteur de GitHub Classroom")
+    parser.add_argument("--classroom", type=Path, metavar="FICHIER",
+                        help="JSON du rapporteur de GitHub Classroom (FICHIER et FICHIER-note.json)")
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
     parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
                         help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
                              "soustraits (défaut : exercice/ du kit)")
+    parser.add_argument("--sans-isolation", action="store_true",
+                        help="corrige une classe même si cette machine ne peut pas confiner les programmes des "
+                             "étudiants (déconseillé : voir le guide de l'enseignant, section 14)")
     parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
                         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
     return parser
@@ -86,6 +83,8 @@ def _selected_ids(text: str | None, catalogue: dict) -> set[str] | None:
 
 
 def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
+    from grader.scale import ScaleError, load_scale
+
     if args.bareme is None:
         return None
     try:
@@ -95,6 +94,9 @@ def _load_scale(args: argparse.Namespace, catalogue: dict) -> Scale | None:
 
 
 def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scale: Scale | None) -> SubmissionReport:
+    from grader.engine import grade
+    from grader.render import LiveReport, make_console, print_header, print_summary
+
     console = make_console()
     listener = None
     if not args.silencieux:
@@ -118,6 +120,13 @@ def _exit_code(report: SubmissionReport) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.batch import find_submissions, run_batch
+    from grader.batch.kit import KitSeal
+    from grader.catalogue import load_catalogue
+    from grader.exports import partial_problem, remove_previous_exports, usage_problem, write_exports
+    from grader.render import make_console, print_catalogue
+    from grader.replay import REPLAYABLE, offer
+
     catalogue = load_catalogue()
     if args.liste:
         print_catalogue(make_console(), catalogue)
@@ -131,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(problem)
     items = find_submissions(args.chemins)
+    _insist_on_isolation(items is not None, _export_options(args, scale), args.sans_isolation)
     if items is not None:
         return run_batch(items, _batch_options(args, scale))
     problem = usage_problem(_export_options(args, scale), 1)
@@ -152,7 +162,21 @@ def run(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
+def _insist_on_isolation(whole_class: bool, exports: ExportOptions, unconfined_accepted: bool) -> None:
+    """A class unconfined: refused, unless --sans-isolation; a class or an export unconfined: a warning."""
+    from grader.batch.isolation import isolation_refusal, unconfined_warning
+
+    refusal = isolation_refusal(whole_class=whole_class)
+    if refusal and not unconfined_accepted:
+        raise UsageError(refusal)
+    warning = unconfined_warning(whole_class=whole_class, exports=exports)
+    if warning:
+        print(warning, file=sys.stderr)
+
+
 def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:
+    from grader.exports import ExportOptions
+
     return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
                          classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl,
                          moodle_worksheet=args.feuille_moodle, absent_zero=args.absents_a_zero,
@@ -160,6 +184,8 @@ def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOpti
 
 
 def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
+    from grader.batch import BatchOptions, GradingOptions
+
     return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
                         exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
                         similarity=args.similarite is not None, starter=args.similarite)
@@ -187,7 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     _stop_as_on_ctrl_c()
     let_children_be_interrupted()
     try:
-        return run(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # an argument may hold escapes
+        return ExitCode.USAGE
+    from grader.catalogue import CatalogueError
+    from grader.engine import GraderInternalError
+    from grader.exports import ExportError
+    from grader.harness.workspace import SubmissionError
+
+    try:
+        return run(args)
     except (UsageError, SubmissionError, ExportError) as error:
         print(f"Erreur : {printable(str(error))}", file=sys.stderr)  # a folder's name may hold escapes
         return ExitCode.USAGE

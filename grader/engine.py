@@ -46,7 +46,8 @@ def grade(
         listener=listener,
     )
     started = time.monotonic()
-    exit_code = pytest.main(_pytest_args(), plugins=[GraderPlugin(session)])
+    with confinement.kept_ready():  # each student program starts without waiting for Python to load
+        exit_code = pytest.main(_pytest_args(), plugins=[GraderPlugin(session)])
     if exit_code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: the checks left were never run, no grade
         raise KeyboardInterrupt
     if session.collection_errors or exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

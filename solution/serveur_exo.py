@@ -2,10 +2,14 @@
 
 Lancement : python serveur_exo.py   (ou : python serveur_exo.py --port 6000)
 
-Principe :
-- un thread par client lit ce que le client envoie ;
-- un registre partagé (dictionnaire nom -> client), protégé par un verrou, connaît les présents ;
-- chaque client a sa file de messages sortants, vidée par son propre thread d'envoi.
+Le fichier se lit de haut en bas, dans l'ordre où les choses se passent :
+  1. démarrer : ouvrir le port d'écoute ;
+  2. accepter les clients, chacun servi par son propre thread ;
+  3. servir un client : lire son nom, puis ses messages ;
+  4. relayer un message à tous les autres (et pourquoi chaque client a sa file d'envoi) ;
+  5. le départ d'un client ;
+  6. les bonus : /liste, /privé, /kick sur la console, l'historique, l'heure ;
+  7. l'arrêt par Ctrl-C.
 
 Le protocole complet est décrit dans docs/protocole.md.
 """
@@ -23,11 +27,8 @@ PORT = int(os.environ.get("CHAT_PORT", "55555"))
 
 TAILLE_RECEPTION = 4096  # octets lus à chaque recv()
 TAILLE_MAX_LIGNE = 65536  # au-delà, sans "\n", le client est déconnecté (protège la mémoire)
-MESSAGES_EN_ATTENTE_MAX = 1000  # taille de la file d'envoi d'un client avant de le juger trop lent
+MESSAGES_EN_ATTENTE_MAX = 5000  # messages en retard pour un client avant de le juger « ne lit plus »
 FICHIER_HISTORIQUE = "historique.txt"
-
-# Valeur spéciale déposée dans une file d'envoi : « plus rien à envoyer, ferme la connexion ».
-FIN = None
 
 # Le registre des clients connectés : nom -> Client.
 # Plusieurs threads le lisent et le modifient en même temps : sans verrou, deux clients pourraient
@@ -37,30 +38,9 @@ FIN = None
 clients = {}
 verrou_clients = threading.Lock()
 
-# Un seul fichier d'historique, ouvert une fois au démarrage, et un verrou pour que deux lignes
-# écrites en même temps par deux threads ne se mélangent pas.
-historique = None
-verrou_historique = threading.Lock()
-
 # print() depuis plusieurs threads peut mélanger deux lignes : on affiche sous un verrou.
 verrou_console = threading.Lock()
 
-
-class Client:
-    """Un client connecté : sa connexion, son nom et sa file de messages sortants."""
-
-    def __init__(self, connexion, nom):
-        self.connexion = connexion
-        self.nom = nom
-        # Les messages à envoyer à ce client attendent ici (déjà encodés en octets).
-        # La file a une taille maximale : si elle est pleine, le client ne lit plus.
-        self.file_envoi = queue.Queue(maxsize=MESSAGES_EN_ATTENTE_MAX)
-        self.parti = False  # devient True une seule fois, sous verrou_clients
-
-
-# ---------------------------------------------------------------------------------------------
-# Petits outils
-# ---------------------------------------------------------------------------------------------
 
 def afficher(texte):
     """Affiche une ligne sur la console du serveur, sans la mélanger avec celles des autres threads."""
@@ -68,37 +48,97 @@ def afficher(texte):
         print(texte, flush=True)
 
 
-def horodatage():
-    """L'heure actuelle au format [HH:MM], placée devant chaque message relayé."""
-    return time.strftime("[%H:%M]")
+# ---------------------------------------------------------------------------------------------
+# 1. Démarrer
+# ---------------------------------------------------------------------------------------------
 
-
-def en_octets(texte):
-    """Transforme une ligne de texte en octets prêts à partir sur le réseau.
-
-    Le réseau ne transporte que des octets : on encode en UTF-8 (les accents et les emojis
-    prennent plusieurs octets) et on ajoute "\\n", qui marque la fin de la ligne.
-    """
-    return (texte + "\n").encode("utf-8")
-
-
-def interrompre(connexion):
-    """Interrompt une connexion avec shutdown(), sans encore la fermer.
-
-    shutdown() prévient le client (il reçoit la fin de connexion) et réveille tout de suite les
-    autres threads bloqués dans recv() ou sendall() sur cette connexion : close() seul ne le
-    ferait pas toujours. shutdown() échoue si la connexion est déjà coupée : ce n'est pas grave.
-    """
+def main():
+    arguments = lire_arguments()
     try:
-        connexion.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+        serveur = creer_serveur(arguments.hote, arguments.port)
+    except OSError as erreur:
+        print(f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
+              "Un autre serveur utilise-t-il déjà ce port ?", file=sys.stderr)
+        sys.exit(1)
+    # Chaque thread réserve de la mémoire pour sa pile (plusieurs Mo par défaut) ; les nôtres n'en
+    # utilisent que très peu. Avec 256 Ko chacun, des centaines de clients (deux threads chacun)
+    # tiennent dans la mémoire permise au programme.
+    threading.stack_size(256 * 1024)
+    ouvrir_historique()  # bonus (partie 6)
+    threading.Thread(target=boucle_console, daemon=True).start()  # bonus /kick (partie 6)
+    afficher("Serveur en attente de connexions...")
+    try:
+        boucle_acceptation(serveur)
+    except KeyboardInterrupt:
+        arreter(serveur)  # partie 7
 
 
-def couper(connexion):
-    """Ferme une connexion : shutdown() d'abord (voir interrompre), close() ensuite."""
-    interrompre(connexion)
-    connexion.close()
+def lire_arguments():
+    """Options --hote et --port, pour qui lance le serveur à la main (par défaut : CHAT_HOTE, CHAT_PORT)."""
+    parseur = argparse.ArgumentParser(description="Serveur de chat multi-clients.")
+    parseur.add_argument("--hote", default=HOTE, help=f"adresse d'écoute (défaut : {HOTE})")
+    parseur.add_argument("--port", type=int, default=PORT, help=f"port d'écoute (défaut : {PORT})")
+    return parseur.parse_args()
+
+
+def creer_serveur(hote, port):
+    """Crée la socket d'écoute du serveur, prête à accepter des clients."""
+    serveur = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # SO_REUSEADDR : pouvoir relancer le serveur tout de suite sur le même port après l'avoir
+    # arrêté (sinon « Address already in use » pendant une minute environ).
+    serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    serveur.bind((hote, port))
+    serveur.listen(128)  # jusqu'à 128 connexions en attente d'accept()
+    # accept() se réveille chaque seconde : sous Windows, Ctrl-C n'interrompt pas un accept()
+    # qui attend. Les connexions acceptées, elles, restent bloquantes (sans délai).
+    serveur.settimeout(1.0)
+    return serveur
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Accepter les clients
+# ---------------------------------------------------------------------------------------------
+
+def boucle_acceptation(serveur):
+    """Accepte les clients, et lance pour chacun un thread qui s'en occupe."""
+    while True:
+        try:
+            connexion, adresse = serveur.accept()
+        except socket.timeout:
+            continue  # personne en une seconde : on recommence
+        # daemon=True : Python n'attend pas la fin d'un thread « daemon » pour terminer le
+        # programme. Sans cela, après Ctrl-C, le serveur resterait bloqué tant qu'un client
+        # est connecté. Tous les threads de ce serveur sont des daemons.
+        threading.Thread(target=gerer_client, args=(connexion, adresse[0]), daemon=True).start()
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Servir un client (un thread par client)
+# ---------------------------------------------------------------------------------------------
+
+def gerer_client(connexion, adresse_ip):
+    """Thread d'un client : lit son nom, puis ses messages, jusqu'à son départ."""
+    lignes = lignes_recues(connexion)
+    # La première ligne est le nom. next(lignes, "") donne "" si le client part avant.
+    nom = next(lignes, "").strip()
+    if not nom:
+        # Connexion sans nom (un outil qui vérifie que le serveur écoute, par exemple) :
+        # on ferme sans rien annoncer.
+        couper(connexion)
+        return
+    client = inscrire(connexion, nom)
+    if client is None:
+        refuser_nom(connexion, nom)
+        return
+    afficher(f"{nom} ({adresse_ip}) a rejoint le chat.")
+    envoyer(client, f"Bienvenue {nom} ! Commandes : /liste, /privé NOM message, /quitter")
+    diffuser(f"* {nom} a rejoint le chat.", sauf=client)
+    try:
+        for message in lignes:
+            if not traiter_message(client, message):
+                break
+    finally:
+        depart(client)  # « finally » : le départ a lieu même si une erreur imprévue survient
 
 
 def lignes_recues(connexion):
@@ -134,42 +174,86 @@ def lignes_recues(connexion):
             return  # une « ligne » sans fin : on arrête de lire ce client
 
 
-# ---------------------------------------------------------------------------------------------
-# Envoi : une file et un thread d'envoi par client
-# ---------------------------------------------------------------------------------------------
-# Pourquoi pas un simple sendall() vers chaque client dans la boucle de diffusion ?
-# Parce que sendall() bloque si le client ne lit plus (son tampon réseau est plein) : tout le
-# salon attendrait ce client. Ici, diffuser revient seulement à déposer le message dans la file
-# de chaque client, ce qui ne bloque jamais. Le thread d'envoi de chaque client vide sa file à
-# son rythme. Si la file d'un client est pleine, ce client ne lit plus : on le déconnecte.
+def inscrire(connexion, nom):
+    """Ajoute le client au registre. Renvoie le Client, ou None si le nom est déjà pris."""
+    with verrou_clients:
+        # Vérifier et ajouter sous le même verrou : sinon deux « Alice » arrivées en même temps
+        # pourraient toutes les deux voir le nom libre.
+        if nom in clients:
+            return None
+        client = Client(connexion, nom)
+        clients[nom] = client
+    # Le thread d'envoi de ce client (voir la partie 4).
+    threading.Thread(target=boucle_envoi, args=(client,), daemon=True).start()
+    return client
 
-def deposer(client, donnees):
-    """Dépose des octets dans la file d'envoi du client. Renvoie False si la file est pleine."""
+
+def refuser_nom(connexion, nom):
+    """Le nom est déjà pris : on le dit au nouveau venu, puis on ferme sa connexion."""
     try:
-        client.file_envoi.put_nowait(donnees)
-        return True
-    except queue.Full:
+        connexion.sendall(en_octets(f"Le nom {nom} est déjà utilisé. Reconnectez-vous avec un autre nom."))
+    except OSError:
+        pass
+    couper(connexion)
+
+
+def traiter_message(client, message):
+    """Traite une ligne reçue d'un client. Renvoie False si le client veut partir."""
+    texte = message.strip()
+    if not texte:
+        return True  # ligne vide : rien à faire
+    if texte in ("/quitter", "/exit", "exit"):
         return False
+    commande = texte.split()[0]  # le premier mot
+    if commande in ("/liste", "/list"):
+        envoyer_liste(client)  # bonus (partie 6)
+    elif commande in ("/privé", "/prive"):
+        envoyer_prive(client, message)  # bonus (partie 6)
+    elif commande.startswith("/"):
+        envoyer(client, f"Commande inconnue : {commande}. Commandes : /liste, /privé NOM message, /quitter")
+    else:
+        relayer(client, message)
+    return True
 
 
-def envoyer(client, texte):
-    """Envoie une ligne à un seul client (réponse à une commande, message privé...)."""
-    if not deposer(client, en_octets(texte)):
-        client_trop_lent(client)
+# ---------------------------------------------------------------------------------------------
+# 4. Relayer un message à tous les autres
+# ---------------------------------------------------------------------------------------------
+# La version simple, celle de l'énoncé : dans la boucle de diffusion, un sendall() vers chaque
+# client, entouré d'un try/except OSError. Elle marche, mais sendall() attend tant que le client
+# n'a pas lu : un seul client qui ne lit plus (programme figé, réseau coupé sans prévenir)
+# bloque celui qui parle, puis, de proche en proche, tout le salon.
+#
+# Ici, chaque client a une file d'envoi (une file de messages, queue.SimpleQueue) et son propre
+# thread d'envoi :
+# - diffuser, c'est seulement déposer le message dans la file de chaque client : cela ne bloque
+#   jamais, et se fait donc sans risque sous le verrou du registre ;
+# - le thread d'envoi du client attend un message dans sa file, puis envoie d'un seul sendall()
+#   tout ce qui attend : quand le salon est très actif, plusieurs lignes partent ensemble ;
+# - si un client ne lit plus, seul son thread d'envoi attend ; sa file grandit, et au-delà de
+#   MESSAGES_EN_ATTENTE_MAX messages en retard, on le déconnecte. Les autres ne perdent rien.
+
+FIN = None  # déposé dans une file d'envoi : « plus rien à envoyer, ferme la connexion »
 
 
-def boucle_envoi(client):
-    """Thread d'envoi d'un client : envoie ce qui arrive dans sa file, dans l'ordre."""
-    while True:
-        donnees = client.file_envoi.get()  # attend (sans consommer de processeur) un message
-        if donnees is FIN:
-            break
-        try:
-            client.connexion.sendall(donnees)
-        except OSError:
-            break  # le client est parti : un échec d'envoi ne concerne que ce client-là
-    depart(client)  # sans effet si le départ a déjà eu lieu
-    couper(client.connexion)
+class Client:
+    """Un client connecté : sa connexion, son nom et sa file de messages à envoyer."""
+
+    def __init__(self, connexion, nom):
+        self.connexion = connexion
+        self.nom = nom
+        self.file_envoi = queue.SimpleQueue()  # des octets prêts à partir, dans l'ordre
+        self.parti = False  # devient True une seule fois, sous verrou_clients
+
+
+def relayer(client, message):
+    """Envoie le message du client à tous les autres, l'affiche et l'ajoute à l'historique."""
+    ligne = f"{horodatage()} {client.nom} : {message}"
+    # On diffuse d'abord : les autres reçoivent le message sans attendre l'affichage et
+    # l'écriture du fichier, qui passent chacun par un verrou partagé par tous les threads.
+    diffuser(ligne, sauf=client)
+    afficher(ligne)
+    ecrire_historique(ligne)  # bonus (partie 6)
 
 
 def diffuser(texte, sauf=None):
@@ -185,38 +269,49 @@ def diffuser(texte, sauf=None):
         client_trop_lent(client)
 
 
-def client_trop_lent(client):
-    """La file du client est pleine : il ne lit plus ce qu'on lui envoie. On le déconnecte."""
-    if not client.parti:
-        afficher(f"{client.nom} ne lit plus ses messages : il est déconnecté.")
-    depart(client)
+def envoyer(client, texte):
+    """Envoie une ligne à un seul client (bienvenue, réponse à une commande, message privé...)."""
+    if not deposer(client, en_octets(texte)):
+        client_trop_lent(client)
+
+
+def en_octets(texte):
+    """Transforme une ligne de texte en octets prêts à partir sur le réseau.
+
+    Le réseau ne transporte que des octets : on encode en UTF-8 (les accents et les emojis
+    prennent plusieurs octets) et on ajoute "\\n", qui marque la fin de la ligne.
+    """
+    return (texte + "\n").encode("utf-8")
+
+
+def deposer(client, donnees):
+    """Dépose des octets dans la file d'envoi du client ; ne bloque jamais.
+    Renvoie False si trop de messages l'attendent déjà : le client ne lit plus."""
+    if client.file_envoi.qsize() >= MESSAGES_EN_ATTENTE_MAX:
+        return False
+    client.file_envoi.put(donnees)
+    return True
+
+
+def boucle_envoi(client):
+    """Thread d'envoi d'un client : attend un message dans sa file, puis envoie tout ce qui attend."""
+    while True:
+        paquet = [client.file_envoi.get()]  # attend (sans consommer de processeur) un message
+        while not client.file_envoi.empty():  # et prend aussi ceux qui sont arrivés entre-temps
+            paquet.append(client.file_envoi.get())
+        try:
+            client.connexion.sendall(b"".join(donnees for donnees in paquet if donnees is not FIN))
+        except OSError:
+            break  # le client est parti : un échec d'envoi ne concerne que ce client-là
+        if FIN in paquet:
+            break
+    depart(client)  # sans effet si le départ a déjà eu lieu
+    couper(client.connexion)
 
 
 # ---------------------------------------------------------------------------------------------
-# Arrivées et départs
+# 5. Le départ d'un client
 # ---------------------------------------------------------------------------------------------
-
-def inscrire(connexion, nom):
-    """Ajoute le client au registre. Renvoie le Client, ou None si le nom est déjà pris."""
-    with verrou_clients:
-        # Vérifier et ajouter sous le même verrou : sinon deux « Alice » arrivées en même temps
-        # pourraient toutes les deux voir le nom libre.
-        if nom in clients:
-            return None
-        client = Client(connexion, nom)
-        clients[nom] = client
-    threading.Thread(target=boucle_envoi, args=(client,), daemon=True).start()
-    return client
-
-
-def refuser_nom(connexion, nom):
-    """Le nom est déjà pris : on le dit au nouveau venu, puis on ferme sa connexion."""
-    try:
-        connexion.sendall(en_octets(f"Le nom {nom} est déjà utilisé. Reconnectez-vous avec un autre nom."))
-    except OSError:
-        pass
-    couper(connexion)
-
 
 def depart(client, annonce=None):
     """Fait partir un client, quelle que soit la raison (fermeture, erreur réseau, /quitter,
@@ -235,17 +330,54 @@ def depart(client, annonce=None):
         interrompre(client.connexion)
 
 
+def client_trop_lent(client):
+    """Trop de messages attendent dans la file du client : il ne lit plus. On le déconnecte."""
+    if not client.parti:
+        afficher(f"{client.nom} ne lit plus ses messages : il est déconnecté.")
+    depart(client)
+
+
+def interrompre(connexion):
+    """Interrompt une connexion avec shutdown(), sans encore la fermer.
+
+    shutdown() prévient le client (il reçoit la fin de connexion) et réveille tout de suite les
+    autres threads bloqués dans recv() ou sendall() sur cette connexion : close() seul ne le
+    ferait pas toujours. shutdown() échoue si la connexion est déjà coupée : ce n'est pas grave.
+    """
+    try:
+        connexion.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def couper(connexion):
+    """Ferme une connexion : shutdown() d'abord (voir interrompre), close() ensuite."""
+    interrompre(connexion)
+    connexion.close()
+
+
 # ---------------------------------------------------------------------------------------------
-# Messages et commandes des clients
+# 6. Les bonus
 # ---------------------------------------------------------------------------------------------
 
-def relayer(client, message):
-    """Envoie le message du client à tous les autres, l'affiche et l'ajoute à l'historique."""
-    ligne = f"{horodatage()} {client.nom} : {message}"
-    # On diffuse d'abord : les autres reçoivent le message sans attendre l'affichage et
-    # l'écriture du fichier, qui passent chacun par un verrou partagé par tous les threads.
-    diffuser(ligne, sauf=client)
-    afficher(ligne)
+def horodatage():
+    """L'heure actuelle au format [HH:MM], placée devant chaque message relayé."""
+    return time.strftime("[%H:%M]")
+
+
+# Un seul fichier d'historique, ouvert une fois au démarrage, et un verrou pour que deux lignes
+# écrites en même temps par deux threads ne se mélangent pas.
+historique = None
+verrou_historique = threading.Lock()
+
+
+def ouvrir_historique():
+    global historique
+    # "a" : ajout à la fin du fichier ; encoding="utf-8" : les accents s'écrivent partout pareil.
+    historique = open(FICHIER_HISTORIQUE, "a", encoding="utf-8")
+
+
+def ecrire_historique(ligne):
     with verrou_historique:
         historique.write(ligne + "\n")
         historique.flush()  # écrit tout de suite sur le disque : lisible pendant que le serveur tourne
@@ -274,53 +406,15 @@ def envoyer_prive(client, message):
     envoyer(destinataire, f"{horodatage()} (privé) {client.nom} : {texte}")
 
 
-def traiter_message(client, message):
-    """Traite une ligne reçue d'un client. Renvoie False si le client veut partir."""
-    texte = message.strip()
-    if not texte:
-        return True  # ligne vide : rien à faire
-    if texte in ("/quitter", "/exit", "exit"):
-        return False
-    commande = texte.split()[0]  # le premier mot
-    if commande in ("/liste", "/list"):
-        envoyer_liste(client)
-    elif commande in ("/privé", "/prive"):
-        envoyer_prive(client, message)
-    elif commande.startswith("/"):
-        envoyer(client, f"Commande inconnue : {commande}. Commandes : /liste, /privé NOM message, /quitter")
-    else:
-        relayer(client, message)
-    return True
+def boucle_console():
+    """Thread qui lit les commandes tapées dans le terminal du serveur : /kick NOM."""
+    for ligne in sys.stdin:  # s'arrête à la fin de l'entrée standard ; le serveur continue
+        morceaux = ligne.split()
+        if len(morceaux) == 2 and morceaux[0] == "/kick":
+            expulser(morceaux[1])
+        elif morceaux:
+            afficher("Commande inconnue. Commande possible : /kick NOM")
 
-
-def gerer_client(connexion, adresse_ip):
-    """Thread d'un client : lit son nom, puis ses messages, jusqu'à son départ."""
-    lignes = lignes_recues(connexion)
-    # La première ligne est le nom. next(lignes, "") donne "" si le client part avant.
-    nom = next(lignes, "").strip()
-    if not nom:
-        # Connexion sans nom (un outil qui vérifie que le serveur écoute, par exemple) :
-        # on ferme sans rien annoncer.
-        couper(connexion)
-        return
-    client = inscrire(connexion, nom)
-    if client is None:
-        refuser_nom(connexion, nom)
-        return
-    afficher(f"{nom} ({adresse_ip}) a rejoint le chat.")
-    envoyer(client, f"Bienvenue {nom} ! Commandes : /liste, /privé NOM message, /quitter")
-    diffuser(f"* {nom} a rejoint le chat.", sauf=client)
-    try:
-        for message in lignes:
-            if not traiter_message(client, message):
-                break
-    finally:
-        depart(client)  # « finally » : le départ a lieu même si une erreur imprévue survient
-
-
-# ---------------------------------------------------------------------------------------------
-# La console du serveur : /kick NOM
-# ---------------------------------------------------------------------------------------------
 
 def expulser(nom):
     """/kick NOM tapé sur la console : NOM est prévenu et déconnecté, les autres sont prévenus."""
@@ -334,54 +428,9 @@ def expulser(nom):
     depart(client, annonce=f"* {nom} a été expulsé du chat.")
 
 
-def boucle_console():
-    """Thread qui lit les commandes tapées dans le terminal du serveur."""
-    for ligne in sys.stdin:  # s'arrête à la fin de l'entrée standard ; le serveur continue
-        morceaux = ligne.split()
-        if len(morceaux) == 2 and morceaux[0] == "/kick":
-            expulser(morceaux[1])
-        elif morceaux:
-            afficher("Commande inconnue. Commande possible : /kick NOM")
-
-
 # ---------------------------------------------------------------------------------------------
-# Démarrage et arrêt
+# 7. L'arrêt par Ctrl-C
 # ---------------------------------------------------------------------------------------------
-
-def lire_arguments():
-    """Options --hote et --port, pour qui lance le serveur à la main (par défaut : CHAT_HOTE, CHAT_PORT)."""
-    parseur = argparse.ArgumentParser(description="Serveur de chat multi-clients.")
-    parseur.add_argument("--hote", default=HOTE, help=f"adresse d'écoute (défaut : {HOTE})")
-    parseur.add_argument("--port", type=int, default=PORT, help=f"port d'écoute (défaut : {PORT})")
-    return parseur.parse_args()
-
-
-def creer_serveur(hote, port):
-    """Crée la socket d'écoute du serveur, prête à accepter des clients."""
-    serveur = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # SO_REUSEADDR : pouvoir relancer le serveur tout de suite sur le même port après l'avoir
-    # arrêté (sinon « Address already in use » pendant une minute environ).
-    serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    serveur.bind((hote, port))
-    serveur.listen(128)  # jusqu'à 128 connexions en attente d'accept()
-    # accept() se réveille chaque seconde : sous Windows, Ctrl-C n'interrompt pas un accept()
-    # qui attend. Les connexions acceptées, elles, restent bloquantes (sans délai).
-    serveur.settimeout(1.0)
-    return serveur
-
-
-def boucle_acceptation(serveur):
-    """Accepte les clients, et lance pour chacun un thread qui s'en occupe."""
-    while True:
-        try:
-            connexion, adresse = serveur.accept()
-        except socket.timeout:
-            continue  # personne en une seconde : on recommence
-        # daemon=True : Python n'attend pas la fin d'un thread « daemon » pour terminer le
-        # programme. Sans cela, après Ctrl-C, le serveur resterait bloqué tant qu'un client
-        # est connecté. Tous les threads de ce serveur sont des daemons.
-        threading.Thread(target=gerer_client, args=(connexion, adresse[0]), daemon=True).start()
-
 
 def arreter(serveur):
     """Ctrl-C : ferme toutes les connexions, puis le serveur."""
@@ -394,25 +443,6 @@ def arreter(serveur):
         interrompre(client.connexion)
     serveur.close()
     afficher(f"Serveur arrêté ({len(partants)} connexion(s) fermée(s)).")
-
-
-def main():
-    global historique
-    arguments = lire_arguments()
-    try:
-        serveur = creer_serveur(arguments.hote, arguments.port)
-    except OSError as erreur:
-        print(f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
-              "Un autre serveur utilise-t-il déjà ce port ?", file=sys.stderr)
-        sys.exit(1)
-    # "a" : ajout à la fin du fichier ; encoding="utf-8" : les accents s'écrivent partout pareil.
-    historique = open(FICHIER_HISTORIQUE, "a", encoding="utf-8")
-    threading.Thread(target=boucle_console, daemon=True).start()
-    afficher("Serveur en attente de connexions...")
-    try:
-        boucle_acceptation(serveur)
-    except KeyboardInterrupt:
-        arreter(serveur)
 
 
 if __name__ == "__main__":

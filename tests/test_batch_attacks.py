@@ -1,6 +1,8 @@
 """Issue 12, end to end: a class of attacking submissions graded in one batch with valid ones.
 
-Every attacker of tests/attaques/ (and the process-level attackers of the confinement) is graded in the
+Every attacker of tests/attaques/ and the process-level attackers of the confinement
+(tests/soumissions/attaque_*, each told its targets by a `cibles.json`: the kit, HOME, a classmate's
+folder, the class's notes.csv, a witness port its survivor calls while it lives) is graded in the
 same batch as valid submissions, a zip bomb, a folder named like a spreadsheet formula and one whose name
 holds escape sequences. The batch runs from a copy of the kit, with HOME pointed at a folder holding a
 canary file. Then: every attacker has 0, every valid submission 20/20; the class folder, the kit, the
@@ -31,8 +33,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading import ROOT, SOLUTION
+from tests.grading import CORPUS, ROOT, SOLUTION
 from tests.html_check import HtmlChecker
+from tests.witness import Witness
 
 ATTACKS = ROOT / "tests" / "attaques"
 MARK = "@@MARQUE@@"
@@ -72,7 +75,7 @@ def _bomb(path: Path) -> None:
             archive.writestr(f"zeros{number}.bin", bytes(64 * 2**20))
 
 
-def build_class(root: Path, mark: str) -> tuple[Path, set[str], set[str]]:
+def build_class(root: Path, mark: str, targets: dict[str, object]) -> tuple[Path, set[str], set[str]]:
     """(class folder, identifiers of the valid submissions, identifiers of the attackers)."""
     classe = root / "classe"
     valid = {"alice", "bob", *FORMULA_NAMES, ESCAPE_NAME}
@@ -87,6 +90,10 @@ def build_class(root: Path, mark: str) -> tuple[Path, set[str], set[str]]:
         target.mkdir()
         for source in attack.glob("*.py"):
             (target / source.name).write_text(source.read_text(encoding="utf-8").replace(MARK, mark), encoding="utf-8")
+        attackers.add(attack.name)
+    for attack in sorted(CORPUS.glob("attaque_*")):
+        shutil.copytree(attack, classe / attack.name)
+        (classe / attack.name / "cibles.json").write_text(json.dumps(targets), encoding="utf-8")
         attackers.add(attack.name)
     return classe, valid, attackers
 
@@ -103,8 +110,9 @@ def marked_processes(mark: str) -> list[int]:
 
 
 def stray_pth(mark: str) -> list[Path]:
-    return [path for folder in site.getsitepackages() for path in Path(folder).glob("triche.pth")
-            if mark in path.read_text(errors="replace")]
+    """The .pth files the attackers would have dropped in site-packages."""
+    return [path for folder in site.getsitepackages() for name in ("triche.pth", "attaque.pth")
+            for path in Path(folder).glob(name) if mark in path.read_text(errors="replace") or name == "attaque.pth"]
 
 
 @pytest.fixture(scope="module")
@@ -115,23 +123,30 @@ def batch(tmp_path_factory):
     mark = f"attaque-{uuid.uuid4().hex}"
     kit_copy = root / "kit"
     shutil.copytree(ROOT / "grader", kit_copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    classe, valid, attackers = build_class(root, mark)
     home = root / "home"
     home.mkdir()
     (home / "canari.txt").write_text("le fichier témoin de l'enseignant\n", encoding="utf-8")
     out = root / "exports"
-    before = {"classe": fingerprint(classe), "kit": fingerprint(kit_copy), "home": fingerprint(home)}
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", str(classe), "--only", ONLY, "--jobs", "2",
-         "--csv", str(out / "notes.csv"), "--json", str(out / "classe.json"), "--html", str(out / "classe.html"),
-         "--junit", str(out / "junit.xml")],
-        cwd=kit_copy, env={**os.environ, "HOME": str(home)}, capture_output=True, timeout=BATCH_LIMIT_S,
-        stdin=subprocess.DEVNULL,
-    )
-    elapsed = time.monotonic() - started
-    exported = fingerprint(out)
-    time.sleep(SURVIVOR_WAIT_S)
+    witness = Witness()
+    try:
+        targets = {"kit": str(kit_copy), "site": site.getsitepackages()[0], "home": str(home),
+                   "camarade": str(root / "classe" / "alice"), "dehors": str(root / "dehors-200mo"),
+                   "notes": str(out / "notes.csv"), "port_temoin": witness.port, "periode_s": 0.2}
+        classe, valid, attackers = build_class(root, mark, targets)
+        before = {"classe": fingerprint(classe), "kit": fingerprint(kit_copy), "home": fingerprint(home)}
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "grader", str(classe), "--only", ONLY, "--jobs", "2",
+             "--csv", str(out / "notes.csv"), "--json", str(out / "classe.json"), "--html", str(out / "classe.html"),
+             "--junit", str(out / "junit.xml")],
+            cwd=kit_copy, env={**os.environ, "HOME": str(home)}, capture_output=True, timeout=BATCH_LIMIT_S,
+            stdin=subprocess.DEVNULL,
+        )
+        ended = time.monotonic()
+        exported = fingerprint(out)
+        time.sleep(SURVIVOR_WAIT_S)
+    finally:
+        witness.close()
     survivors = marked_processes(mark)
     pth = stray_pth(mark)
     for pid in survivors:  # never leave them to the other tests
@@ -139,8 +154,9 @@ def batch(tmp_path_factory):
     for path in pth:
         path.unlink()
     after = {"classe": fingerprint(classe), "kit": fingerprint(kit_copy), "home": fingerprint(home)}
-    return dict(done=done, elapsed=elapsed, out=out, valid=valid, attackers=attackers, before=before, after=after,
-                exported=exported, exported_later=fingerprint(out), survivors=survivors, pth=pth)
+    return dict(done=done, elapsed=ended - started, out=out, valid=valid, attackers=attackers, before=before,
+                after=after, exported=exported, exported_later=fingerprint(out), survivors=survivors, pth=pth,
+                late_calls=witness.calls_after(ended), outside=(root / "dehors-200mo").exists())
 
 
 def submissions(batch) -> dict[str, dict]:
@@ -162,10 +178,11 @@ def test_nothing_outside_the_copies_changed(batch):
     for what in ("classe", "kit", "home"):
         assert batch["after"][what] == batch["before"][what], what
     assert batch["pth"] == [], "un .pth a été écrit dans site-packages"
+    assert not batch["outside"]
 
 
 def test_no_process_of_the_batch_is_left_and_the_exports_stay_as_written(batch):
-    assert batch["survivors"] == []
+    assert batch["survivors"] == [] and batch["late_calls"] == []
     assert batch["exported_later"] == batch["exported"]
 
 

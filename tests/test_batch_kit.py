@@ -124,7 +124,8 @@ def test_a_pyc_dropped_in_the_kit_does_not_change_a_grade(tmp_path):
     assert "'PASSED'" in loaded.stdout, "the forged .pyc is what a plain import loads"
     classe = starters_class(tmp_path)
     relative = os.path.relpath(classe, kit_root)  # the class as a teacher types it, from where they are
-    command = [sys.executable, "-m", "grader", relative, "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q"]
+    command = [sys.executable, "-m", "grader", relative, "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q",
+               "--sans-isolation"]
     done = subprocess.run(command, cwd=kit_root, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 1, done.stdout + done.stderr
     assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]
@@ -144,8 +145,9 @@ def test_a_grader_package_planted_in_the_working_folder_is_never_run(tmp_path):
     script.parent.mkdir()
     script.write_text("import sys\nfrom grader.cli import main\nsys.exit(main())\n", encoding="utf-8")
     classe = starters_class(tmp_path)
-    done = subprocess.run([sys.executable, str(script), str(classe), "--only", ONLY, "--json", str(tmp_path / "r.json"),
-                           "-q"], cwd=planted.parent, env=env, capture_output=True, text=True, timeout=300,
+    command = [sys.executable, str(script), str(classe), "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q",
+               "--sans-isolation"]
+    done = subprocess.run(command, cwd=planted.parent, env=env, capture_output=True, text=True, timeout=300,
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 1, done.stdout + done.stderr
     assert not marker.exists(), "the planted package ran"

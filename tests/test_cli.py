@@ -137,7 +137,8 @@ def test_a_stopped_grading_gives_no_grade_and_leaves_nothing_running(tmp_path, h
     student.mkdir(parents=True)
     (student / "serveur_exo.py").write_text(SLOW_SERVER, encoding="utf-8")
     grading = subprocess.Popen(
-        [sys.executable, "-m", "grader", str(student.parent if whole_class else student)], cwd=ROOT,
+        [sys.executable, "-m", "grader", str(student.parent if whole_class else student), "--sans-isolation"],
+        cwd=ROOT,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
     )
     try:

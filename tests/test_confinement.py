@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,10 @@ from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.catalogue import load_catalogue
 from grader.confinement import environment, landlock, launch, limits, macos, windows
 from grader.confinement.model import Confinement
-from grader.harness.process import StudentProcess
+from grader.harness import procfs
+from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
 from grader.scale import default_scale
-from tests.grading import SOLUTION, grade
+from tests.grading import ROOT, SOLUTION, grade
 
 LINUX = sys.platform.startswith("linux")
 CONFINED = confinement.current().confined
@@ -206,3 +209,54 @@ def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
                    {"confinee": True, "couches": ["x" * 1000], "absentes": []}, ["confinee"]):
         with pytest.raises(InvalidReport, match="isolation"):
             validated_report({**report, "isolation": forged}, expected)
+
+
+@needs_confinement
+def test_a_grading_keeps_one_launcher_ready_and_ends_it(tmp_path: Path) -> None:
+    with confinement.kept_ready():
+        first = started(tmp_path / "un", "print('prêt', flush=True)\ninput()\n")
+        assert first.stdout.wait_line(lambda line: line == "prêt", 10)
+        deadline = time.monotonic() + 15
+        while not launch._ready and time.monotonic() < deadline:
+            time.sleep(0.02)
+        spare = launch._ready[0]
+        second = started(tmp_path / "deux", "print('prêt', flush=True)\ninput()\n")
+        assert second.stdout.wait_line(lambda line: line == "prêt", 10)
+        assert second.pid != first.pid and second._launched.popen is spare.popen
+        first.kill_tree()
+        second.kill_tree()
+    assert launch._ready == [] and spare.popen.poll() is not None
+
+
+WORKER = """
+import sys
+from pathlib import Path
+from grader.harness import procfs
+from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
+workdir = Path(sys.argv[1])
+process = StudentProcess.start(workdir, "prog.py", port=4321, label="serveur")
+process.stdout.wait_line(lambda line: line == "prêt", 10)
+print("lancé", flush=True)
+sys.stdin.read()
+"""
+
+
+@needs_confinement
+def test_a_grading_process_that_dies_leaves_its_students_to_whoever_adopted_them(tmp_path: Path) -> None:
+    """A batch worker killed under its student's program: the program comes back to the batch parent (a
+    subreaper), which finds it (its own PID namespace) and ends it."""
+    workdir = tmp_path / "run" / "travail"
+    workdir.mkdir(parents=True)
+    (workdir / "prog.py").write_text("import os\nos.setsid()\nprint('prêt', flush=True)\ninput()\n", encoding="utf-8")
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(workdir)], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None and worker.stdout.readline() == "lancé\n"
+        students = set(surviving_processes())
+        assert students  # the launcher, PID 1 of its namespace and the program
+    finally:
+        worker.kill()
+        worker.wait()
+    assert students & set(surviving_processes())  # still running: the worker did not end them
+    assert set(kill_surviving_processes()) >= students & set(procfs.descendants(os.getpid()))
+    assert not students & set(surviving_processes())

@@ -27,8 +27,11 @@ from grader.batch.validation import Expected
 from grader.batch.worker import SUBMISSION_TIMEOUT_S, GradingOptions, Worker
 from grader.catalogue import load_catalogue
 from grader.commandline import ExitCode
+from grader.confinement.launch import adopt_orphans
 from grader.exports import ExportError, ExportOptions, remove_previous_exports, usage_problem, write_exports
+from grader.harness.exercise import PROGRAMS
 from grader.harness.lines import printable
+from grader.harness.process import kill_surviving_processes
 from grader.model import SubmissionReport
 from grader.scale import default_scale, load_scale
 
@@ -91,11 +94,28 @@ def expected_of(options: GradingOptions, timeout: float) -> Expected:
     return Expected.of(catalogue, scale, options.only_ids(), timeout)
 
 
+def _likely_duration(item: BatchItem) -> tuple[int, int]:
+    """What makes a grading long, known before it starts: the number of programs handed in (one missing,
+    its checks are skipped; none, nothing runs), then how much code they hold (the more is written, the
+    more checks run to their end instead of failing early). The longest go first, so that no long one
+    starts last while the other workers have nothing left to do."""
+    if item.path is None:
+        return (0, 0)
+    sizes = []
+    for name in PROGRAMS:
+        try:
+            sizes.append((item.path / name).stat().st_size)
+        except OSError:  # not handed in (or unreadable: the grading will say so)
+            pass
+    return (len(sizes), sum(sizes))
+
+
 def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
               console: Console | None = None) -> list[SubmissionReport]:
     """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
+    adopt_orphans()  # a worker that dies leaves its students' programs to this process, which ends them below
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
     with tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch, \
@@ -103,7 +123,8 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             _progress(console or Console(stderr=True)) as progress:
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
-        for index, item in enumerate(items):
+        for index in sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True):
+            item = items[index]
             folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
             folder.mkdir()
             worker = Worker(item, options.grading, folder, timeout, expected)
@@ -120,6 +141,8 @@ def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float =
             for future in pending:
                 future.cancel()
             raise
+        finally:
+            kill_surviving_processes()
     return [reports[index] for index in range(len(items))]
 
 

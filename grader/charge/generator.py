@@ -518,8 +518,8 @@ class LoadGenerator:
         self._forget(client)
 
     def _forget(self, client: _Client) -> None:
-        if client.sock is None:
-            return
+        if client.sock is None or client.sock.fileno() < 0:
+            return  # never connected, or already forgotten (closed)
         if client.sock.fileno() in self.selector.get_map():
             self.selector.unregister(client.sock)
         client.sock.close()

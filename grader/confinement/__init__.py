@@ -37,16 +37,26 @@ import importlib
 TYPE_CHECKING = False  # (not typing's: the launcher imports this package and must start fast)
 
 if TYPE_CHECKING:  # each name is imported on first use
-    from grader.confinement.launch import DISABLE_VARIABLE, MARK, Launched, LaunchError, add_hook, start
+    from grader.confinement.launch import (
+        DISABLE_VARIABLE,
+        MARK,
+        Launched,
+        LaunchError,
+        add_hook,
+        kept_ready,
+        start,
+    )
     from grader.confinement.model import Confinement
     from grader.confinement.status import assess, current
 
 _HOMES = {
     "DISABLE_VARIABLE": "launch", "LaunchError": "launch", "Launched": "launch", "start": "launch",
-    "add_hook": "launch", "MARK": "launch", "Confinement": "model", "assess": "status", "current": "status",
+    "add_hook": "launch", "MARK": "launch", "kept_ready": "launch", "Confinement": "model", "assess": "status",
+    "current": "status",
 }
 __all__ = [
-    "DISABLE_VARIABLE", "MARK", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current", "start",
+    "DISABLE_VARIABLE", "MARK", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current",
+    "kept_ready", "start",
 ]
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from grader.confinement import environment, macos
+from grader.confinement.startup import ORDER_HEADER
 
 LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 KIT = LAUNCHER.parent.parent.parent
@@ -25,6 +30,12 @@ INTERPRETER_VARIABLE = "GRADER_LANCEUR"
 _subreaper = threading.Lock()
 _is_subreaper = False
 applied: list[tuple[str, ...]] = []  # the layers the first program launched in this process got
+_ready: list[_Spawned] = []  # at most one launcher started in advance (see kept_ready)
+_ready_lock = threading.Lock()
+_keeping = 0  # how many kept_ready() blocks are open
+_preparing: list[threading.Thread] = []  # threads starting the next one
+# What the launcher's interpreter reads as it starts (before its order): the locale, glibc's arenas, PATH.
+_STARTUP_ENV = environment.minimal(home="/", temp="/", port=0)
 hooks: list[str] = []  # files every student program runs first (see add_hook)
 
 
@@ -97,50 +108,153 @@ def start(
     if disabled():
         popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
-    return _start_launcher(script, workdir, [str(run_root)], [port], env, tuple(hooks), dict(popen_options))
+    writable = [str(run_root)]
+    order = {"script": script, "workdir": str(workdir), "env": env, "writable": writable, "ports": [port],
+             "hooks": list(hooks)}
+    return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
 
 
-def probe() -> Launched:
-    """Run the launcher without a program: it applies every layer it can and says which."""
-    return _start_launcher("", Path.cwd(), [], None, environment.minimal(home="/", temp="/", port=0), (),
-                           {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE})
+def probe() -> tuple[str, ...]:
+    """Run the launcher without a program, in a run folder of its own: it applies every layer it can; they
+    are returned once it has ended."""
+    options: dict[str, object] = {"stdin": subprocess.PIPE, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    root = Path(tempfile.mkdtemp(prefix="grader-sonde-"))
+    try:
+        workdir = root / "travail"
+        workdir.mkdir()
+        order = {"script": "", "workdir": str(workdir), "env": _STARTUP_ENV, "writable": [str(root)], "ports": None,
+                 "hooks": []}
+        launched = _ordered(_spawn(options, [str(root)], workdir), order)
+        try:
+            _close(launched.popen.stdin)
+            launched.exit_code()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): the probe must not outlive the grader
+            launched.popen.kill()
+            launched.popen.wait()
+            raise
+        return tuple(launched.layers)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
-def _start_launcher(
-    script: str, workdir: Path, writable: list[str], ports: list[int] | None, env: dict[str, str],
-    hooks: tuple[str, ...], popen_options: dict[str, object],
-) -> Launched:
+@dataclass
+class _Spawned:
+    """A launcher started, waiting for its order on stdin (Python loaded, namespaces made)."""
+
+    popen: subprocess.Popen
+    status: BinaryIO
+    options: dict[str, object]
+    sandboxed: bool
+
+    def end(self) -> None:
+        """Never used: its stdin closed, it ends by itself (at once: nothing of a student's ever ran)."""
+        for pipe in (self.popen.stdin, self.popen.stdout, self.popen.stderr, self.status):
+            _close(pipe)
+        try:
+            self.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+
+def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> _Spawned:
+    """Start a launcher in `cwd` (GRADER_LANCEUR's command may need the run's folder there)."""
+    options = dict(popen_options)
     reading, writing = os.pipe()
-    spec: dict[str, object] = {"kit": str(KIT), "writable": writable, "ports": ports, "hooks": list(hooks)}
-    spec.update(_status_end(writing, popen_options))
-    command = [*interpreter(), "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec), script]
+    spec = {"kit": str(KIT), **_status_end(writing, options)}
+    command = [*interpreter(), "-X", MARK, "-I", "-u", str(LAUNCHER), json.dumps(spec)]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]
     try:
-        popen = subprocess.Popen(command, cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
+        popen = subprocess.Popen(command, cwd=cwd, env=_STARTUP_ENV, **options)  # type: ignore[call-overload]
     finally:
         os.close(writing)
-    status = os.fdopen(reading, "rb")
-    told: dict[str, str] = {}
-    for line in status:  # until the launcher has confined the program, or failed to
+    return _Spawned(popen, os.fdopen(reading, "rb"), dict(popen_options), sandboxed)
+
+
+def _ordered(spawned: _Spawned, order: Mapping[str, object]) -> Launched:
+    """Give the launcher its order, and wait until it has confined the program (or failed to)."""
+    popen, told = spawned.popen, {}
+    payload = json.dumps(order).encode()
+    try:
+        assert popen.stdin is not None  # the launcher reads its order there
+        popen.stdin.write(f"{len(payload):0{ORDER_HEADER}d}".encode() + payload)
+        popen.stdin.flush()
+    except (OSError, ValueError):
+        pass  # it ended: what it said tells why
+    for line in spawned.status:
         key, _, value = line.decode("utf-8", "replace").rstrip("\n").partition(" ")
         told[key] = value
         if key in ("layers", "error"):
             break
     if "layers" not in told:
-        status.close()
-        popen.kill()
-        popen.wait()
+        spawned.end()
         raise LaunchError(f"le lanceur n'a pas pu confiner le programme : {told.get('error', 'arrêté sans rien dire')}")
-    pid = int(told["pid"])
-    init = int(told["init"]) if "init" in told else None
     layers = json.loads(told["layers"])
-    if sandboxed:
+    if spawned.sandboxed:
         layers.insert(0, macos.LAYER)
     if not applied:
         applied.append(tuple(layers))
-    return Launched(popen, pid, init, layers, status)
+    init = int(told["init"]) if "init" in told else None
+    return Launched(popen, int(told["pid"]), init, layers, spawned.status)
+
+
+def _close(pipe: IO[bytes] | None) -> None:
+    if pipe is not None:
+        pipe.close()
+
+
+# -- one launcher started in advance -------------------------------------------------------------------------
+@contextmanager
+def kept_ready() -> Iterator[None]:
+    """Within: a launcher is always started in advance (Linux), so that the next student program starts
+    without waiting for Python to load; the one left over is ended on leaving."""
+    global _keeping
+    with _ready_lock:
+        _keeping += 1
+    try:
+        yield
+    finally:
+        with _ready_lock:
+            _keeping -= 1
+            preparing = [] if _keeping else _preparing[:]
+        for thread in preparing:  # each ends the launcher it started, now that none is kept
+            thread.join()
+        with _ready_lock:
+            left = [] if _keeping else _ready[:]
+            if not _keeping:
+                _ready.clear()
+                _preparing.clear()
+        for spawned in left:
+            spawned.end()
+
+
+def _spare(popen_options: dict[str, object]) -> _Spawned | None:
+    """The launcher started in advance, if there is one for these options; another is started meanwhile."""
+    # Elsewhere each launcher is started for its program, in its folder: the macOS sandbox profile names
+    # that folder, and GRADER_LANCEUR's command gives it to its user.
+    if not sys.platform.startswith("linux") or os.environ.get(INTERPRETER_VARIABLE):
+        return None
+    with _ready_lock:
+        if not _keeping:
+            return None
+        spare = _ready.pop() if _ready and _ready[0].options == popen_options else None
+    thread = threading.Thread(target=_prepare, args=(dict(popen_options),), name="confinement-spare", daemon=True)
+    with _ready_lock:
+        _preparing[:] = [*(t for t in _preparing if t.is_alive()), thread]
+    thread.start()
+    return spare
+
+
+def _prepare(popen_options: dict[str, object]) -> None:
+    spawned = _spawn(popen_options, [], Path(tempfile.gettempdir()))
+    with _ready_lock:
+        keep = bool(_keeping) and not _ready
+        if keep:
+            _ready.append(spawned)
+    if not keep:
+        spawned.end()
 
 
 def _status_end(writing: int, popen_options: dict[str, object]) -> dict[str, int]:

@@ -24,11 +24,9 @@ def current() -> Confinement:
 @functools.cache
 def _probed() -> tuple[str, ...]:
     try:
-        launched = probe()
-        launched.exit_code()
+        return probe()
     except (LaunchError, OSError):
         return ()
-    return tuple(launched.layers)
 
 
 def assess(layers: tuple[str, ...], platform: str) -> Confinement:

@@ -56,6 +56,9 @@ class ExportOptions:
                  "--classroom": self.classroom, "--vpl": self.vpl}
         return [flag for flag, value in asked.items() if value]
 
+    def any_asked(self) -> bool:
+        return bool(self.gradebook() or self.csv or self.json or self.junit or self.html)
+
     def single_only(self) -> list[str]:
         """The options asked that grade one submission at a time (the platform's way)."""
         asked = {"--gradescope": self.gradescope, "--classroom": self.classroom, "--vpl": self.vpl}

@@ -8,6 +8,7 @@ import signal
 import struct
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TypedDict
@@ -277,17 +278,32 @@ class StudentProcess(Observable):
             self._killed = True
             tree = self.tree_pids()
             self._measure(tree)
+            self._end_namespace()
             kill_process_tree(self._popen, self._run_pids, tree | self._run_pids(), timing.KILL)
             self._exited.wait(timing.KILL)
             self.close_stdin()
+            # The pipes end together (a child that outlived the group may hold them): one deadline for all.
+            deadline = time.monotonic() + timing.CLOSE
             for thread in self._threads:
-                thread.join(timing.CLOSE)
-            self.stdout.join(timing.CLOSE)
-            self.stderr.join(timing.CLOSE)
+                thread.join(max(0.0, deadline - time.monotonic()))
+            for stream in (self.stdout, self.stderr):
+                stream.join(max(0.0, deadline - time.monotonic()))
             if self.stacks is not None:
                 self.stacks.close()
 
     close = kill_tree
+
+    def _end_namespace(self) -> None:
+        """Linux, in a namespace: SIGKILL its PID 1, which ends every process in it; the launcher reaps it
+        and ends the same way. (Killing the launcher first would leave PID 1 to this process, unreaped.)"""
+        init = self._launched.init
+        if init is None or not procfs.available():
+            return
+        procfs.kill_until_none(set, [init], timing.KILL)
+        try:
+            self._popen.wait(timing.KILL)
+        except subprocess.TimeoutExpired:  # kill_process_tree ends it
+            pass
 
     def _run_pids(self) -> set[int]:
         """The program's processes and the launcher's own (ending the namespace's PID 1 ends the rest)."""

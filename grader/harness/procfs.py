@@ -13,13 +13,14 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+
+from . import sockdiag
 
 PROC = Path("/proc")
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
-_LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()
+_LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()  # looked at once: available() is asked at every read
 LISTEN_STATE = "0A"
 # The number of the read() system call, by machine (/proc/<pid>/syscall shows it, then its arguments).
 _READ_SYSCALLS = {
@@ -193,17 +194,18 @@ def _socket_inodes(pids: Iterable[int]) -> set[str]:
     return inodes
 
 
-class _TcpRow(NamedTuple):
-    local: int  # port
-    remote: int  # port, 0 for a listening socket
-    state: str
-    sent: int  # bytes sent and not acknowledged yet
-    unread: int  # bytes received and not read yet
-    inode: str
+_TcpRow = sockdiag.Row
 
 
-def _tcp_rows() -> list[_TcpRow]:
-    """Every TCP socket (IPv4 and IPv6) of the machine."""
+def _tcp_rows(port: int | None = None) -> list[_TcpRow]:
+    """The TCP sockets (IPv4 and IPv6) of the machine, or only those whose local or remote port is `port`:
+    then asked of the kernel (sock_diag: a few rows, TIME_WAIT left out), else read from /proc/net/tcp."""
+    if not available():
+        return []
+    if port is not None:
+        rows = sockdiag.tcp_rows(port)
+        if rows is not None:
+            return rows
     rows = []
     for table in ("tcp", "tcp6"):
         for row in _read(PROC / "net" / table).decode("ascii", "replace").splitlines()[1:]:
@@ -212,7 +214,7 @@ def _tcp_rows() -> list[_TcpRow]:
                 local, remote = (int(address.rpartition(":")[2], 16) for address in fields[1:3])
                 sent, _, unread = fields[4].partition(":")
                 rows.append(_TcpRow(local, remote, fields[3], int(sent, 16), int(unread, 16), fields[9]))
-    return rows
+    return [row for row in rows if port in (None, row.local, row.remote)]
 
 
 def _tcp_sockets(pids: Iterable[int]) -> list[_TcpRow]:
@@ -229,7 +231,7 @@ def listening_ports(pids: Iterable[int]) -> list[int]:
 def listener_is_among(port: int, pids: Iterable[int]) -> bool | None:
     """Whether the socket listening on this TCP port belongs to these processes; None when no socket
     listens on it as far as /proc tells."""
-    listeners = {row.inode for row in _tcp_rows() if row.local == port and row.state == LISTEN_STATE}
+    listeners = {row.inode for row in _tcp_rows(port) if row.local == port and row.state == LISTEN_STATE}
     return bool(listeners & _socket_inodes(pids)) if listeners else None
 
 
@@ -272,15 +274,23 @@ def blocked_reading(pid: int, fd: int) -> bool:
 
 
 def _thread_syscalls(pid: int) -> list[list[str]]:
-    """The syscall fields of each thread of `pid`, its main thread first; [] when unknown or gone. The
-    thread of the grader's stack hook, waiting for a request on HOOK_FD, is not one of the program's."""
+    """The syscall fields of each thread of `pid`, its main thread first; [] when unknown or gone."""
+    return list(_each_thread_syscall(pid))
+
+
+def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
+    """_thread_syscalls, read one thread at a time: a caller that has its answer stops reading (a server
+    with a thread per client has hundreds). The thread of the grader's stack hook, waiting for a request
+    on HOOK_FD, is not one of the program's."""
     tasks = PROC / str(pid) / "task"
     try:
         threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
     except OSError:
-        return []
-    syscalls = [_syscall(tasks / thread) for thread in threads]
-    return [fields for fields in syscalls if not _reads(fields, HOOK_FD)]
+        return
+    for thread in threads:
+        fields = _syscall(tasks / thread)
+        if not _reads(fields, HOOK_FD):
+            yield fields
 
 
 def thread_reading(pid: int, fd: int) -> bool | None:
@@ -364,9 +374,13 @@ def idle(pids: Iterable[int]) -> bool | None:
     thread (read, recv, accept, select/poll/epoll and futex without timeout): none runs, none sleeps on a
     clock, so nothing happens until something comes from outside. A thread that data has woken shows as
     running until it blocks again. None when unknown (not Linux, another machine, nothing readable)."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
-    threads = [fields for pid in pids for fields in _thread_syscalls(pid)] if known else []
-    return all(_idle_thread(fields) for fields in threads) if threads else None
+    if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
+        return None
+    threads = (fields for pid in pids for fields in _each_thread_syscall(pid))
+    first = next(threads, None)
+    if first is None:
+        return None
+    return _idle_thread(first) and all(_idle_thread(fields) for fields in threads)  # stops at a busy thread
 
 
 def own_thread_waiting(native_id: int | None) -> bool | None:
@@ -389,7 +403,7 @@ def tcp_quiet(port: int) -> bool:
     next look, and a rest is only believed at two looks in a row.) False when the table does not show the
     socket listening on this port: it cannot tell."""
     listening = False
-    for row in _tcp_rows():
+    for row in _tcp_rows(port):
         if row.local == port and row.state == LISTEN_STATE:
             listening = True
         elif row.local == port and row.sent:

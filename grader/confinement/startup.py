@@ -1,0 +1,251 @@
+"""What the launcher does: the only way the grader starts a student program. Run by the grader as
+
+    python -X grader_eleve -I -u launcher.py SPEC
+
+where SPEC is JSON ({"kit", and "status_fd" or, on Windows, "status_handle"}). On Linux, in namespaces,
+it forks twice at once: the launcher (outside) waits; its child is PID 1 of the new PID namespace and
+reaps; the grandchild becomes the student. The grandchild (the launcher itself elsewhere) then reads its
+order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks"}: the grader may start a
+launcher before it knows what it will run), confines itself, and runs the script as `python SCRIPT`
+would (same __main__, sys.argv, sys.path[0], tracebacks that start in the student's file).
+
+Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
+line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
+started), "pid PID" (the student's process, seen from outside), "layers JSON" (what was applied, once it
+is), "exit CODE" (the student's process ended) or "error TEXT" (confinement failed: nothing was run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import types
+
+PRIVATE_PROC = "/proc privé"
+ORDER_HEADER = 8  # digits of the order's length
+NAMESPACES = "espaces de noms utilisateur, PID et montage"
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    status = _status_fd(spec)
+    try:
+        layers = _linux_namespaces(status) if sys.platform.startswith("linux") else _no_namespace(status)
+        order = _order()
+        if order is None:  # the grader ended without needing this launcher
+            os._exit(0)
+        os.chdir(order["workdir"])
+        os.environ.clear()
+        os.environ.update(order["env"])
+        layers += _confine(order, layers)
+    except Exception as error:
+        _tell(status, "error", f"{type(error).__name__}: {error}")
+        os._exit(70)
+    _tell(status, "layers", json.dumps(layers))
+    os.close(status)
+    if order["ports"] is not None:
+        _refused_as_at_home()
+    _forget_the_kit(spec["kit"])
+    if order["script"]:  # no script: a probe of what this machine allows
+        _run(order["script"])
+
+
+def _order() -> dict | None:
+    """What to run, where, with which environment and rules: the first bytes on stdin (a length on 8
+    digits, then JSON), read to their exact end so that the rest of stdin is the student's. None at EOF."""
+    header = _read_exactly(ORDER_HEADER)
+    return json.loads(_read_exactly(int(header))) if header else None
+
+
+def _read_exactly(size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(0, size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _status_fd(spec: dict) -> int:
+    if "status_handle" in spec:  # Windows: an inherited handle
+        import msvcrt
+
+        return msvcrt.open_osfhandle(spec["status_handle"], 0)  # type: ignore[attr-defined]
+    return spec["status_fd"]
+
+
+def _tell(status: int, key: str, value: object) -> None:
+    os.write(status, f"{key} {value}\n".encode())
+
+
+def _no_namespace(status: int) -> list[str]:
+    _tell(status, "pid", os.getpid())
+    return []
+
+
+def _confine(order: dict, layers: list[str]) -> list[str]:
+    """The layers after the namespaces (`layers`, already there): limits, hooks, the system's own."""
+    from grader.confinement import limits, platform
+
+    # Counted per user namespace (Linux 5.14+): only the student's own; never applied to root by Linux.
+    applied = limits.apply(limit_processes=NAMESPACES in layers and os.getuid() != 0)
+    for hook in order["hooks"]:
+        import runpy
+
+        runpy.run_path(hook, run_name="__grader_hook__")
+    return applied + platform.restrict(order["writable"], order["ports"], private_proc=PRIVATE_PROC in layers)
+
+
+def _linux_namespaces(status: int) -> list[str]:
+    """In new namespaces when the machine allows it: fork the namespace's PID 1, which forks the student.
+    Returns (in the student's process) the layers applied so far."""
+    from grader.confinement import linux
+
+    try:
+        linux.new_namespaces()
+    except OSError:
+        return _no_namespace(status)
+    init = os.fork()
+    if init:
+        _tell(status, "init", init)
+        _wait_as(init, status)
+    linux.die_with_parent(signal.SIGKILL)  # the launcher killed: the whole namespace goes with it
+    student = os.fork()
+    if student:
+        _reap_until_empty(student, status)
+    _tell(status, "pid", os.readlink("/proc/self"))  # the old /proc: the pid the grader sees
+    layers = [NAMESPACES]
+    try:
+        linux.private_proc()
+        layers.append(PRIVATE_PROC)
+    except OSError:
+        pass
+    return layers
+
+
+def _leave_the_pipes(status: int) -> None:
+    """The launcher and PID 1 keep none of the student's pipes: their end is the student's end."""
+    os.close(status)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _wait_as(child: int, status: int) -> None:
+    """The launcher: wait for PID 1 of the namespace, and end the same way."""
+    _leave_the_pipes(status)
+    _, code = os.waitpid(child, 0)
+    if os.WIFSIGNALED(code):
+        signal.signal(os.WTERMSIG(code), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(code))
+    os._exit(os.waitstatus_to_exitcode(code) & 0xFF)
+
+
+def _reap_until_empty(student: int, status: int) -> None:
+    """PID 1 of the namespace: reap every process left to it, tell the student's exit, and end (taking
+    what is left with it) once none is left."""
+    for fd in (0, 1, 2):
+        os.close(fd)
+    exit_code = 0
+    while True:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            os._exit(exit_code)
+        if pid == student:
+            exit_code = os.waitstatus_to_exitcode(code)
+            _tell(status, "exit", exit_code)
+            os.close(status)
+            exit_code &= 0xFF
+
+
+def _forget_the_kit(kit: str) -> None:
+    """The student's program sees no module of the grader, nor the kit on its path."""
+    sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != os.path.realpath(kit)]
+    for name in [name for name in sys.modules if name == "grader" or name.startswith("grader.")]:
+        del sys.modules[name]
+
+
+# Landlock refuses a TCP connection to a port other than the check's with EACCES. The student's program
+# gets what it would get at home where nothing listens on that port: ECONNREFUSED (the same exception, so
+# that its own `except ConnectionRefusedError` still runs). Compiled under a name of its own, so that the
+# frame is taken out of the tracebacks the student sees.
+HIDDEN_FILE = "<socket>"
+_TRANSLATION = """
+import errno, socket
+
+def _translated(connect):
+    def connect_as_at_home(self, address):
+        try:
+            return connect(self, address)
+        except PermissionError:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused") from None
+    return connect_as_at_home
+
+def _translated_ex(connect_ex):
+    def connect_ex_as_at_home(self, address):
+        code = connect_ex(self, address)
+        return errno.ECONNREFUSED if code == errno.EACCES else code
+    return connect_ex_as_at_home
+
+socket.socket.connect = _translated(socket.socket.connect)
+socket.socket.connect_ex = _translated_ex(socket.socket.connect_ex)
+"""
+
+
+def _refused_as_at_home() -> None:
+    exec(compile(_TRANSLATION, HIDDEN_FILE, "exec"), {})
+    import threading
+
+    shown = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        trace = _students_frames(args.exc_traceback, None)
+        shown(threading.ExceptHookArgs([args.exc_type, args.exc_value, trace, args.thread]))
+
+    threading.excepthook = hook
+
+
+def _students_frames(trace: types.TracebackType | None, first_file: str | None) -> types.TracebackType | None:
+    """The traceback without the launcher's frames: from the first frame in `first_file` on (None: from the
+    start), and without the hidden translation's frames."""
+    frames = []
+    while trace is not None:
+        frames.append(trace)
+        trace = trace.tb_next
+    if first_file is not None:
+        starts = [i for i, frame in enumerate(frames) if frame.tb_frame.f_code.co_filename == first_file]
+        frames = frames[starts[0]:] if starts else []
+    kept: types.TracebackType | None = None
+    for frame in reversed(frames):
+        if frame.tb_frame.f_code.co_filename != HIDDEN_FILE:
+            kept = types.TracebackType(kept, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return kept
+
+
+def _run(script: str) -> None:
+    """Run the student's script as `python SCRIPT` would."""
+    import builtins
+
+    path = os.path.abspath(script)
+    main_module = types.ModuleType("__main__")
+    main_module.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None)
+    sys.modules["__main__"] = main_module
+    sys.argv[:] = [script]
+    sys.path.insert(0, os.path.dirname(path))
+    sys.dont_write_bytecode = True
+    try:
+        with open(path, "rb") as file:
+            code = compile(file.read(), path, "exec", dont_inherit=True)
+        exec(code, main_module.__dict__)
+    except SystemExit:
+        raise
+    except BaseException as error:
+        trace = _students_frames(error.__traceback__, path)
+        sys.excepthook(type(error), error.with_traceback(trace), trace)
+        sys.exit(1)
+
