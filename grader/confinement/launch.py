@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -124,17 +125,30 @@ def probe() -> tuple[str, ...]:
         workdir.mkdir()
         order = {"script": "", "workdir": str(workdir), "env": _STARTUP_ENV, "writable": [str(root)], "ports": None,
                  "hooks": []}
-        launched = _ordered(_spawn(options, [str(root)], workdir), order)
+        spawned = _spawn(options, [str(root)], workdir)
         try:
+            launched = _ordered(spawned, order)
             _close(launched.popen.stdin)
             launched.exit_code()
         except BaseException:  # interrupted (Ctrl-C, SIGTERM): the probe must not outlive the grader
-            launched.popen.kill()
-            launched.popen.wait()
+            _kill_probe(spawned.popen)
             raise
         return tuple(launched.layers)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _kill_probe(popen: subprocess.Popen) -> None:
+    """The probe's launcher and every process under it (its namespace's, seen from outside), killed."""
+    from grader.harness import procfs  # not at the top: the launcher imports this package and starts fast
+
+    for pid in sorted(procfs.descendants(popen.pid) if procfs.available() else ()):
+        try:
+            os.kill(pid, signal.SIGKILL)  # Linux only: procfs lists nothing elsewhere
+        except OSError:
+            pass
+    popen.kill()
+    popen.wait()
 
 
 @dataclass
@@ -258,16 +272,13 @@ def _prepare(popen_options: dict[str, object]) -> None:
 
 
 def _status_end(writing: int, popen_options: dict[str, object]) -> dict[str, int]:
-    """Hand the status pipe's writing end to the launcher alone (not to other programs started meanwhile),
-    with the descriptors or handles the caller passes already (a hook's pipes)."""
+    """Hand the status pipe's writing end to the launcher alone (not to other programs started meanwhile)."""
     if os.name != "nt":
-        popen_options["pass_fds"] = (*popen_options.get("pass_fds", ()), writing)  # type: ignore[misc]
+        popen_options["pass_fds"] = (writing,)
         return {"status_fd": writing}
     import msvcrt
 
     handle = msvcrt.get_osfhandle(writing)  # type: ignore[attr-defined]
     os.set_handle_inheritable(handle, True)  # type: ignore[attr-defined]
-    passed = popen_options.get("startupinfo")
-    handles = [*(passed.lpAttributeList.get("handle_list", []) if passed is not None else []), handle]  # type: ignore[attr-defined]
-    popen_options["startupinfo"] = subprocess.STARTUPINFO(lpAttributeList={"handle_list": handles})  # type: ignore[attr-defined]
+    popen_options["startupinfo"] = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})  # type: ignore[attr-defined]
     return {"status_handle": handle}

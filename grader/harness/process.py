@@ -163,19 +163,16 @@ class StudentProcess(Observable):
     def start(
         cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
     ) -> StudentProcess:
-        stacks = StackChannel()
-        try:
-            launched = confinement.start(
-                script,
-                workdir=Path(workdir),
-                port=port,
-                extra_env={**(env or {}), **stacks.environment()},
-                popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-                               "bufsize": 0, **isolation_options(), **stacks.popen_options()},
-            )
-        finally:
-            stacks.started()
-        return cls(launched, label=label, workdir=Path(workdir), stacks=stacks)
+        StackChannel.register()
+        launched = confinement.start(
+            script,
+            workdir=Path(workdir),
+            port=port,
+            extra_env=env,
+            popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
+                           "bufsize": 0, **isolation_options()},
+        )
+        return cls(launched, label=label, workdir=Path(workdir), stacks=StackChannel(launched.pid))
 
     # -- life ----------------------------------------------------------------------------------------
     def _reap(self) -> None:

@@ -1,17 +1,16 @@
 """The grader's start-up hook in every student program: every thread's stack, told when the grader asks.
 
 The launcher (`grader/confinement/launcher.py`) runs this file in the student's process before Landlock
-and the student's code (`confinement.add_hook`). It starts nothing there: a thread started before the
-confinement would stay unconfined, and the student's code could make it run theirs (sys.monitoring, a
-patched module). It adds an audit hook instead: at the first `exec` (the launcher starting the student's
-code, after the confinement), it starts one thread of its own. That thread waits, with no deadline, for a
-request (one byte on a pipe of the grader's) and answers with every thread's stack (faulthandler) and an
-end mark, on another pipe of the grader's: never on stdout or stderr, which belong to the student's
-program. It is a bare `_thread` one: `threading.enumerate()` and `threading.active_count()` of the
-student's program do not count it, and it never delays the program's exit.
-
-The pipes come in the GRADER_RELEVE variable ("dump,request": descriptor numbers, or "h" and a Windows
-handle), taken out of the environment before the student's code runs. Standard library only.
+and the student's code (`confinement.add_hook`). It makes two pipes there, on fixed descriptors
+(HOOK_FD: requests in, HOOK_FD + 3: answers out; the grader opens the other ends through
+/proc/<pid>/fd, so nothing is passed at start and a launcher started in advance serves as well). It starts
+no thread there: a thread started before the confinement would stay unconfined, and the student's code
+could make it run theirs (sys.monitoring, a patched module). An audit hook starts it at the first `exec`
+(the launcher starting the student's code, after the confinement). That thread waits, with no deadline,
+for a request (one byte) and answers with every thread's stack (faulthandler) and an end mark: never on
+stdout or stderr, which belong to the student's program. It is a bare `_thread` one:
+`threading.enumerate()` and `threading.active_count()` of the student's program do not count it, and it
+never delays the program's exit. Linux only (/proc); elsewhere nothing is set up. Standard library only.
 """
 
 import _thread
@@ -19,31 +18,21 @@ import faulthandler
 import os
 import sys
 
-VARIABLE = "GRADER_RELEVE"
 END_MARK = b"--- fin du releve ---\n"
 HOOK_FD = 1000  # as procfs.HOOK_FD: the grader's /proc probes know the thread waiting here is not the program's
 
 
-def _open_descriptor(value: str) -> int:
-    """A descriptor number (POSIX), or a Windows handle given to the child (then made a descriptor)."""
-    if sys.platform == "win32" and value.startswith("h"):
-        import msvcrt
-
-        return msvcrt.open_osfhandle(int(value[1:]), 0)
-    return int(value)
-
-
 def _install() -> None:
-    value = os.environ.pop(VARIABLE, "")
-    if value.count(",") != 1:
+    if not sys.platform.startswith("linux"):
         return
-    dump_fd, request_fd = (_open_descriptor(part) for part in value.split(","))
     try:
-        os.dup2(request_fd, HOOK_FD, inheritable=False)
-        os.close(request_fd)
-        request_fd = HOOK_FD
-    except OSError:  # a descriptor limit below it: the probes count the thread, and only wait longer
-        pass
+        ends = [*os.pipe(), *os.pipe()]  # request (read, write), answers (read, write)
+        for offset, end in enumerate(ends):
+            os.dup2(end, HOOK_FD + offset, inheritable=False)
+            os.close(end)
+    except OSError:  # a descriptor limit below them: no stack dump for this program
+        return
+    request_fd, dump_fd = HOOK_FD, HOOK_FD + 3
     read, write, dump, start = os.read, os.write, faulthandler.dump_traceback, _thread.start_new_thread
     started: list[bool] = []
 

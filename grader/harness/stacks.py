@@ -1,7 +1,7 @@
 """Where the student's program waits: every thread's stack, asked of the program by the grader's hook.
 
 The launcher runs `stack_hook.py` in every student program (`confinement.add_hook`); `StackChannel`
-gives it two pipes of the grader's own, one for the requests, one for the answers. When a check has
+opens the other ends of its two pipes (requests, answers) through /proc/<pid>/fd. When a check has
 failed, `StackChannel.request` asks for a dump and `describe` turns it into one line per thread, in the
 student's own file:
 
@@ -17,32 +17,23 @@ from __future__ import annotations
 import ast
 import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypedDict
+from typing import BinaryIO
 
 from grader import confinement
 from grader.confinement import launch
 
 from .output import OutputStream
+from .procfs import HOOK_FD, PROC
 from .tracebacks import relative_path
 
 HOOK = Path(__file__).resolve().with_name("stack_hook.py")
-VARIABLE = "GRADER_RELEVE"  # as stack_hook.py reads it
 END_MARK = "--- fin du releve ---"
 DUMP_TIMEOUT_S = 1.0  # the hook's thread answers at once, unless the program is gone or holds the GIL
 _THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
 _FRAME = re.compile(r'^\s+File "(?P<path>.*)", line (?P<line>\d+) in (?P<function>.+)$')
 _RECEIVING = re.compile(r"\.(recv|recv_into|recvfrom|readline|read)\(|\binput\(")
-
-
-class HookOptions(TypedDict, total=False):
-    """The keyword arguments of subprocess.Popen that pass the hook's pipe ends to the child."""
-
-    pass_fds: tuple[int, ...]
-    startupinfo: Any
 
 
 @dataclass(frozen=True)
@@ -66,54 +57,45 @@ class ThreadWait:
 
 
 class StackChannel:
-    """The grader's ends of the hook's two pipes (requests, answers) for one program. Give `command` to
-    Popen with `popen_options()`, then call `started()` once Popen returned."""
+    """The grader's side of the hook of one running program: its pipes, opened through /proc/<pid>/fd
+    (Linux) at the first request."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.answers: OutputStream | None = None
+        self._request = -1
+
+    @staticmethod
+    def register() -> None:
+        """Every student program started from now on runs the hook (once per grading process)."""
         if str(HOOK) not in launch.hooks:
             confinement.add_hook(HOOK)
-        self._dump_read, self._dump_write = os.pipe()
-        self._request_read, self._request_write = os.pipe()
-        self.answers: OutputStream | None = None
 
-    def environment(self) -> dict[str, str]:
-        """The variable that tells the hook its pipe ends (it takes it out before the student's code)."""
-        return {VARIABLE: f"{self._child_value(self._dump_write)},{self._child_value(self._request_read)}"}
-
-    def popen_options(self) -> HookOptions:
-        """The child's ends are inherited, and nothing else of the grader's."""
-        ends = [self._dump_write, self._request_read]
-        if sys.platform == "win32":
-            import msvcrt
-
-            handles = [msvcrt.get_osfhandle(end) for end in ends]
-            for handle in handles:
-                os.set_handle_inheritable(handle, True)
-            return {"startupinfo": subprocess.STARTUPINFO(lpAttributeList={"handle_list": handles})}
-        return {"pass_fds": tuple(ends)}
-
-    def _child_value(self, end: int) -> str:
-        """A descriptor number, or on Windows "h" and the handle (the child makes it a descriptor)."""
-        if sys.platform == "win32":
-            import msvcrt
-
-            return f"h{msvcrt.get_osfhandle(end)}"
-        return str(end)
-
-    def started(self) -> None:
-        """Popen returned: close the child's ends here and read the answers."""
-        for end in (self._dump_write, self._request_read):
-            os.close(end)
-        pipe: BinaryIO = os.fdopen(self._dump_read, "rb", buffering=0)
+    def _open(self) -> bool:
+        if self.answers is not None:
+            return True
+        fds = PROC / str(self.pid) / "fd"
+        try:
+            answers = os.open(fds / str(HOOK_FD + 2), os.O_RDONLY)
+        except OSError:  # not Linux, the hook not set up, or the program gone
+            return False
+        try:
+            self._request = os.open(fds / str(HOOK_FD + 1), os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            os.close(answers)
+            return False
+        pipe: BinaryIO = os.fdopen(answers, "rb", buffering=0)
         self.answers = OutputStream("releve", pipe)
+        return True
 
     def request(self, timeout: float = DUMP_TIMEOUT_S) -> list[str] | None:
-        """The dump's lines, or None when the program did not answer (gone, or stuck holding the GIL)."""
-        if self.answers is None or self._request_write < 0:
+        """The dump's lines, or None when the program did not answer (gone, stuck holding the GIL, or not
+        on Linux)."""
+        if not self._open() or self.answers is None:
             return None
         mark = self.answers.mark()
         try:
-            os.write(self._request_write, b"?")
+            os.write(self._request, b"?")
         except OSError:
             return None
         if self.answers.wait_line(lambda line: line == END_MARK, timeout, since=mark) is None:
@@ -122,13 +104,13 @@ class StackChannel:
         return lines[: lines.index(END_MARK)]
 
     def close(self) -> None:
-        """End of the requests (the hook's thread ends); the answers' reader ends with the program."""
-        if self._request_write >= 0:
+        """Our ends closed (the program's are gone with it); the answers' reader ends."""
+        if self._request >= 0:
             try:
-                os.close(self._request_write)
+                os.close(self._request)
             except OSError:
                 pass
-            self._request_write = -1
+            self._request = -1
         if self.answers is not None:
             self.answers.join(0.5)
 
