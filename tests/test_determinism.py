@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests import test_corpus_bonus, test_corpus_client, test_corpus_serveur, test_hostile
+from tests import test_corpus_bonus, test_corpus_client, test_corpus_serveur, test_corpus_tutoriels, test_hostile
 from tests.grading import CORPUS, SOLUTION, GradingResult, grade
 
 REFERENCE_RUNS = 10
@@ -46,6 +46,7 @@ def selections() -> dict[str, tuple[str, ...]]:
     for folder, (bonuses, _) in test_corpus_bonus.EXPECTED.items():
         chosen[folder] = ("--only", ",".join((*test_corpus_bonus.SERVER_IDS, *bonuses)))
     chosen.update({folder: ("--only", case.only) for folder, case in test_hostile.CASES.items()})
+    chosen.update({folder: test_corpus_tutoriels.selection(folder) for folder in test_corpus_tutoriels.EXPECTED})
     return chosen
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.handout import README, write_handout
-from tests.grading import ROOT, run_grader
+from tests.grading import GRADING_TIMEOUT_S, ROOT
 
 DEBIAN_PYTHON = Path("/usr/bin/python3")  # Debian 12 / Ubuntu 24.04: externally managed (PEP 668)
 
@@ -29,11 +29,19 @@ def test_the_folder_holds_statement_protocol_starters_and_grader_only(tmp_path):
     assert "python3 -m venv .venv" in readme and "python -m grader exercice/" in readme
 
 
+def _distribute(folder: Path) -> subprocess.CompletedProcess:
+    """`python -m grader distribuer FOLDER`, as a teacher types it (run_grader adds a grading option)."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "distribuer", str(folder)], cwd=ROOT, capture_output=True, text=True,
+        encoding="utf-8", timeout=GRADING_TIMEOUT_S, stdin=subprocess.DEVNULL,
+    )
+
+
 def test_the_command_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "deja.txt").write_text("x", encoding="utf-8")
-    done = run_grader("distribuer", str(tmp_path))
+    done = _distribute(tmp_path)
     assert done.returncode == 2 and "n'est pas vide" in done.stderr
-    done = run_grader("distribuer", str(tmp_path / "nouveau"))
+    done = _distribute(tmp_path / "nouveau")
     assert done.returncode == 0 and (tmp_path / "nouveau" / README).is_file()
 
 

@@ -44,6 +44,8 @@ def test_parse_relay_rejects_other_senders_and_forms(line: str) -> None:
         (["Alice", " : Bonjour !"], "Le nom a gardé son retour à la ligne", ".strip()"),
         (["Alice", ": Bonjour !"], "Le nom a gardé son retour à la ligne", ".strip()"),
         (["Alice\r : Bonjour !"], "Le nom a gardé sa fin de ligne", ".strip()"),
+        (["Bob a rejoint le chat.Alice", ": Bonjour !"], "Le nom a gardé son retour à la ligne", ".strip()"),
+        ([": Bonjour !"], "sous une autre forme", "exactement"),
         (["Alice> Bonjour !"], "séparés autrement : « Alice> Bonjour ! » au lieu de « Alice : Bonjour ! »", "« : »"),
         (["[Alice] Bonjour !"], "séparés autrement", "« : »"),
         (["Alice - Bonjour !"], "séparés autrement", "« : »"),

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from grader.formats import seconds
 from grader.harness import timing
 from grader.harness.errors import CheckFailure
 from grader.harness.room import ChatRoom
@@ -39,7 +38,9 @@ def test_relay_failures_are_diagnosed(open_room, monkeypatch: pytest.MonkeyPatch
         room.say(alice, "Bonjour !", [bob])
     assert time.monotonic() - began < timing.RELAY + 1
     failure = raised.value
-    assert failure.summary == "Le message d'Alice n'est pas arrivé à Bob en 0,5 s."
+    assert failure.summary in ("Le message d'Alice n'est pas arrivé à Bob en 0,5 s.",  # the deadline waited out
+                               "Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre "
+                               "sans l'envoyer.")  # Linux: the server seen at rest
     assert failure.expected == "Alice : Bonjour !" and failure.received == "rien"
     assert "tous les autres clients" in failure.hint
 
@@ -53,7 +54,8 @@ def test_a_server_at_rest_is_judged_without_waiting_out_the_deadline(open_room) 
         room.say(alice, "Bonjour !", [bob])  # echoed to Alice only
     assert time.monotonic() - began < timing.RELAY
     assert room.join_evidence is False and room.track_record.relays is False
-    assert raised.value.summary == f"Le message d'Alice n'est pas arrivé à Bob en {seconds(timing.RELAY)} s."
+    assert raised.value.summary == ("Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre "
+                                    "sans l'envoyer.")
     assert room.wait_line_or_rest(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
 
 

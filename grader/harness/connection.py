@@ -54,6 +54,7 @@ class LineConnection(LineSource):
         self._transcript: deque[tuple[float, str]] = deque(maxlen=TRANSCRIPT_ENTRIES)  # (when, entry)
         self.closed = False  # the reader has stopped: end of stream, reset, or closed here
         self._closed_here = False
+        self._armed = False  # arm_reset() done, reset() not yet
         self._thread = threading.Thread(target=self._read, name=f"harness-{label}", daemon=True)
         self._thread.start()
 
@@ -212,14 +213,24 @@ class LineConnection(LineSource):
 
     def reset(self) -> None:
         """Abortive close: SO_LINGER 0, so the peer gets a reset (RST) instead of an end of stream."""
+        if self._armed or self.arm_reset():
+            self._armed = False
+            self._end(None)
+
+    def arm_reset(self) -> bool:
+        """Everything reset() does before the reset itself: a reset() that follows sends it at once. The
+        peer is told nothing yet. False when the connection was already closed here."""
         if not self._begin_close(RESET_HERE):
-            return
+            return False
         linger = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
         try:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self._sock.shutdown(socket.SHUT_RD)  # wakes the reader without telling the peer anything
         except OSError:
             pass
-        self._end(socket.SHUT_RD)  # wakes the reader without telling the peer anything
+        self._thread.join(timing.CLOSE)
+        self._armed = True
+        return True
 
     def _begin_close(self, entry: str) -> bool:
         """The first close of this connection, logged in the transcript (a scenario's step)."""
@@ -230,12 +241,13 @@ class LineConnection(LineSource):
             self._log(f"→ {entry}")
             return True
 
-    def _end(self, how: int) -> None:
-        try:
-            self._sock.shutdown(how)
-        except OSError:
-            pass
-        self._thread.join(timing.CLOSE)
+    def _end(self, how: int | None) -> None:
+        if how is not None:
+            try:
+                self._sock.shutdown(how)
+            except OSError:
+                pass
+            self._thread.join(timing.CLOSE)
         self._sock.close()
         with self._lock:
             self.closed = True

@@ -61,6 +61,15 @@ def contains_message(line: str, message: str) -> bool:
     return message.strip() in line
 
 
+_ARRIVAL = re.compile(r"rejoint|join|arriv|bienvenue|welcome", re.IGNORECASE)
+
+
+def spoken(line: str, message: str) -> bool:
+    """The message reached the room as something said, in any layout: not in an arrival notice (a server
+    that asks a refused name for another one may take the next line as that name and announce it)."""
+    return contains_message(line, message) and _ARRIVAL.search(line.replace(message.strip(), "")) is None
+
+
 def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]:
     """Why `lines` (what a recipient got) hold no `name : message`: (French summary, hint)."""
     expected = f"« {name} : {message} »"
@@ -71,7 +80,8 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
             "(une boucle sur la liste des clients, avec sendall(texte.encode(\"utf-8\"))).",
         )
     for previous, line in pairwise(lines):
-        if previous.strip() == name and _without_time(line)[1].lstrip().startswith(":"):
+        # The name kept its "\n": it ends a line of its own, or a welcome text sent without end of line.
+        if previous.rstrip().endswith(name) and _without_time(line)[1].lstrip().startswith(":"):
             return (f"Le nom a gardé son retour à la ligne : « {name} » puis « {line} ».", STRIP_HINT)
     for line in lines:
         if contains_message(line, message):
@@ -113,7 +123,7 @@ def _diagnose_line(line: str, name: str, message: str, expected: str) -> tuple[s
             f"Le nom et le message sont séparés autrement : « {line} » au lieu de {expected}.",
             'Séparez le nom et le message par « : » (espace, deux-points, espace) : f"{nom} : {message}".',
         )
-    if before.rstrip().endswith(":"):
+    if before.rstrip().endswith(":") and before.rstrip()[:-1].strip():
         shown = before.rstrip()[:-1].strip()
         return (
             f"Le message est préfixé par « {shown} » au lieu du nom « {name} ».",

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from grader.formats import seconds
 
-from . import procfs, timing
+from . import causes, procfs, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de
@@ -23,8 +23,6 @@ from .process import StudentProcess
 from .student import RunningServer, start_server
 from .waiting import LineSource, Observable, SeenTwice, first_match, wait_or_rest, wait_probing
 from .workspace import Workspace
-
-NEWLINE_HINT = "Terminez chaque message envoyé aux clients par « \\n » : f\"{nom} : {message}\\n\"."
 
 
 @dataclass
@@ -38,7 +36,9 @@ class ServerTrackRecord:
     does it at all never meets a shortened deadline. The fallbacks are still deadlines, never sleeps."""
 
     joins: dict[bool, bool | None] = field(default_factory=lambda: {False: None, True: None})  # by crowded
-    relays: bool | None = None  # None: unknown; False: a relay deadline expired before any relay
+    relays: bool | None = None  # None: unknown; False: a whole relay deadline expired before any relay
+    unterminated: bool = False  # a relay came, but only in bytes without end of line
+    rests: bool = False  # the server has been seen at rest (Linux): its threads wait with no deadline
 
     def join_timeout(self, crowded: bool) -> float:
         """The deadline of a join's evidence; crowded: other clients are connected."""
@@ -104,6 +104,10 @@ class ChatRoom:
         if found is not None or (not ended and timeout >= timing.JOIN):  # only a full deadline proves none
             self.track_record.remember_join(crowded, found is not None)
         self.last_join_timeout = timeout
+        if found is not None and self.track_record.rests:
+            # The server has shown the join; let it finish with it (register the name, send notices) before
+            # the next step, so that a race of its own does not show on one run and not on the next.
+            self.wait_until(lambda: False, timing.JOIN, [])
         return client
 
     def connect_silent(self, label: str = "client silencieux") -> ScriptedClient:
@@ -156,8 +160,9 @@ class ChatRoom:
                 since=marks.get(recipient, 0),
             )
             if line is None:
+                waited_out = time.monotonic() >= deadline
                 self._remember_relays(message, recipients, marks, expired=not recipient.closed)
-                self._fail_relay(sender, message, recipient, marks.get(recipient, 0), timeout)
+                self._fail_relay(sender, message, recipient, marks.get(recipient, 0), timeout if waited_out else None)
             received[recipient] = line
         self.track_record.relays = True
         return received
@@ -165,9 +170,15 @@ class ChatRoom:
     def _remember_relays(
         self, message: str, recipients: list[ScriptedClient], marks: dict[LineSource, int], *, expired: bool
     ) -> None:
+        """What a failed relay proves about this server. "Never relays" only once the wait has proven
+        that the message will not come (its whole deadline, or the server at rest), with the message at
+        no other client, not even without end of line, and the server alive without a traceback: a crash
+        or a missing end of line is a cause of its own, told by the check that met it."""
         if any(contains_message(line, message) for r in recipients for line in r.lines(marks.get(r, 0))):
             self.track_record.relays = True
-        elif expired and self.track_record.relays is None:
+        elif any(causes.unterminated(r, message) for r in recipients):
+            self.track_record.unterminated = True
+        elif expired and self.track_record.relays is None and causes.crash(self.server.process, "") is None:
             self.track_record.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
@@ -186,14 +197,26 @@ class ChatRoom:
         )
 
     def _fail_relay(
-        self, sender: ScriptedClient, message: str, recipient: ScriptedClient, mark: int, timeout: float
+        self, sender: ScriptedClient, message: str, recipient: ScriptedClient, mark: int, waited: float | None
     ) -> NoReturn:
+        """Why the message did not reach the recipient, the first real cause first: the server ended or
+        printed a traceback, the message came without end of line, the connection was closed; only then
+        "not arrived" (`waited`: the whole deadline waited out, None when the server came to rest)."""
         self._check_server_alive(f"après le message {de(sender.label)}", wait=recipient.closed)
         lines = recipient.lines(mark)
         partial = recipient.partial()
+        crashed = causes.crash(self.server.process, f"après le message {de(sender.label)}")
+        if crashed is not None:
+            fail(
+                f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label}. {crashed.summary}",
+                sent=f"{sender.label} → « {message} »",
+                expected=f"{sender.name} : {message}",
+                received=crashed.received,
+                hint=crashed.hint,
+            )
         if contains_message(partial, message):
             summary = f"Le message {de(sender.label)} est arrivé à {recipient.label} sans fin de ligne."
-            hint = NEWLINE_HINT
+            hint = causes.NEWLINE_HINT
         else:
             if recipient.closed:
                 summary = (
@@ -202,8 +225,10 @@ class ChatRoom:
                 )
             else:
                 summary = (
-                    f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} en "
-                    f"{seconds(timeout)} s."
+                    f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} en {seconds(waited)} s."
+                    if waited is not None else
+                    f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} : le serveur s'est "
+                    "remis à attendre sans l'envoyer."
                 )
             hint = diagnose_relay(lines, sender.name, message)[1]
         fail(
@@ -304,7 +329,9 @@ class ChatRoom:
         the server waits with no deadline for input (a thread that data has woken shows as running), no
         byte is on its way to or from it, and the grader's readers have taken in all it sent (its clients
         and its console). False when unknown: waits then run to their deadline."""
-        return self.server.process.at_rest(self.server.port, self.clients)
+        rest = self.server.process.at_rest(self.server.port, self.clients)
+        self.track_record.rests = self.track_record.rests or rest
+        return rest
 
     def first_match_or_rest(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
