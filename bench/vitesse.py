@@ -51,13 +51,19 @@ class Measure:
     batch: bool = False
 
 
+def _in_class(folder: str) -> bool:
+    """Not the hostile programs, nor the timed-wait ones added later (issue 13): the class stays the one
+    every earlier figure was measured on."""
+    return not folder.startswith(NOT_IN_CLASS) and "_delai_" not in folder
+
+
 def class_of_30(scratch: Path) -> Path:
     """30 students, each handing in a server and a client of the corpus: every server of the corpus but
     the hostile ones (valid, classic bugs, bonus bugs), the reference twice, the starter, and a server
     that accepts without reading; the clients of the corpus, the reference's and the starter's in turn."""
-    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if not p.parent.name.startswith(NOT_IN_CLASS))
+    servers = sorted(p.parent for p in CORPUS.glob(f"*/{SERVER}") if _in_class(p.parent.name))
     servers += [SOLUTION, SOLUTION, STARTERS, CORPUS / "hostile_accepte_sans_lire"]
-    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if not p.parent.name.startswith(NOT_IN_CLASS))
+    clients = sorted(p.parent for p in CORPUS.glob(f"*/{CLIENT}") if _in_class(p.parent.name))
     clients += [SOLUTION, STARTERS]
     classe = scratch / "classe"
     for number, server in enumerate(servers[:CLASS_SIZE]):
@@ -81,6 +87,9 @@ MEASURES = [
             NO_PROC, batch=True),
     Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire",
             lambda _: [str(CORPUS / "hostile_accepte_sans_lire")], {}),
+    Measure("corpus", "tout le corpus de tests (tests/soumissions)", lambda _: [str(CORPUS)], {}, batch=True),
+    Measure("corpus_sans_proc", "tout le corpus de tests, sans /proc", lambda _: [str(CORPUS)], NO_PROC,
+            batch=True),
 ]
 DEFAULT = ["reference", "reference_sans_proc", "depart", "classe"]
 

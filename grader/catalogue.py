@@ -60,7 +60,7 @@ def specs_of(module: ModuleType) -> list[CheckSpec]:
                     f"{module.__name__}.{name} : la vérification {mark.args[0].id} ne serait jamais lancée, "
                     f"son nom doit commencer par test_ (par exemple test_{name})."
                 )
-            specs.append((function.__code__.co_firstlineno, mark.args[0]))
+            specs.append((inspect.unwrap(function).__code__.co_firstlineno, mark.args[0]))  # where it is written
     return [spec for _, spec in sorted(specs, key=lambda pair: pair[0])]
 
 

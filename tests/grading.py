@@ -7,6 +7,7 @@ for the whole test session, so that several tests can assert on one run.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from grader.harness.procfs import SWITCH_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "soumissions"
@@ -45,12 +48,11 @@ class GradingResult:
         return {item["id"]: item["statut"] for item in self.report.get("verifications", [])}
 
 
-def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """`python -m grader *args` from the repository root, output captured as text. With --sans-isolation:
-    the kit's tests grade classes on every system, confined where it can (test_batch_isolation tests the
-    refusal)."""
+def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess:
+    """`python -m grader *args` from the repository root, output captured as text (env: added variables)."""
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args, "--sans-isolation"],
+        [sys.executable, "-m", "grader", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -58,14 +60,25 @@ def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S) -> subprocess.Com
         errors="replace",
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
 
 
 @cache
 def grade(path: Path, *args: str) -> GradingResult:
+    return _graded(path, args, None)
+
+
+@cache
+def grade_without_procfs(path: Path, *args: str) -> GradingResult:
+    """grade() with /proc reading turned off (procfs.SWITCH_VARIABLE): the path of Windows and macOS."""
+    return _graded(path, args, {SWITCH_VARIABLE: "1"})
+
+
+def _graded(path: Path, args: tuple[str, ...], env: dict[str, str] | None) -> GradingResult:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rapport.json"
-        done = run_grader(str(path), "--json", str(out), *args)
+        done = run_grader(str(path), "--json", str(out), *args, env=env)
         report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     return GradingResult(done.returncode, report, done.stdout + done.stderr)
 

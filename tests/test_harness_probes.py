@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness import process as process_module
-from grader.harness import procfs
+from grader.harness import procfs, rest
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
 from tests.programs import start
@@ -81,11 +81,11 @@ def test_stdin_unread_is_unknown_without_ioctl(tmp_path: Path, monkeypatch: pyte
 def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
     alone, with_sleeper = started(tmp_path / "seul", READS_STDIN), started(tmp_path / "deux", READS_WITH_A_SLEEPER)
     try:
-        assert settled(lambda: procfs.alone_reading(alone.pid, 0))
-        assert settled(lambda: procfs.thread_reading(with_sleeper.pid, 0) is True)
-        assert procfs.blocked_reading(with_sleeper.pid, 0)
-        assert not procfs.alone_reading(with_sleeper.pid, 0)  # another thread could still print
-        assert not procfs.waiting_for_a_thread_that_reads(alone.pid)
+        assert settled(lambda: rest.alone_at_keyboard(alone))
+        assert rest.waiting_at_keyboard(alone)
+        assert settled(lambda: procfs.waits(with_sleeper.pid) is None)  # asleep on a clock: not at rest
+        assert not rest.alone_at_keyboard(with_sleeper) and not rest.waiting_at_keyboard(with_sleeper)
+        assert not rest.held_by_readers(alone)
     finally:
         alone.kill_tree()
         with_sleeper.kill_tree()
@@ -95,42 +95,32 @@ def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
 def test_proc_shows_a_program_held_by_a_thread_blocked_in_recv(tmp_path: Path) -> None:
     held, sleeper = started(tmp_path / "retenu", WAITS_FOR_A_READER), started(tmp_path / "dort", NEVER_READS)
     try:
-        assert settled(lambda: procfs.waiting_for_a_thread_that_reads(held.pid))
-        assert procfs.thread_reading(sleeper.pid, 0) is False  # asleep, not reading its console
-        assert not procfs.waiting_for_a_thread_that_reads(sleeper.pid)
+        assert settled(lambda: rest.held_by_readers(held))
+        still = rest.stillness(held)
+        assert still is not None and still.main.kind == procfs.THREAD and not still.reading(0)
+        assert not rest.held_by_readers(sleeper) and rest.stillness(sleeper) is None
     finally:
         held.kill_tree()
         sleeper.kill_tree()
-    assert procfs.thread_reading(held.pid, 0) is None  # gone
+    assert procfs.waits(held.pid) is None and not rest.idle(held)  # gone: unknown, never at rest
 
 
 BUSY = "print('prêt', flush=True)\nwhile True:\n    pass\n"
 
 
 @linux_only
-def test_proc_tells_a_program_at_rest_from_a_busy_one(tmp_path: Path) -> None:
-    sleeper, busy = started(tmp_path / "dort", NEVER_READS), started(tmp_path / "calcule", BUSY)
-    try:
-        assert settled(lambda: procfs.at_rest(sleeper.pid))
-        assert not any(procfs.at_rest(busy.pid) for _ in range(5))  # running Python code, not in a call
-    finally:
-        sleeper.kill_tree()
-        busy.kill_tree()
-    assert procfs.at_rest(sleeper.pid) is None  # gone
-
-
-@linux_only
-def test_typed_input_left_by_a_program_blocked_elsewhere_is_ignored(tmp_path: Path) -> None:
+def test_typed_input_left_by_a_program_idle_elsewhere_is_ignored(tmp_path: Path) -> None:
     reader, sleeper = started(tmp_path / "lit", READS_STDIN), started(tmp_path / "dort", NEVER_READS)
-    busy = started(tmp_path / "calcule", BUSY)
+    busy, blocked = started(tmp_path / "calcule", BUSY), started(tmp_path / "bloque", WAITS_FOR_A_READER)
     try:
-        for proc in (reader, sleeper, busy):
+        for proc in (reader, sleeper, busy, blocked):
             assert proc.type_line("bonjour")
-        assert settled(sleeper.ignores_input)
-        assert settled(lambda: not reader.input_pending()) and not reader.ignores_input()
-        assert busy.input_pending() and not busy.ignores_input()  # running: it might still read
+        assert settled(lambda: rest.ignores_input(blocked))  # every thread waits elsewhere, with no deadline
+        assert settled(lambda: not reader.input_pending()) and not rest.ignores_input(reader)
+        assert busy.input_pending() and not rest.ignores_input(busy)  # running: it might still read
+        assert sleeper.input_pending() and not rest.ignores_input(sleeper)  # asleep: it may read on waking
     finally:
-        for proc in (reader, sleeper, busy):
+        for proc in (reader, sleeper, busy, blocked):
             proc.kill_tree()
 
 
@@ -208,13 +198,13 @@ def test_idle_means_waiting_for_the_outside_with_no_deadline(tmp_path: Path) -> 
     grandchild, busy = started(tmp_path / "petit", SLEEPING_GRANDCHILD), started(tmp_path / "calcule", BUSY)
     try:
         assert settled(lambda: len(procfs.family(idle.pid)) == 2 and len(procfs.family(grandchild.pid)) == 3)
-        assert settled(idle.idle)
-        assert not any(proc.idle() for proc in (timer, grandchild, busy) for _ in range(5))
-        assert procfs.idle([grandchild.pid]) is not None  # the parent alone may be idle: its family is not
+        assert settled(lambda: rest.idle(idle))
+        assert not any(rest.idle(proc) for proc in (timer, grandchild, busy) for _ in range(5))
+        assert settled(lambda: procfs.waits(grandchild.pid) is not None)  # the parent alone is idle, not its family
     finally:
         for proc in (idle, timer, grandchild, busy):
             proc.kill_tree()
-    assert procfs.idle([idle.pid]) is None and not idle.idle()  # gone: unknown, never idle
+    assert procfs.waits(idle.pid) is None and not rest.idle(idle)  # gone: unknown, never idle
 
 
 @linux_only
@@ -254,3 +244,110 @@ def test_a_reader_thread_of_the_grader_is_drained_only_while_it_waits_for_data()
         left.close()
         right.close()
     assert settled(lambda: procfs.own_thread_waiting(reader.native_id) is None)  # ended (the OS thread a moment later)
+
+
+# Each program waits with a deadline, as students write it (issue 13): never at rest, whatever the moment.
+TIMED_WAITS = {
+    "sleep": "import time\nprint('prêt', flush=True)\nwhile True:\n    time.sleep(0.3)\n",
+    "recv avec délai": """
+        import socket
+        gauche, droite = socket.socketpair()
+        gauche.settimeout(0.2)
+        print('prêt', flush=True)
+        while True:
+            try:
+                gauche.recv(10)
+            except socket.timeout:
+                pass
+    """,
+    "select avec délai": """
+        import select, sys
+        print('prêt', flush=True)
+        while True:
+            select.select([sys.stdin], [], [], 0.5)
+    """,
+    "accept avec délai": """
+        import socket
+        serveur = socket.create_server(("127.0.0.1", 0))
+        serveur.settimeout(1.0)
+        print('prêt', flush=True)
+        while True:
+            try:
+                serveur.accept()
+            except socket.timeout:
+                pass
+    """,
+    "asyncio périodique": """
+        import asyncio
+        async def tic():
+            while True:
+                await asyncio.sleep(0.2)
+        print('prêt', flush=True)
+        asyncio.run(tic())
+    """,
+    "serve_forever": """
+        import socketserver
+        serveur = socketserver.TCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+        print('prêt', flush=True)
+        serveur.serve_forever()
+    """,
+    "verrou avec délai": """
+        import threading
+        verrou = threading.Lock()
+        verrou.acquire()
+        print('prêt', flush=True)
+        while True:
+            verrou.acquire(timeout=0.3)
+    """,
+}
+
+
+@linux_only
+@pytest.mark.parametrize("kind", sorted(TIMED_WAITS))
+def test_a_program_with_a_timed_wait_is_never_at_rest(tmp_path: Path, kind: str) -> None:
+    timed, untimed = started(tmp_path / "minute", TIMED_WAITS[kind]), started(tmp_path / "repos", READS_STDIN)
+    try:
+        assert settled(lambda: rest.idle(untimed))  # the same look finds a program without deadline at rest
+        assert settled(lambda: procfs.waits(timed.pid) is None)
+        assert not any(rest.idle(timed) or rest.stillness(timed) for _ in range(50))
+    finally:
+        timed.kill_tree()
+        untimed.kill_tree()
+
+
+def test_the_wait_table_tells_a_deadline_from_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc/<pid>/task/<tid>/syscall lines as x86-64 shows them: the number, six arguments, two addresses."""
+    monkeypatch.setattr(procfs.platform, "machine", lambda: "x86_64")
+
+    def wait(number: int, *arguments: int) -> procfs.Wait | None:
+        padded = [*arguments, *[0] * (6 - len(arguments))]
+        return procfs._unbounded_wait([str(number), *(hex(a) for a in padded), "0x7ffc", "0x7f00"])
+
+    assert wait(0, 0, 0x5555, 8192) == procfs.Wait(procfs.DATA, 0)  # read(0): input()
+    assert wait(45, 5, 0x5555, 1024) == procfs.Wait(procfs.DATA, 5)  # recvfrom(5): recv() with no timeout
+    assert wait(7, 0x5555, 1, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # poll(..., -1)
+    assert wait(7, 0x5555, 1, 200) is None  # poll(..., 200): recv() after settimeout(0.2)
+    assert wait(23, 4, 0x5555, 0, 0, 0) == procfs.Wait(procfs.LOOP, -1)  # select(..., None)
+    assert wait(23, 4, 0x5555, 0, 0, 0x7ffc) is None  # select(..., 0.5)
+    assert wait(232, 3, 0x5555, 10, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # epoll_wait(..., -1)
+    assert wait(232, 3, 0x5555, 10, 200) is None  # an asyncio loop with a timer
+    assert wait(202, 0x5555, 128, 0, 0) == procfs.Wait(procfs.THREAD, -1)  # a lock, no timeout
+    assert wait(202, 0x5555, 137, 0, 0x7ffc) is None  # a lock with a timeout (FUTEX_WAIT_BITSET)
+    assert wait(202, 0x5555, 129, 1) is None  # FUTEX_WAKE: not a wait
+    assert wait(61, -1 & 0xFFFFFFFF, 0x7ffc, 0, 0) == procfs.Wait(procfs.CHILD, -1)  # waitpid()
+    for asleep in (35, 230):  # nanosleep, clock_nanosleep: time.sleep()
+        assert wait(asleep, 0, 0x7ffc) is None
+    assert procfs._unbounded_wait(["running"]) is None
+
+
+@linux_only
+def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = started(tmp_path, READS_STDIN)
+    try:
+        assert settled(lambda: rest.alone_at_keyboard(alone))
+        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+        assert not procfs.available() and procfs.family(alone.pid) == set() and procfs.waits(alone.pid) is None
+        assert not rest.idle(alone) and not rest.alone_at_keyboard(alone)
+        assert procfs.listening_ports([alone.pid]) == [] and not procfs.tcp_quiet(1)
+    finally:
+        alone.kill_tree()

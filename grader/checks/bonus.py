@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.checks import verification
 from grader.formats import seconds
-from grader.harness import timing
+from grader.harness import rest, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
 from grader.harness.matching import BRACKETED_TIME_PREFIX, TIME_LIKE, spoken
@@ -218,7 +218,7 @@ def _file_holds(room: ChatRoom, path: Path, texts: tuple[str, ...], timeout: flo
     server stays at rest (Linux): a server waiting for input with no deadline writes nothing more."""
     process = room.server.process
     return wait_or_rest(lambda: all(text in (_file_text(path) or "") for text in texts), timeout, [process],
-                        process.idle, timing.ALIVE_PROBE)
+                        room.at_rest, timing.ALIVE_PROBE)
 
 
 @verification("B05", "Historique", requires=("S01",))
@@ -256,7 +256,7 @@ def test_kick(room: ChatRoom) -> None:
     room.console_command("/kick Bob")
     process = room.server.process
     # A server that never reads its console cannot kick: told as soon as that is plain (Linux).
-    console_ignored = SeenTwice(process.ignores_input)
+    console_ignored = SeenTwice(lambda: rest.ignores_input(process))
     wait_probing(lambda: bob.closed or console_ignored(), KICK_S, [bob, process], POLL_S)
     if not bob.closed and process.input_pending():
         fail(

@@ -7,13 +7,15 @@ pending input prompt (`Votre message : Bob : Salut`), so received lines are matc
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar, cast
 
 from grader.checks import verification
 from grader.formats import seconds
-from grader.harness import procfs, timing
+from grader.harness import rest, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.connection import LineConnection
 from grader.harness.errors import CheckFailure, fail
@@ -76,6 +78,14 @@ SERVER_GONE_HINT = (
 )
 
 
+LOOP_HINT = (
+    "Après l'envoi du nom, le client continue : il lance le thread de réception, puis boucle sur "
+    "input(\"Votre message : \") et envoie chaque ligne tapée, jusqu'à exit (TODO 3 du fichier de départ)."
+)
+LOOP_PROBE = "Premier message"  # typed before C05/C06: the client must have run its input loop...
+LOOP_ANSWER = "Bob : Bien recu"  # ...and another user answers it
+
+
 def _ended(process: StudentProcess, timeout: float) -> int | None:
     """The exit code if the program ends within timeout, once its last error output has been read."""
     code = process.wait_exit(timeout)
@@ -122,17 +132,11 @@ def _connect(session: ClientSession) -> LineConnection:
         raise
 
 
-def _waiting_input(process: StudentProcess) -> bool:
-    """Linux: the client has read everything typed and its main thread is blocked reading its stdin (in
-    input()); False elsewhere."""
-    return not process.input_pending() and procfs.blocked_reading(process.pid, 0)
-
-
 def _in_chat_loop(session: ClientSession, connection: LineConnection) -> bool:
     """Wait, up to timing.JOIN, until the client sent its first line or closed, or (Linux) waits for a
     typed line: it is done with what it does on connecting. False at the deadline."""
     process = session.process
-    return bool(wait_probing(lambda: bool(connection.lines()) or connection.closed or _waiting_input(process),
+    return bool(wait_probing(lambda: bool(connection.lines()) or connection.closed or rest.waiting_at_keyboard(process),
                              timing.JOIN, [connection, process], timing.ALIVE_PROBE))
 
 
@@ -155,7 +159,7 @@ def _typed_line_arrives(
     (Linux: it waits unread while every thread is blocked elsewhere, e.g. waiting for a reply in recv()),
     or once the client is at rest without having sent it."""
     process = session.process
-    ignored = SeenTwice(process.ignores_input)
+    ignored = SeenTwice(lambda: rest.ignores_input(process))
 
     def arrived() -> list[str]:
         return [line for line in connection.lines(since) if predicate(line)]
@@ -164,6 +168,62 @@ def _typed_line_arrives(
                  timing.ALIVE_PROBE)
     found = arrived()
     return found[0] if found else None
+
+
+def _fail_if_ended_after_name(session: ClientSession) -> None:
+    """One clear cause for a client that ended by itself (code 0, no traceback) having sent nothing but its
+    name: every check that needs more fails with it, instead of a cause drawn from what did not come."""
+    process = session.process
+    code = _ended(process, 0)
+    sent = [line for connection in session.server.connections for line in connection.lines()]
+    if code != 0 or process.has_traceback() or not sent or any(line.strip() != NAME for line in sent):
+        return
+    fail(
+        "Le client s'est arrêté juste après avoir envoyé son nom : il ne lit pas les messages tapés ensuite "
+        "et n'affiche pas ceux des autres.",
+        sent=NAME,
+        received=process.stdout.tail(5) or None,
+        hint=LOOP_HINT,
+    )
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _told_if_ended_after_name(check: F) -> F:
+    """A client check whose failure is told as _fail_if_ended_after_name when that is what happened."""
+    @functools.wraps(check)
+    def run(client_session: ClientSession, *args: object, **kwargs: object) -> None:
+        try:
+            check(client_session, *args, **kwargs)
+        except CheckFailure:
+            _fail_if_ended_after_name(client_session)
+            raise
+
+    return cast(F, run)
+
+
+def _ran_its_loop(session: ClientSession, connection: LineConnection) -> None:
+    """Before a scenario that tests how the client ends (C05, C06): a typed line is taken by the client's
+    input loop (it reaches the scripted server, or leaves the stdin pipe while the client runs), so that a
+    client that ends by itself never passes them; then another user answers, so that a client that waits
+    for an answer after each send (C03, C04 charge that) is back at its prompt. CheckFailure otherwise."""
+    process = session.process
+    mark = connection.mark()
+    session.type_line(LOOP_PROBE)
+    taken = _typed_line_arrives(session, connection, lambda line: LOOP_PROBE in line, mark) is not None
+    if not taken and (process.poll() is not None or process.stdin_unread() != 0):
+        _fail_if_ended_after_name(session)
+        fail(
+            "Le client ne traite pas la ligne tapée (voir C03) : sa fin ne peut pas être testée.",
+            sent=LOOP_PROBE,
+            expected=f"{LOOP_PROBE}, reçu par le serveur",
+            received=process.traceback_tail() or connection.describe_received(mark),
+            hint=LOOP_HINT,
+        )
+    out_mark = process.stdout.mark()
+    connection.send_line(LOOP_ANSWER)
+    _shown_unless_alone_in_input(process, LOOP_ANSWER, out_mark)
 
 
 def _pasted_prefix(line: str) -> bool:
@@ -177,7 +237,7 @@ def _waits_for_name(session: ClientSession) -> None:
     anything typed (a usage line, then sys.exit). Linux: a client with a thread blocked reading its
     stdin waits; elsewhere one that ends before the name is typed does not."""
     process = session.process
-    wait_probing(lambda: process.poll() is not None or procfs.thread_reading(process.pid, 0) is not False,
+    wait_probing(lambda: process.poll() is not None or rest.reading_keyboard(process) is not False,
                  timing.PROMPT, [process], timing.ALIVE_PROBE)
     code = _ended(process, 0)
     if code is not None and not process.has_traceback():
@@ -269,6 +329,7 @@ def test_nom_envoye(client_session: ClientSession) -> None:
 
 
 @verification("C03", "Envoi des messages", points=1, requires=("C01",), todo=3)
+@_told_if_ended_after_name
 def test_envoi_des_messages(client_session: ClientSession) -> None:
     connection = _connect(client_session)
     for message in MESSAGES:
@@ -314,12 +375,13 @@ def _shown_unless_alone_in_input(process: StudentProcess, text: str, since: int)
     def shown() -> bool:
         return _shown(process, text, 0, since)
 
-    wait_probing(lambda: shown() or procfs.alone_reading(process.pid, 0), RECEIVE_S, [process.stdout],
+    wait_probing(lambda: shown() or rest.alone_at_keyboard(process), RECEIVE_S, [process.stdout],
                  timing.ALIVE_PROBE)
     return shown()
 
 
 @verification("C04", "Réception en continu", points=2, requires=("C01",), todo=3)
+@_told_if_ended_after_name
 def test_reception_en_continu(client_session: ClientSession) -> None:
     connection = _connect(client_session)
     process = client_session.process
@@ -363,12 +425,14 @@ def _sent_as_message(connection: LineConnection, typed: str) -> bool:
 
 
 @verification("C05", "Quitter avec exit", points=1, requires=("C01",), todo=4)
+@_told_if_ended_after_name
 def test_quitter_avec_exit(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
     process = client_session.process
+    _ran_its_loop(client_session, connection)
     client_session.type_line("exit")
     # Linux: a program whose main thread waits for a thread blocked in recv() will not end by itself.
-    held_on = SeenTwice(lambda: not connection.closed and procfs.waiting_for_a_thread_that_reads(process.pid))
+    held_on = SeenTwice(lambda: not connection.closed and rest.held_by_readers(process))
     wait_probing(lambda: process.poll() is not None or held_on(), timing.EXIT, [process], timing.ALIVE_PROBE)
     code = _ended(process, 0)
     if code is None:
@@ -434,9 +498,10 @@ def _no_endless_loop(
 
 
 @verification("C06", "Serveur fermé", points=0.5, requires=("C01",), todo=4)
+@_told_if_ended_after_name
 def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None:
     connection = _connect(client_session)
-    _in_chat_loop(client_session, connection)
+    _ran_its_loop(client_session, connection)
     process = client_session.process
     bytes_before, cpu_before, since = process.stdout.total_bytes, _cpu_seconds(process), time.monotonic()
     mark = process.stdout.mark()
@@ -444,7 +509,7 @@ def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None
     # Linux: a client left with nothing but its main thread waiting in input() will not end by itself,
     # it ends at the next typed line; it gets that line at once instead of after timing.EXIT.
     def ended_waiting_or_flooding() -> bool:
-        return (process.poll() is not None or procfs.alone_reading(process.pid, 0)
+        return (process.poll() is not None or rest.alone_at_keyboard(process)
                 or process.stdout.total_bytes - bytes_before > FLOOD_BYTES)
 
     wait_probing(ended_waiting_or_flooding, timing.EXIT, [process, process.stdout], timing.ALIVE_PROBE)
@@ -476,6 +541,7 @@ def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None
 
 
 @verification("C07", "UTF-8 côté client", points=0.5, requires=("C01",), todo=3)
+@_told_if_ended_after_name
 def test_utf8_client(client_session: ClientSession) -> None:
     connection = _connect(client_session)
     process = client_session.process

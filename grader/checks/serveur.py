@@ -13,7 +13,7 @@ import re
 import time
 
 from grader.checks import verification
-from grader.harness import causes, matching, procfs, timing
+from grader.harness import causes, matching, timing
 from grader.harness.causes import LOCK_HINT, RESET_HINT, UTF8_HINT
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
@@ -193,9 +193,9 @@ def _require_healthy(room: ChatRoom, situation: str, hint: str = causes.TRACE_HI
     the exception when it has one, else `hint`.
 
     A thread that dies prints its traceback after its last words (a departure line in a `finally`): the
-    verdict waits until every thread of the server is at rest (Linux), or timing.DRAIN elsewhere."""
+    verdict waits until the server is at rest (Linux), or timing.DRAIN."""
     process = room.server.process
-    at_rest = SeenTwice(lambda: procfs.at_rest(process.pid) is True)
+    at_rest = SeenTwice(room.at_rest)
     wait_probing(lambda: process.poll() is not None or causes.traceback_seen(process) or at_rest(), timing.DRAIN,
                  [process, process.stdout, process.stderr], timing.ALIVE_PROBE)
     crashed = causes.crash(process, situation)
@@ -245,17 +245,29 @@ def _check_layouts(recipient: ScriptedClient, numbered: list[tuple[str, re.Match
              received=_quoted(list(layouts.values())[:3]), hint=FRAMING_HINT)
 
 
+def _numbered_lines(recipient: ScriptedClient, senders: set[str], mark: int) -> list[tuple[str, re.Match[str]]]:
+    """The numbered lines a recipient got since `mark` from one of `senders`."""
+    return [(line, found) for line in recipient.lines(mark)
+            if (found := _NUMBERED.search(line)) and found.group(2) in senders]
+
+
+def _check_framing(clients: list[ScriptedClient], marks: dict[str, int]) -> None:
+    """What already arrived is framed: a line glued or cut by the server is what it did, and it comes before
+    what it did not do (a message that did not arrive, maybe only by a race of its own)."""
+    names = {client.name for client in clients}
+    for recipient in clients:
+        _check_layouts(recipient, _numbered_lines(recipient, names - {recipient.name}, marks[recipient.name]))
+
+
 def _check_deliveries(clients: list[ScriptedClient], marks: dict[str, int], count: int) -> None:
     """Each client got, from each other client, messages 0..count-1 once each, in order, one per line,
     all laid out alike."""
+    _check_framing(clients, marks)
     names = {client.name for client in clients}
     for recipient in clients:
         got: dict[str, list[int]] = {name: [] for name in names if name != recipient.name}
-        numbered = [(line, found) for line in recipient.lines(marks[recipient.name])
-                    if (found := _NUMBERED.search(line)) and found.group(2) in got]
-        for _, found in numbered:
+        for _, found in _numbered_lines(recipient, set(got), marks[recipient.name]):
             got[found.group(2)].append(int(found.group(1)))
-        _check_layouts(recipient, numbered)
         for sender, indices in sorted(got.items()):
             missing = sorted(set(range(count)) - set(indices))
             if missing:
@@ -369,9 +381,13 @@ def test_simultanes(room: ChatRoom) -> None:
     members = _join_all(room, [f"Membre{i:02d}" for i in range(10)])
     everyone = [alice, bob, *members]
     marks = {client.name: client.mark() for client in everyone}
-    for index in range(3):
-        for sender in members:
-            _say(room, sender, _numbered(sender.name, index), _others(everyone, sender))
+    try:
+        for index in range(3):
+            for sender in members:
+                _say(room, sender, _numbered(sender.name, index), _others(everyone, sender))
+    except CheckFailure:
+        _check_framing(members, marks)
+        raise
     _check_deliveries(members, marks, 3)
 
 

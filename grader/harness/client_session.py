@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.formats import seconds
 
-from . import procfs, timing
+from . import procfs, rest, timing
 from .connection import LineConnection, ScriptedServer
 from .errors import fail
 from .process import StudentProcess
@@ -34,7 +34,7 @@ class ClientSession:
         """Linux: nothing more can come from the client until something is typed or sent to it. Every
         thread of the client waits with no deadline for input, no byte is on its way to or from the
         scripted server, and the grader has taken in all it sent and printed. False when unknown."""
-        return self.process.at_rest(self.server.port, self.server.connections)
+        return rest.at_rest(self.process, self.server.port, self.server.connections)
 
     def type_line(self, text: str) -> None:
         """Type a line on the client's stdin; CheckFailure if it cannot be typed."""

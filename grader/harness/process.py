@@ -9,7 +9,7 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypedDict
 
@@ -20,7 +20,7 @@ from . import procfs, timing
 from .output import OutputStream
 from .stacks import StackChannel, classic_causes, describe, parse_dump
 from .tracebacks import readable
-from .waiting import LineSource, Observable
+from .waiting import Observable
 
 ioctl: Callable[[int, int, bytes], bytes] | None
 try:  # POSIX: how many bytes wait unread in a pipe
@@ -231,29 +231,6 @@ class StudentProcess(Observable):
     def input_pending(self) -> bool:
         """True only when typed bytes are known to wait unread in the program's stdin."""
         return self.stdin_unread() not in (0, None)
-
-    def ignores_input(self) -> bool:
-        """Linux: typed bytes wait unread while every thread of the program is blocked, none of them in
-        read(0): nobody is about to read them. A thread woken by the typed line but not yet given the
-        processor shows as running, so a busy machine never makes this true. False when unknown."""
-        return (self.input_pending() and procfs.at_rest(self.pid) is True
-                and procfs.thread_reading(self.pid, 0) is False)
-
-    def idle(self) -> bool:
-        """Linux: every thread of the program and of its children waits, with no deadline, for something
-        from outside (procfs.idle): it does nothing more until it gets input. False when unknown."""
-        if procfs.idle([self.pid]) is not True:
-            return False
-        children = self.tree_pids() - {self.pid}
-        return not children or procfs.idle(children) is True
-
-    def at_rest(self, port: int, connections: Iterable[LineSource]) -> bool:
-        """Linux: nothing more can come from the program until it gets input. It is idle(), no byte is on
-        its way over the TCP connections of `port` (the one it or the grader listens on), and the
-        grader's readers have taken in all it printed and all that came on `connections`. False when
-        unknown: waits then run to their deadline."""
-        readers = [self.stdout, self.stderr, *connections]
-        return self.idle() and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
 
     @property
     def stdin_broken(self) -> bool:

@@ -3,6 +3,7 @@
 Every function is harmless elsewhere: `available()` is False and the others return empty results.
 GRADER_SANS_PROC=1 in the environment makes them behave so on Linux too (the portable path, as on
 Windows and macOS: every wait keeps its full deadline), for the tests and `bench/`.
+What a thread waits for is only read here; what it means (a program at rest) is grader/harness/rest.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from . import sockdiag
 
@@ -22,11 +24,6 @@ PROC = Path("/proc")
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
 _LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()  # looked at once: available() is asked at every read
 LISTEN_STATE = "0A"
-# The number of the read() system call, by machine (/proc/<pid>/syscall shows it, then its arguments).
-_READ_SYSCALLS = {
-    "x86_64": 0, "amd64": 0, "aarch64": 63, "arm64": 63, "riscv64": 63, "loongarch64": 63,
-    "i386": 3, "i686": 3, "armv7l": 3, "armv6l": 3, "ppc64le": 3, "ppc64": 3, "s390x": 3,
-}
 HOOK_FD = 1000  # the descriptor the grader's stack hook waits on (harness/stack_hook.py moves its pipe there)
 
 
@@ -245,43 +242,11 @@ def _syscall(path: Path) -> list[str]:
     return _read(path / "syscall").decode("ascii", "replace").split()
 
 
-def _main_thread_syscall(pid: int) -> list[str]:
-    return _syscall(PROC / str(pid))
-
-
-def waiting_for_clients(pid: int) -> bool:
-    """True when the main thread of `pid` is blocked in accept(), select(), poll() or epoll_wait(): a
-    server loop at rest, not a program on its way out. False when unknown or unreadable."""
-    wait = _wait_of(_main_thread_syscall(pid))
-    return wait is not None and wait[0] == _LOOP
-
-
-def _reads(fields: list[str], fd: int) -> bool:
-    """The syscall fields show a read(fd). Known system call numbers only (x86-64, ARM, RISC-V...)."""
-    number = _READ_SYSCALLS.get(platform.machine().lower())
-    if number is None or len(fields) < 2 or not fields[0].isdigit():
-        return False  # "running", or not ours to read
-    try:
-        return int(fields[0]) == number and int(fields[1], 16) == fd
-    except ValueError:
-        return False
-
-
-def blocked_reading(pid: int, fd: int) -> bool:
-    """True when the main thread of `pid` is blocked in read(fd) (e.g. input() on stdin, fd 0); False when
-    unknown or unreadable."""
-    return _reads(_main_thread_syscall(pid), fd)
-
-
-def _thread_syscalls(pid: int) -> list[list[str]]:
-    """The syscall fields of each thread of `pid`, its main thread first; [] when unknown or gone."""
-    return list(_each_thread_syscall(pid))
-
-
 def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
-    """_thread_syscalls, read one thread at a time: a caller that has its answer stops reading (a server
-    with a thread per client has hundreds). The thread of the grader's stack hook, waiting for a request
-    on HOOK_FD, is not one of the program's."""
+    """The syscall fields of each thread of `pid`, its main thread first (none when unknown or gone), read
+    one thread at a time: a caller that has its answer stops reading (a server with a thread per client
+    has hundreds). The thread of the grader's stack hook, waiting for a request on HOOK_FD, is not one of
+    the program's."""
     tasks = PROC / str(pid) / "task"
     try:
         threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
@@ -289,98 +254,108 @@ def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
         return
     for thread in threads:
         fields = _syscall(tasks / thread)
-        if not _reads(fields, HOOK_FD):
+        wait = _unbounded_wait(fields)
+        if wait is None or not wait.reads(HOOK_FD):
             yield fields
 
 
-def thread_reading(pid: int, fd: int) -> bool | None:
-    """Whether one of the threads of `pid` is blocked in read(fd); None when unknown or unreadable."""
-    threads = _thread_syscalls(pid) if platform.machine().lower() in _READ_SYSCALLS else []
-    return any(_reads(fields, fd) for fields in threads) if threads else None
-
-
-# futex (a thread waiting for a lock, or for another thread) and recvfrom, by machine.
-_FUTEX_SYSCALLS = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98, "riscv64": 98, "loongarch64": 98}
-_RECVFROM_SYSCALLS = {"x86_64": 45, "amd64": 45, "aarch64": 207, "arm64": 207, "riscv64": 207, "loongarch64": 207}
-
-
-def waiting_for_a_thread_that_reads(pid: int) -> bool:
-    """True when the main thread of `pid` waits for another thread without a deadline (futex with no
-    timeout: a join(), or the interpreter's exit waiting for a non-daemon thread) while every other
-    thread is blocked reading (read, recvfrom): nothing moves until data comes. False when unknown."""
-    machine = platform.machine().lower()
-    futex = _FUTEX_SYSCALLS.get(machine)
-    threads = _thread_syscalls(pid) if futex else []
-    if len(threads) < 2:
-        return False
-    main, others = threads[0], threads[1:]
-    if len(main) < 5 or main[0] != str(futex) or main[4] != "0x0":
-        return False
-    reading = {str(_RECVFROM_SYSCALLS.get(machine)), str(_READ_SYSCALLS.get(machine))}
-    return all(fields and fields[0] in reading for fields in others)
-
-
-def at_rest(pid: int) -> bool | None:
-    """Whether every thread of `pid` is blocked in a system call: none is running Python code (a thread
-    on its way out, printing its traceback, is). None when unknown."""
-    threads = _thread_syscalls(pid)
-    return all(fields and fields[0].isdigit() for fields in threads) if threads else None
-
-
 # System calls where a thread waits for something from outside it, by machine: number -> (what it waits for,
-# the argument that bounds the wait). _LOOP: a connection, or data on one of several files (accept, select,
-# poll, epoll: where a server loop rests); _DATA: data on one file (read, recv); _THREAD: another thread
-# (futex, with a WAIT operation in argument 1). The bound: None, the call has no deadline; (index,
-# "pointer"): none when that argument is NULL; (index, "int"): none when it is negative.
-_LOOP, _DATA, _THREAD = "loop", "data", "thread"
-_X86_64_WAITS: dict[int, tuple[str, tuple[int, str] | None]] = {
-    0: (_DATA, None), 45: (_DATA, None), 47: (_DATA, None), 43: (_LOOP, None), 288: (_LOOP, None),
-    23: (_LOOP, (4, "pointer")), 270: (_LOOP, (4, "pointer")), 7: (_LOOP, (2, "int")), 271: (_LOOP, (2, "pointer")),
-    232: (_LOOP, (3, "int")), 281: (_LOOP, (3, "int")), 441: (_LOOP, (3, "pointer")), 202: (_THREAD, (3, "pointer")),
+# the argument that bounds the wait). LOOP: a connection, or data on one of several files (accept, select,
+# poll, epoll: where a server loop rests); DATA: data on one file (read, recv); THREAD: another thread
+# (futex, with a WAIT operation in argument 1); CHILD: a child process or a signal (wait4, waitid, pause:
+# subprocess.run(), a launcher; the child is looked at with its own threads). The bound: None, the call has
+# no deadline; (index, "pointer"): none when that argument is NULL; (index, "int"): none when it is
+# negative. A call missing from the table (sleep, connect, write...) is never a rest: the deadline applies.
+LOOP, DATA, THREAD, CHILD = "loop", "data", "thread", "child"
+_Bound = tuple[int, str] | None
+_X86_64_WAITS: dict[int, tuple[str, _Bound]] = {
+    0: (DATA, None), 45: (DATA, None), 47: (DATA, None), 43: (LOOP, None), 288: (LOOP, None),
+    23: (LOOP, (4, "pointer")), 270: (LOOP, (4, "pointer")), 7: (LOOP, (2, "int")), 271: (LOOP, (2, "pointer")),
+    232: (LOOP, (3, "int")), 281: (LOOP, (3, "int")), 441: (LOOP, (3, "pointer")), 202: (THREAD, (3, "pointer")),
+    61: (CHILD, None), 247: (CHILD, None), 34: (CHILD, None), 130: (CHILD, None), 128: (CHILD, (2, "pointer")),
 }
-_ARM64_WAITS: dict[int, tuple[str, tuple[int, str] | None]] = {
-    63: (_DATA, None), 207: (_DATA, None), 212: (_DATA, None), 202: (_LOOP, None), 242: (_LOOP, None),
-    72: (_LOOP, (4, "pointer")), 73: (_LOOP, (2, "pointer")), 22: (_LOOP, (3, "int")), 441: (_LOOP, (3, "pointer")),
-    98: (_THREAD, (3, "pointer")),
+# The generic numbering of the kernel (arm64, RISC-V, LoongArch).
+_GENERIC_WAITS: dict[int, tuple[str, _Bound]] = {
+    63: (DATA, None), 207: (DATA, None), 212: (DATA, None), 202: (LOOP, None), 242: (LOOP, None),
+    72: (LOOP, (4, "pointer")), 73: (LOOP, (2, "pointer")), 22: (LOOP, (3, "int")), 441: (LOOP, (3, "pointer")),
+    98: (THREAD, (3, "pointer")), 260: (CHILD, None), 95: (CHILD, None), 133: (CHILD, None),
+    137: (CHILD, (2, "pointer")),
 }
-_WAIT_SYSCALLS = {"x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _ARM64_WAITS, "arm64": _ARM64_WAITS}
+_WAIT_SYSCALLS = {
+    "x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _GENERIC_WAITS, "arm64": _GENERIC_WAITS,
+    "riscv64": _GENERIC_WAITS, "loongarch64": _GENERIC_WAITS,
+}
 _FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET (flags masked off)
 
 
-def _wait_of(fields: list[str]) -> tuple[str, tuple[int, str] | None] | None:
+class Wait(NamedTuple):
+    """What a thread blocked with no deadline waits for."""
+
+    kind: str  # LOOP, DATA, THREAD or CHILD
+    fd: int  # DATA: the file it reads; -1 for the other kinds
+
+    def reads(self, fd: int) -> bool:
+        return self.kind == DATA and self.fd == fd
+
+
+def _wait_of(fields: list[str]) -> tuple[str, _Bound] | None:
     """What the syscall fields show a thread waiting for, and what bounds the wait; None when it is not
     blocked in one of those calls (or the machine is not known)."""
     table = _WAIT_SYSCALLS.get(platform.machine().lower(), {})
     return table.get(int(fields[0])) if fields and fields[0].isdigit() else None
 
 
-def _idle_thread(fields: list[str]) -> bool:
-    """The syscall fields show a wait, with no deadline, for something from outside the program."""
+def _unbounded_wait(fields: list[str]) -> Wait | None:
+    """What the syscall fields show a thread waiting for with no deadline; None when it is "running",
+    blocked outside a system call, in one that ends by itself, or in one whose deadline is set."""
     wait = _wait_of(fields)
     if wait is None or len(fields) < 7:
-        return False  # "running", blocked outside a system call, or in one that ends by itself
+        return None
     kind, bound = wait
     arguments = [int(value, 16) for value in fields[1:7]]
-    if kind == _THREAD and arguments[1] & 0x7F not in _FUTEX_WAITS:
-        return False
-    if bound is None:
-        return True
-    index, bound_kind = bound
-    return arguments[index] == 0 if bound_kind == "pointer" else bool(arguments[index] & 0x8000_0000)
+    if kind == THREAD and arguments[1] & 0x7F not in _FUTEX_WAITS:
+        return None
+    if bound is not None:
+        index, bound_kind = bound
+        unbounded = arguments[index] == 0 if bound_kind == "pointer" else bool(arguments[index] & 0x8000_0000)
+        if not unbounded:
+            return None
+    return Wait(kind, arguments[0] if kind == DATA else -1)
 
 
-def idle(pids: Iterable[int]) -> bool | None:
-    """Whether every thread of these processes waits, with no deadline, for input, a connection or another
-    thread (read, recv, accept, select/poll/epoll and futex without timeout): none runs, none sleeps on a
-    clock, so nothing happens until something comes from outside. A thread that data has woken shows as
-    running until it blocks again. None when unknown (not Linux, another machine, nothing readable)."""
+def waits(pid: int) -> list[Wait] | None:
+    """What each thread of `pid` waits for, its main thread first, when every one of them is blocked with
+    no deadline (table above); None as soon as one is not (it runs, sleeps on a clock, waits with a
+    deadline or in a call the table does not know), and when /proc cannot tell (gone, not Linux, a
+    machine whose numbers are not known). A thread that data has woken shows as running until it blocks
+    again."""
     if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
         return None
-    threads = (fields for pid in pids for fields in _each_thread_syscall(pid))
-    first = next(threads, None)
-    if first is None:
+    threads = []
+    for fields in _each_thread_syscall(pid):  # one at a time: the first busy thread ends the look
+        wait = _unbounded_wait(fields)
+        if wait is None:
+            return None
+        threads.append(wait)
+    return threads or None
+
+
+def reading(pid: int, fd: int) -> bool | None:
+    """Whether a thread of `pid` is blocked reading `fd` (read or recv: no deadline); None when /proc cannot
+    tell."""
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    threads = list(_each_thread_syscall(pid)) if known else []
+    if not threads:
         return None
-    return _idle_thread(first) and all(_idle_thread(fields) for fields in threads)  # stops at a busy thread
+    return any(wait is not None and wait.reads(fd) for wait in map(_unbounded_wait, threads))
+
+
+def main_thread_wait(pid: int) -> str | None:
+    """The kind of wait (LOOP, DATA, THREAD, CHILD) the main thread of `pid` is blocked in, WITH OR WITHOUT a
+    deadline; None when it is not blocked in one of the table's calls, or when /proc cannot tell."""
+    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
+    wait = _wait_of(_syscall(PROC / str(pid))) if known else None
+    return wait[0] if wait is not None else None
 
 
 def own_thread_waiting(native_id: int | None) -> bool | None:
@@ -392,7 +367,7 @@ def own_thread_waiting(native_id: int | None) -> bool | None:
     if not fields:
         return None
     wait = _wait_of(fields)
-    return wait is not None and wait[0] != _THREAD
+    return wait is not None and wait[0] in (DATA, LOOP)
 
 
 def tcp_quiet(port: int) -> bool:
@@ -411,13 +386,6 @@ def tcp_quiet(port: int) -> bool:
         if row.remote == port and (row.sent or row.unread):
             return False
     return listening
-
-
-def alone_reading(pid: int, fd: int) -> bool:
-    """True when `pid` has one thread left and it is blocked in read(fd): a program with nothing else to
-    do than wait for input (its other threads have ended). False when unknown or unreadable."""
-    threads = _thread_syscalls(pid)
-    return len(threads) == 1 and _reads(threads[0], fd)
 
 
 def usage(pids: Iterable[int]) -> tuple[float, int]:

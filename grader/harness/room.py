@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from grader.formats import seconds
 
-from . import causes, procfs, timing
+from . import causes, rest, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de
@@ -329,9 +329,9 @@ class ChatRoom:
         the server waits with no deadline for input (a thread that data has woken shows as running), no
         byte is on its way to or from it, and the grader's readers have taken in all it sent (its clients
         and its console). False when unknown: waits then run to their deadline."""
-        rest = self.server.process.at_rest(self.server.port, self.clients)
-        self.track_record.rests = self.track_record.rests or rest
-        return rest
+        resting = rest.at_rest(self.server.process, self.server.port, self.clients)
+        self.track_record.rests = self.track_record.rests or resting
+        return resting
 
     def first_match_or_rest(
         self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
@@ -383,10 +383,11 @@ class ChatRoom:
 
     @staticmethod
     def _exit_soon(process: StudentProcess) -> int | None:
-        """The exit code if the process ends within timing.DRAIN; None as soon as /proc shows its main
-        thread at rest in its server loop (Linux), which a program on its way out never is."""
-        wait_probing(lambda: process.poll() is not None or procfs.waiting_for_clients(process.pid), timing.DRAIN,
-                     [process], timing.ALIVE_PROBE)
+        """The exit code if the process ends within timing.DRAIN (a connection closed by a dying server is seen
+        before its exit is); None as soon as /proc shows it alive after that, back in its server loop
+        (rest.serving), which a program on its way out never is."""
+        wait_probing(lambda: process.poll() is not None or rest.serving(process), timing.DRAIN, [process],
+                     timing.ALIVE_PROBE)
         return process.poll()
 
     def close(self) -> None:

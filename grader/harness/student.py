@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from grader.formats import seconds
 
-from . import procfs, timing
+from . import procfs, rest, timing
 from .errors import fail
 from .exercise import CLIENT, HOST, SERVER
 from .process import MEMORY_EXHAUSTED, MEMORY_HINT, StudentProcess
@@ -312,7 +312,7 @@ class _StartProbe:
                 f"{listed}.",
                 PORT_HINT,
             )
-        if procfs.blocked_reading(self.process.pid, 0):
+        if rest.waiting_at_keyboard(self.process):
             return (
                 "Le serveur n'écoute pas : il attend qu'on tape quelque chose au clavier (input() ou sys.stdin) "
                 "avant d'appeler listen(), et personne ne tapera rien.",

@@ -1,0 +1,128 @@
+"""When nothing more can come from a student's program: the one notion of rest, and the waits it may end.
+
+THE RULE. A wait of the grader (for a line, an exit, a file) may end before its deadline with "it will not
+come" only when that is proven, never because it is merely late. It is proven when the program is AT REST:
+
+1. every thread of the program and of its children is blocked, with NO DEADLINE, waiting for something
+   from outside it (procfs.waits): read/recv, accept, select/poll/epoll without timeout, a lock or a
+   join without timeout, a launcher's wait for its child. A `time.sleep()`, a `settimeout()`, a
+   `select(..., 0.5)`, a `serve_forever()` (poll interval), an asyncio loop with a timer: the program may
+   still act by itself, so it is NEVER at rest and every deadline is waited out in full;
+2. no byte is in flight on its TCP connections (procfs.tcp_quiet): what was sent is acknowledged, and
+   what reached a socket was read by its reader (a reader blocked on a socket with unread bytes would
+   have been woken: it shows as running, not at rest);
+3. the grader has taken in everything the program produced (its stdout, its stderr and the
+   connections given: each reader thread waits for more).
+
+It is believed only when seen at two looks in a row (waiting.SeenTwice), so a passing moment never counts.
+A thread that data or a typed line has woken shows as running until it blocks again, so a loaded machine
+makes a working program look busy, never at rest.
+
+Every early conclusion of the checks goes through this module: `at_rest` itself, or a narrower variant
+that also says what the threads at rest wait for (`ignores_input`: typed bytes nobody will read;
+`waiting_at_keyboard` / `alone_at_keyboard`: the main thread, or the only thread, in input();
+`held_by_readers`: a main thread joining threads that wait for data). `idle` (point 1 alone) serves where
+no connection or output is involved (the program will not exit by itself). No check reads /proc itself.
+
+One look here is NOT a rest and never ends a wait for what may still come: `serving`, a proof of life
+(the main thread is back in its server loop, deadline or not), which tells that a connection the server
+closed before the look was not closed by the program dying, so that a failure names the right cause.
+
+Where rest cannot be proven (Windows, macOS, a machine whose system call numbers are not known, an
+unreadable /proc, or GRADER_SANS_PROC set), every predicate here is False: the full deadlines apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import procfs
+from .process import StudentProcess
+from .waiting import LineSource
+
+
+@dataclass(frozen=True)
+class Stillness:
+    """What the threads of a program at rest wait for: `main`, the program's main thread, and `threads`,
+    every thread of the program and of its children (main included)."""
+
+    main: procfs.Wait
+    threads: list[procfs.Wait]
+
+    def reading(self, fd: int) -> bool:
+        return any(thread.reads(fd) for thread in self.threads)
+
+
+def stillness(process: StudentProcess) -> Stillness | None:
+    """What every thread of the program and of its children waits for, when each one waits with no
+    deadline (point 1 of the rule); None when one of them may act by itself, or when /proc cannot tell.
+    `process.pid` is the student's own program (under a confining launcher too): its main thread is the
+    program's."""
+    found = [procfs.waits(pid) for pid in [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]]
+    if any(threads is None for threads in found):
+        return None
+    processes = [threads for threads in found if threads]
+    return Stillness(processes[0][0], [thread for threads in processes for thread in threads])
+
+
+def idle(process: StudentProcess) -> bool:
+    """Point 1 of the rule: every thread of the program and of its children waits, with no deadline, for
+    something from outside. It will not act, nor exit, by itself. False when unknown."""
+    return stillness(process) is not None
+
+
+def at_rest(process: StudentProcess, port: int, connections: Iterable[LineSource]) -> bool:
+    """THE RULE: nothing more can come from the program until it gets input. It is idle, no byte is on its
+    way over the TCP connections of `port` (the one it or the grader listens on), and the grader's readers
+    have taken in all it printed and all that came on `connections`. False when unknown."""
+    readers = [process.stdout, process.stderr, *connections]
+    return idle(process) and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
+
+
+def ignores_input(process: StudentProcess) -> bool:
+    """Typed bytes wait unread in the program's stdin while it is idle: nobody will read them before
+    something else happens (a thread blocked on stdin, or on a select() that watches it, would have been
+    woken by them). The program is looked at first: bytes still unread after that were there, unread,
+    while it was idle. False when unknown."""
+    still = stillness(process)
+    return still is not None and process.input_pending() and not still.reading(0)
+
+
+def waiting_at_keyboard(process: StudentProcess) -> bool:
+    """The program is idle, its main thread blocked reading its stdin (in input()), and it has read all
+    that was typed: it is done with what it does by itself and waits for the next typed line. False when
+    unknown."""
+    still = stillness(process)
+    return still is not None and still.main.reads(0) and process.stdin_unread() == 0
+
+
+def alone_at_keyboard(process: StudentProcess) -> bool:
+    """The program (children included) has one thread left, blocked reading its stdin: nothing it does
+    can show or send anything before a line is typed. False when unknown."""
+    still = stillness(process)
+    return still is not None and len(still.threads) == 1 and still.main.reads(0)
+
+
+def serving(process: StudentProcess) -> bool:
+    """Not a rest, a proof of life: the program's main thread is blocked in its server loop (accept, select,
+    poll, epoll), with or without a deadline. A program on its way out is not there (its threads are woken
+    to exit; the interpreter's shutdown waits in a lock): what happened before this look (a connection
+    closed, a send refused) was not the program dying. False when unknown."""
+    return procfs.main_thread_wait(process.pid) == procfs.LOOP
+
+
+def reading_keyboard(process: StudentProcess) -> bool | None:
+    """Not a rest, a proof of life: a thread of the program is blocked reading its stdin (in input()), so
+    it waits for what is typed. None when /proc cannot tell."""
+    return procfs.reading(process.pid, 0)
+
+
+def held_by_readers(process: StudentProcess) -> bool:
+    """The program is idle, its main thread waiting for other threads (a join, or the interpreter's exit
+    waiting for a non-daemon thread) while each of them waits for data: it will not end before data
+    comes. False when unknown."""
+    still = stillness(process)
+    if still is None or len(still.threads) < 2 or still.main.kind != procfs.THREAD:
+        return False
+    return all(thread.kind == procfs.DATA for thread in still.threads if thread is not still.main)
