@@ -22,7 +22,7 @@ def recevoir(connexion):
     # TODO 3 : en boucle, recevoir (recv) et afficher ce qui arrive du serveur.
     #          Les octets reçus sont du texte UTF-8 ; un recv() peut contenir plusieurs lignes,
     #          ou une ligne incomplète.
-    #          Quand recv() renvoie b"" (ou lève une OSError), le serveur est parti : dites-le
+    # TODO 4 : quand recv() renvoie b"" (ou lève une OSError), le serveur est parti : dites-le
     #          à l'utilisateur et terminez le programme, sans message d'erreur Python.
     #          Astuce : le thread principal attend dans input() ; os._exit(0) arrête tout le
     #          programme, même dans ce cas (pensez à print(..., flush=True) juste avant).

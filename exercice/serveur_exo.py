@@ -25,7 +25,7 @@ verrou = threading.Lock()
 
 def diffuser(message, expediteur):
     """Envoie `message` (une ligne de texte) à tous les clients connectés, sauf `expediteur`."""
-    # TODO 2 : pour chaque client du dictionnaire (sauf l'expéditeur), envoyer le message
+    # TODO 3 : pour chaque client du dictionnaire (sauf l'expéditeur), envoyer le message
     #          encodé en UTF-8 et terminé par "\n" (un message = une ligne).
     #          Si l'envoi vers un client échoue (OSError), les autres doivent quand même le recevoir.
     pass
@@ -38,8 +38,9 @@ def gerer_client(connexion, adresse):
     #          Attention : un recv() peut contenir plusieurs lignes, ou une ligne incomplète.
     #          Enregistrez le client (sous le verrou) et affichez sur la console :
     #          Alice (127.0.0.1) a rejoint le chat.          (adresse[0] est l'adresse IP)
-    # TODO 2 : en boucle, recevoir les messages du client. Pour chacun, afficher sur la console
+    # TODO 3 : en boucle, recevoir les messages du client. Pour chacun, afficher sur la console
     #          et envoyer aux autres clients (fonction diffuser) la ligne « Alice : Bonjour ! ».
+    #          (Pour l'essayer, il faut deux clients connectés en même temps : faites la TODO 2 avant.)
     # TODO 4 : quand le client part (recv() renvoie b"", ou lève une OSError) : le retirer du
     #          dictionnaire, fermer sa connexion, afficher « Alice a quitté le chat. ».
     #          Le serveur, lui, doit continuer à fonctionner pour les autres clients.
@@ -64,7 +65,7 @@ def main():
                 connexion, adresse = serveur.accept()
             except socket.timeout:
                 continue
-            # TODO 3 : ici, le serveur s'occupe d'un client jusqu'à son départ, et pendant ce
+            # TODO 2 : ici, le serveur s'occupe d'un client jusqu'à son départ, et pendant ce
             #          temps il n'accepte personne d'autre. Lancez plutôt gerer_client dans un
             #          nouveau thread (module threading, avec daemon=True), pour que plusieurs
             #          clients puissent discuter en même temps.

@@ -41,6 +41,8 @@ def build_parser() -> FrenchParser:
     parser.add_argument("--liste", action="store_true", help="affiche le catalogue des vérifications")
     parser.add_argument("--only", metavar="IDS", help="seulement ces vérifications (et leurs prérequis), ex. S03,S05")
     parser.add_argument("-v", "--verbose", action="store_true", help="transcriptions complètes des échanges")
+    parser.add_argument("--rejouer", metavar="ID", help="écrit rejouer_ID.py, qui rejoue l'échange d'une "
+                        "vérification échouée du serveur (S.., B..) avec votre serveur lancé à la main")
     parser.add_argument("-q", "--silencieux", action="store_true", help="n'affiche pas le rapport (exports seuls)")
     parser.add_argument("--bareme", type=Path, metavar="FICHIER.toml", help="barème : points par vérification, bonus")
     parser.add_argument("--json", type=Path, metavar="FICHIER", help="résultats au format JSON")
@@ -99,8 +101,13 @@ def _grade_one(path: Path, args: argparse.Namespace, only: set[str] | None, scal
     listener = None
     if not args.silencieux:
         print_header(console, str(path))
-        listener = LiveReport(console)
-    report = grade(path, only=only, scale=scale, verbose=args.verbose, listener=listener)
+        listener = LiveReport(console, verbose=args.verbose)
+    try:
+        report = grade(path, only=only, scale=scale, verbose=args.verbose, listener=listener)
+    except KeyboardInterrupt:
+        if listener is not None:
+            listener.stop()  # nothing is drawn after "Correction interrompue."
+        raise
     if not args.silencieux:
         print_summary(console, report)
     return report
@@ -118,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.catalogue import load_catalogue
     from grader.exports import partial_problem, remove_previous_exports, usage_problem, write_exports
     from grader.render import make_console, print_catalogue
+    from grader.replay import REPLAYABLE, offer
 
     catalogue = load_catalogue()
     if args.liste:
@@ -125,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.OK
     if not args.chemins:
         raise UsageError("indiquez le dossier à corriger, par exemple : python -m grader exercice/")
-    only = _selected_ids(args.only, catalogue)
+    only = _selected_ids(args.rejouer or args.only, catalogue)
     scale = _load_scale(args, catalogue)
     if only:
         problem = partial_problem(_export_options(args, scale))
@@ -146,6 +154,11 @@ def run(args: argparse.Namespace) -> int:
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
     seal.check()  # a program that changed the grader gets no export
     write_exports([report], _export_options(args, scale), single=True)
+    if args.rejouer:
+        replayed = args.rejouer.strip().upper()
+        if catalogue[replayed].category not in REPLAYABLE:
+            raise UsageError(f"--rejouer : {replayed} n'est pas une vérification du serveur (S.. ou B..)")
+        print(offer(report, replayed, Path.cwd()))
     return _exit_code(report)
 
 

@@ -38,6 +38,56 @@ class CheckSpec:
     points: float
     category: Category
     requires: tuple[str, ...] = ()
+    todo: int | None = None  # the "TODO n" of the starter file where what this check judges is written
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One section of what proves a failure: a client's exchanges, a program's output, its traceback,
+    the lines where its threads wait. `lines` are complete; the console shows the last few."""
+
+    kind: str  # one of EVIDENCE_KINDS
+    title: str
+    lines: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"type": self.kind, "titre": self.title, "lignes": list(self.lines)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Evidence:
+        """TypeError unless every field has its type (a worker's JSON is checked before it is believed)."""
+        kind, title, lines = data["type"], data["titre"], data["lignes"]
+        if not (isinstance(kind, str) and isinstance(title, str) and isinstance(lines, list)
+                and all(isinstance(line, str) for line in lines)):
+            raise TypeError("preuve mal formée")
+        return cls(kind, title, tuple(lines))
+
+
+EVIDENCE_KINDS = ("echanges", "sortie", "erreurs", "trace", "attente")
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """One line of a check's exchange, for its sequence diagram: between a grader's client (`peer`) and
+    the student's program; `sent` is True when the grader sent it. `missing` marks the line that was
+    expected and never came (drawn in red)."""
+
+    peer: str
+    sent: bool
+    text: str
+    missing: bool = False
+
+    def to_dict(self) -> dict:
+        return {"avec": self.peer, "envoye": self.sent, "texte": self.text, "manquant": self.missing}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Arrow:
+        """TypeError unless every field has its type."""
+        peer, sent, text, missing = data["avec"], data["envoye"], data["texte"], data.get("manquant", False)
+        if not (isinstance(peer, str) and isinstance(text, str) and isinstance(sent, bool)
+                and isinstance(missing, bool)):
+            raise TypeError("flèche mal formée")
+        return cls(peer, sent, text, missing)
 
 
 @dataclass
@@ -46,8 +96,12 @@ class CheckResult:
     status: Status
     points: float  # points earned
     points_max: float  # points this check is worth under the scale in use
-    message: str = ""  # French explanation (failure, skip reason, remark on a pass)
+    message: str = ""  # French explanation (failure, skip reason, remark on a pass), with the evidence's end
     duration_s: float = 0.0
+    failure: str = ""  # the failure alone: what was sent, expected, received, and the hint
+    hint: str = ""  # the failure's hint: two failures with the same hint have the same cause
+    evidence: tuple[Evidence, ...] = ()
+    arrows: tuple[Arrow, ...] = ()  # the exchange in time order (sequence diagram)
 
     @property
     def passed(self) -> bool:
@@ -69,7 +123,20 @@ class CheckResult:
             "points_max": round(self.points_max, 2),
             "message": self.message,
             "duree_s": round(self.duration_s, 3),
+            **self._details(),
         }
+
+    def _details(self) -> dict:
+        details: dict = {}
+        if self.failure:
+            details["echec"] = self.failure
+        if self.hint:
+            details["indice"] = self.hint
+        if self.evidence:
+            details["preuves"] = [part.to_dict() for part in self.evidence]
+        if self.arrows:
+            details["sequence"] = [arrow.to_dict() for arrow in self.arrows]
+        return details
 
 
 @dataclass
@@ -185,6 +252,10 @@ class SubmissionReport:
                     points_max=item["points_max"],
                     message=item.get("message", ""),
                     duration_s=item.get("duree_s", 0.0),
+                    failure=item.get("echec", ""),
+                    hint=item.get("indice", ""),
+                    evidence=tuple(Evidence.from_dict(part) for part in item.get("preuves", [])),
+                    arrows=tuple(Arrow.from_dict(arrow) for arrow in item.get("sequence", [])),
                 )
             )
         student = data.get("etudiant")

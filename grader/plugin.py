@@ -7,8 +7,10 @@ console) when a check starts and ends. pytest's own output is switched off by th
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,9 @@ import pytest
 
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
-from grader.model import CheckResult, CheckSpec, Status
+from grader.harness.lines import printable
+from grader.harness.scope import format_evidence
+from grader.model import Arrow, CheckResult, CheckSpec, Evidence, Status
 from grader.session import STASH_KEY, GradingSession
 
 if TYPE_CHECKING:
@@ -30,11 +34,23 @@ INTERNAL_ERROR = (
 )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a check ended, before it is scored."""
+
+    status: Status
+    message: str
+    failure: str = ""
+    hint: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    arrows: tuple[Arrow, ...] = ()
+
+
 class GraderPlugin:
     def __init__(self, session: GradingSession) -> None:
         self.session = session
         self._started: dict[str, float] = {}
-        self._outcomes: dict[str, tuple[Status, str]] = {}
+        self._outcomes: dict[str, Outcome] = {}
 
     @pytest.hookimpl
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -76,58 +92,71 @@ class GraderPlugin:
         report: pytest.TestReport = outcome.get_result()
         spec = _spec(item)
         if report.when == "teardown":
-            status, message = self._outcomes.pop(spec.id, (Status.ERROR, INTERNAL_ERROR))
-            if report.failed and status is Status.PASSED:
-                status, message = Status.ERROR, INTERNAL_ERROR
-            self._finish(spec, status, message)
+            ended = self._outcomes.pop(spec.id, Outcome(Status.ERROR, INTERNAL_ERROR))
+            if report.failed and ended.status is Status.PASSED:
+                ended = Outcome(Status.ERROR, INTERNAL_ERROR)
+            self._finish(spec, ended)
         elif report.skipped:
-            self._outcomes[spec.id] = (Status.SKIPPED, _skip_reason(report))
+            self._outcomes[spec.id] = Outcome(Status.SKIPPED, _skip_reason(report))
         elif report.failed:
             self._outcomes[spec.id] = self._failure(item, call)
         elif report.when == "call":
-            self._outcomes[spec.id] = (Status.PASSED, self._remarks(item))
+            self._outcomes[spec.id] = Outcome(Status.PASSED, self._remarks(item))
 
-    def _failure(self, item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[Status, str]:
+    def _failure(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Outcome:
         excinfo = call.excinfo
         if excinfo is None:  # pytest gives the exception of every failed phase
-            return Status.ERROR, INTERNAL_ERROR
-        evidence = self._evidence(item)
+            return Outcome(Status.ERROR, INTERNAL_ERROR)
         if isinstance(excinfo.value, CheckFailure):
-            return Status.FAILED, _join(excinfo.value.french(), evidence)
+            failure = excinfo.value
+            return self._failed(item, failure.french(with_hint=False), printable(failure.hint or ""),
+                                printable(failure.expected or ""))
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
             summary = (
                 f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "
                 "votre programme semble bloqué."
             )
-            return Status.FAILED, _join(summary, evidence)
+            return self._failed(item, summary)
         if excinfo.errisinstance(AssertionError):  # a plain `assert` in a check written by a teacher
-            return Status.FAILED, _join(str(excinfo.value) or "Assertion non vérifiée.", evidence)
+            return self._failed(item, str(excinfo.value) or "Assertion non vérifiée.")
         detail = f"({excinfo.typename} : {excinfo.value})"
         if self.session.verbose:
             last = excinfo.traceback[-1]
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
-        return Status.ERROR, f"{INTERNAL_ERROR}\n{detail}"
+        return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
+
+    def _failed(self, item: pytest.Item, failure: str, hint: str = "", expected: str = "") -> Outcome:
+        """A failure with its evidence (asked of the scope now: the verdict is given, its programs still
+        run). `message`, what the exports show, is the failure, the hint and the end of the evidence."""
+        scope = self._scope(item)
+        evidence = tuple(scope.evidence_sections()) if scope is not None else ()
+        arrows = scope.arrows() if scope is not None else []
+        if expected:
+            arrows.append(missing_arrow(failure, expected, arrows))
+        text = format_evidence(list(evidence), verbose=self.session.verbose)
+        message = _join(failure, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
+        return Outcome(Status.FAILED, message, failure, hint, evidence, tuple(arrows))
 
     def _scope(self, item: pytest.Item) -> CheckScope | None:
         return getattr(item, "funcargs", {}).get("scope")
-
-    def _evidence(self, item: pytest.Item) -> str:
-        scope = self._scope(item)
-        return scope.evidence() if scope is not None else ""
 
     def _remarks(self, item: pytest.Item) -> str:
         scope = self._scope(item)
         return "\n".join(scope.remarks) if scope is not None else ""
 
-    def _finish(self, spec: CheckSpec, status: Status, message: str) -> None:
+    def _finish(self, spec: CheckSpec, outcome: Outcome) -> None:
         points_max = self.session.points.get(spec.id, spec.points)
         result = CheckResult(
             spec=spec,
-            status=status,
-            points=points_max if status is Status.PASSED else 0.0,
+            status=outcome.status,
+            points=points_max if outcome.status is Status.PASSED else 0.0,
             points_max=points_max,
-            message=message,
+            message=outcome.message,
             duration_s=time.monotonic() - self._started.pop(spec.id, time.monotonic()),
+            failure=outcome.failure,
+            hint=outcome.hint,
+            evidence=outcome.evidence,
+            arrows=outcome.arrows,
         )
         self.session.results[spec.id] = result
         self._notify("fin", spec, result)
@@ -150,6 +179,24 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr)
+
+
+def missing_arrow(failure: str, expected: str, arrows: list[Arrow]) -> Arrow:
+    """The line that was expected and did not come. Its text is the quoted line of `expected` when it
+    quotes one ("Bob reçoit « Alice : Bonjour ! »"); it goes to the client named just before that quote,
+    else to the client the failure's first line names last ("… n'est pas arrivé à Bob"), else to the
+    server's console (a console check, or no client named)."""
+    summary = failure.splitlines()[0] if failure else ""
+    quoted = re.search(r"«\s*(.+?)\s*»", expected)
+    text = quoted[1] if quoted else expected
+    peers = {arrow.peer for arrow in arrows if arrow.peer}
+    if "console" in summary or "console" in expected:
+        return Arrow("", False, text, missing=True)
+    for where in (expected[: quoted.start()] if quoted else "", summary):
+        named = [(where.rfind(peer), peer) for peer in peers if peer in where]
+        if named:
+            return Arrow(max(named)[1], False, text, missing=True)
+    return Arrow("", False, text, missing=True)
 
 
 def _join(*parts: str) -> str:

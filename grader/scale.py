@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.harness.french import os_error
 from grader.model import Category, CheckSpec
 
 if sys.version_info >= (3, 11):
@@ -90,7 +91,7 @@ def _read_toml(path: Path) -> dict:
     except FileNotFoundError:
         raise ScaleError(f"Fichier de barème introuvable : {path}") from None
     except OSError as error:
-        raise ScaleError(f"Impossible de lire le fichier de barème {path} : {error.strerror or error}") from None
+        raise ScaleError(f"Impossible de lire le fichier de barème {path} : {os_error(error)}") from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

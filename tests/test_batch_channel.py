@@ -102,8 +102,24 @@ MALFORMED = {
     "note annoncée fausse": _with(lambda d: d.update(note=20.0) or d["verifications"][1].update(
         statut="echouee", points=0)),
     "clé inconnue": _with(lambda d: d.update(erreur="")),
+    "preuve mal formée": _with(lambda d: d["verifications"][0].update(
+        preuves=[{"type": "sortie", "titre": "Sortie du serveur", "lignes": "pas une liste"}])),
+    "preuve d'un type inconnu": _with(lambda d: d["verifications"][0].update(
+        preuves=[{"type": "script", "titre": "x", "lignes": []}])),
+    "flèche mal formée": _with(lambda d: d["verifications"][0].update(
+        sequence=[{"avec": "Alice", "envoye": "oui", "texte": "Alice"}])),
     "pas un objet": [1, 2],
 }
+
+
+def test_validation_keeps_the_parts_of_a_failure():
+    parts = {"echec": "Le message d'Alice n'est pas arrivé à Bob.", "indice": "Relayez.",
+             "preuves": [{"type": "echanges", "titre": "Bob — échanges", "lignes": ["→ Bob"]}],
+             "sequence": [{"avec": "Bob", "envoye": True, "texte": "Bob", "manquant": False}]}
+    report = validated_report(_with(lambda d: d["verifications"][0].update(parts)), expected_of(ONLY_S01_S03, 30.0))
+    first = report.results[0]
+    assert (first.failure, first.hint, first.evidence[0].lines, first.arrows[0].peer) == (
+        parts["echec"], "Relayez.", ("→ Bob",), "Bob")
 
 
 @pytest.mark.parametrize("case", MALFORMED)

@@ -17,7 +17,7 @@ EXPECTED_FAILURES: dict[str, dict[str, tuple[str, ...]]] = {
     "client_exit_reste_vivant": {"C05": ("tourne encore", "daemon")},
     "client_ascii": {"C07": ("UTF-8", "accents")},
     "client_boucle_infinie": {"C06": ("Boucle sans fin",)},
-    "client_plante_fermeture": {"C06": ("plante", "Traceback")},
+    "client_plante_fermeture": {"C06": ("plante", "Trace d'erreur")},
     "client_valide_fichier_texte": {},
     # Waits with a deadline (issue 13): the client is never at rest, and none of them fails it.
     "client_valide_delai_pause": {},

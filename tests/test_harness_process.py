@@ -68,9 +68,12 @@ def test_traceback_is_kept(tmp_path: Path) -> None:
         assert proc.wait_exit(timeout=5) == 1
         assert proc.stderr.wait_eof(timeout=5)
         assert proc.has_traceback()
-        tail = proc.traceback_tail()
-        assert tail.startswith("Traceback (most recent call last):")
-        assert tail.endswith("ValueError: port invalide")
+        assert proc.traceback_tail().splitlines() == [
+            "Trace d'erreur (l'appel le plus récent en dernier) :",
+            "  Fichier prog.py, ligne 2, dans <module>",
+            "    raise ValueError('port invalide')",
+            "ValueError: port invalide",
+        ]
     finally:
         proc.kill_tree()
 

@@ -120,7 +120,7 @@ def test_server_crash_is_reported_with_its_traceback(open_room) -> None:
     assert "ConnectionResetError" in failure.received
     evidence = open_room.scope.evidence()
     assert "Alice — échanges :\n  → Alice" in evidence
-    assert "Trace d'erreur du serveur :\n  Traceback (most recent call last):" in evidence
+    assert "Trace d'erreur du serveur :\n  Trace d'erreur (l'appel le plus récent en dernier) :" in evidence
     assert "Sortie du serveur" in evidence
 
 
@@ -141,6 +141,7 @@ def test_scene_close_kills_and_is_idempotent(tmp_path: Path) -> None:
     scope.close()
     compact = CheckScope()
     compact.track(room)
-    assert compact.evidence().count("  → message") == 8  # the last 8 of 13 entries
+    assert compact.evidence().count("  → message") == 7  # the last 8 of 14 entries: the close is one
+    assert "  → [le correcteur ferme la connexion]" in compact.evidence()
     assert "Alice — échanges (dernières lignes) :" in compact.evidence()
     workspace.cleanup()

@@ -103,7 +103,7 @@ def test_crash_at_start_is_told_at_once_with_its_traceback(tmp_path: Path) -> No
     failure = start_failure(tmp_path, "import socket\nsocket.socket().bind(('127.0.0.1', 'port'))\n")
     assert time.monotonic() - began < 3
     assert failure.summary.startswith("Le serveur s'est arrêté au démarrage (code 1)")
-    assert failure.received.startswith("Traceback (most recent call last):")
+    assert failure.received.startswith("Trace d'erreur (l'appel le plus récent en dernier) :")
     assert "TypeError" in failure.received.splitlines()[-1]
 
 

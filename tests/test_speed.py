@@ -138,8 +138,8 @@ def test_settle_proves_an_absence_without_waiting_a_deadline(rooms, monkeypatch:
     settled: list[bool] = []
     assert _timed(lambda: settled.append(room.settle(alice, [alice]))) < timing.RELAY / 2
     assert settled == [True]
-    assert alice.lines(mark) == ["Bob : Message temoin numero 2"]  # no answer came before the sentinel
-    assert bob.lines()[-1] == "Alice : Message temoin numero 1"
+    assert alice.lines(mark) == ["Bob : Message 2 du correcteur"]  # no answer came before the sentinel
+    assert bob.lines()[-1] == "Alice : Message 1 du correcteur"
 
 
 def test_settle_is_done_at_once_when_the_server_closed_the_sender(rooms) -> None:

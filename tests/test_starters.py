@@ -103,8 +103,8 @@ def test_starters_read_the_address_from_the_environment(filename: str) -> None:
 @pytest.mark.parametrize(
     "filename, expected",
     [
-        ("serveur_exo.py", {"diffuser": [2], "gerer_client": [1, 2, 4], "main": [3]}),
-        ("client_exo.py", {"recevoir": [3], "main": [2, 3, 3, 4]}),
+        ("serveur_exo.py", {"diffuser": [3], "gerer_client": [1, 3, 4], "main": [2]}),
+        ("client_exo.py", {"recevoir": [3, 4], "main": [2, 3, 3, 4]}),
     ],
 )
 def test_todos_are_numbered_by_statement_step_where_the_code_goes(

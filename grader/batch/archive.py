@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from grader.harness.french import os_error
+
 MAX_MEMBERS = 5_000
 MAX_TOTAL_BYTES = 512 * 2**20  # declared uncompressed size of one archive
 MAX_MEMBER_BYTES = 64 * 2**20  # a larger member is left out (a chat program is a few kilobytes)
@@ -112,7 +114,7 @@ def extract_zip(source: Path, destination: Path, budget: Budget, label: str) -> 
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError) as error:
         raise ArchiveRefused(f"{label} : archive .zip illisible ({error}).") from None
     except OSError as error:
-        raise ArchiveRefused(f"{label} : extraction impossible ({error.strerror or error}).") from None
+        raise ArchiveRefused(f"{label} : extraction impossible ({os_error(error)}).") from None
 
 
 def copy_bounded(source: Path, destination: Path, budget: Budget, limit: int = MAX_MEMBER_BYTES) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from grader.batch.archive import CLASS_BUDGET_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
 from grader.harness.exercise import PROGRAMS
-from grader.harness.workspace import SubmissionError
+from grader.harness.workspace import SubmissionError, close_name
 from grader.model import Student
 
 MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z0-9]+)(?:_(?P<rest>.*))?$")
@@ -53,7 +53,9 @@ class _Node:
 
 
 def holds_submission(folder: Path) -> bool:
-    return any(_is_regular(folder / name) for name in PROGRAMS)
+    """serveur_exo.py or client_exo.py is there, or a file of a close name (told "Renommez …" when graded)."""
+    names = [entry.name for entry in _visible(folder) if _is_regular(entry)]
+    return any(_is_regular(folder / name) or close_name(name, names) for name in PROGRAMS)
 
 
 def _is_regular(path: Path) -> bool:

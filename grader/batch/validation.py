@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from grader.catalogue import with_prerequisites
 from grader.confinement.model import Confinement
-from grader.model import CheckResult, CheckSpec, Status, SubmissionReport
+from grader.model import EVIDENCE_KINDS, Arrow, CheckResult, CheckSpec, Evidence, Status, SubmissionReport
 from grader.scale import Scale
 
 MAX_MESSAGE_CHARS = 200_000
@@ -21,6 +21,9 @@ _REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s
                 "bonus_dans_la_note", "plafond_bonus", "isolation", "note_partielle", "seulement"}
 MAX_LAYERS, MAX_LAYER_CHARS = 20, 200
 _CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
+_DETAIL_KEYS = {"echec", "indice", "preuves", "sequence"}  # a failure's parts (model.CheckResult), optional
+MAX_SECTIONS = 50
+MAX_LINES = 20_000  # of all the evidence of one check, and of its arrows
 _STATUSES = {status.value: status for status in Status}
 
 
@@ -63,7 +66,7 @@ def _same(value: float, expected: float) -> bool:
 
 
 def _result(item: object, expected: Expected) -> CheckResult:
-    if not isinstance(item, dict) or set(item) != _CHECK_KEYS:
+    if not isinstance(item, dict) or not _CHECK_KEYS <= set(item) <= _CHECK_KEYS | _DETAIL_KEYS:
         raise InvalidReport(f"une vérification du rapport n'a pas la forme attendue ({_shown(item)})")
     check_id = item["id"]
     if check_id not in expected.ids:
@@ -84,7 +87,31 @@ def _result(item: object, expected: Expected) -> CheckResult:
         raise InvalidReport(f"{check_id} : message absent ou trop long")
     duration = _number(item["duree_s"], f"{check_id} : durée", 0, expected.max_duration_s)
     return CheckResult(spec=spec, status=status, points=earned, points_max=worth, message=message,
-                       duration_s=duration)
+                       duration_s=duration, **_details(item, check_id))
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_MESSAGE_CHARS:
+        raise InvalidReport(f"{what} : texte absent ou trop long")
+    return value
+
+
+def _details(item: dict, check_id: str) -> dict:
+    """The failure's parts, each of the model's shape and bounded; absent parts stay empty."""
+    try:
+        evidence = tuple(Evidence.from_dict(part) for part in item.get("preuves", []))
+        arrows = tuple(Arrow.from_dict(arrow) for arrow in item.get("sequence", []))
+    except (TypeError, KeyError, AttributeError):
+        raise InvalidReport(f"{check_id} : preuves ou séquence mal formées") from None
+    lines = [line for part in evidence for line in (part.title, *part.lines)]
+    lines += [text for arrow in arrows for text in (arrow.peer, arrow.text)]
+    if (len(evidence) > MAX_SECTIONS or len(lines) > MAX_LINES
+            or any(part.kind not in EVIDENCE_KINDS for part in evidence)):
+        raise InvalidReport(f"{check_id} : preuves ou séquence mal formées")
+    for line in lines:
+        _text(line, f"{check_id} : preuves")
+    return {"failure": _text(item.get("echec", ""), f"{check_id} : échec"),
+            "hint": _text(item.get("indice", ""), f"{check_id} : indice"), "evidence": evidence, "arrows": arrows}
 
 
 def _isolation(value: object) -> Confinement | None:

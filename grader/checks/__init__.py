@@ -22,15 +22,21 @@ F = TypeVar("F", bound=Callable)
 
 
 def verification(
-    check_id: str, title: str, *, points: float | None = None, requires: tuple[str, ...] = ()
+    check_id: str,
+    title: str,
+    *,
+    points: float | None = None,
+    requires: tuple[str, ...] = (),
+    todo: int | None = None,
 ) -> Callable[[F], F]:
-    """Declare a check: its id (S.., C.., B..), French title, points and the ids it needs."""
+    """Declare a check: its id (S.., C.., B..), French title, points, the ids it needs, and the "TODO n"
+    of the starter file (serveur_exo.py for S.., client_exo.py for C..) where what it judges is written."""
     category = _CATEGORY_BY_PREFIX[check_id[0]]
     if points is None:
         if category is not Category.BONUS:
             raise ValueError(f"{check_id}: points are required outside the bonus")
         points = BONUS_POINTS
-    spec = CheckSpec(id=check_id, title=title, points=points, category=category, requires=requires)
+    spec = CheckSpec(id=check_id, title=title, points=points, category=category, requires=requires, todo=todo)
     return getattr(pytest.mark, MARKER)(spec)
 
 

@@ -72,7 +72,7 @@ def _first_answer(
 @verification("B01", "/liste", requires=("S01",))
 def test_liste(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
-    room.say(charlie, "Tout le monde est la ?", [alice, bob])  # every join notice has reached Alice by now
+    room.say(charlie, "Il y a du monde ?", [alice, bob])  # every join notice has reached Alice by now
     room.settle(charlie, [charlie])  # and what the server sent Charlie as he came (a welcome) has reached him
     marks: dict[LineSource, int] = {bob: bob.mark(), charlie: charlie.mark()}
     names = ("Alice", "Bob", "Charlie")
@@ -90,7 +90,7 @@ def test_liste(room: ChatRoom) -> None:
     reply = {line.strip() for line in reply_lines if line.strip()}
     room.prove_absent(
         alice,
-        "Message temoin, envoye apres la liste",
+        "Un simple message, sans la liste",
         [bob, charlie],
         lambda line: line.strip() in reply or "/list" in line,
         [bob, charlie],
@@ -145,7 +145,7 @@ def test_horodatage(room: ChatRoom) -> None:
 @verification("B03", "Messages privés /privé", requires=("S01",))
 def test_prive(room: ChatRoom) -> None:
     alice, bob, charlie = room.join("Alice"), room.join("Bob"), room.join("Charlie")
-    secret = "Rendez-vous a midi, ne le dis pas"
+    secret = "Rendez-vous au parc, ne le dis pas"
     charlie_mark, bob_mark = charlie.mark(), bob.mark()
     commands = (f"/privé Bob {secret}", f"/prive Bob {secret}")
     answer = _first_answer(
@@ -170,7 +170,7 @@ def test_prive(room: ChatRoom) -> None:
         )
     room.prove_absent(
         alice,
-        "Message temoin, envoye apres le prive",
+        "Un simple message, sans secret",
         [bob, charlie],
         lambda received: secret in received,
         [charlie],
@@ -284,7 +284,7 @@ def test_kick(room: ChatRoom) -> None:
 def test_noms_uniques(room: ChatRoom) -> None:
     alice, bob = room.join("Alice"), room.join("Bob")
     bob_mark, console_mark = bob.mark(), room.console.mark()
-    impostor = room.connect_silent()
+    impostor = room.connect_silent("second client (il se dit Alice)")
     impostor.send_line("Alice")
 
     def seen(text: str) -> bool:
@@ -305,7 +305,7 @@ def test_noms_uniques(room: ChatRoom) -> None:
     room.wait_until(lambda: impostor.closed or seen(intrusion), room.track_record.relay_timeout(),
                     [impostor, room.console, bob])
     if impostor.closed or not seen(intrusion):
-        room.say(alice, "Message temoin de la vraie Alice", [bob])
+        room.say(alice, "Un message de la vraie Alice", [bob])
     else:  # taken: a console line may come before its relay to Bob is sent, the impostor's next line after
         room.settle(impostor, [bob])
     # Whatever the relay looks like (even without any name): the second "Alice" speaks to the room.

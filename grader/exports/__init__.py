@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exports import classroom, csv_grades, gradescope, html_report, json_report, junit, moodle_worksheet, vpl
+from grader.harness.french import os_error
 from grader.model import SubmissionReport
 from grader.similarity import Pair
 
@@ -154,7 +155,7 @@ def _write(path: Path, data: bytes) -> None:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise ExportError(f"impossible d'écrire {path} : {error.strerror or error}") from None
+        raise ExportError(f"impossible d'écrire {path} : {os_error(error)}") from None
 
 
 def _fill_worksheet(path: Path, reports: list[SubmissionReport], absent_zero: bool) -> None:

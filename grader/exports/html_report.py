@@ -30,7 +30,9 @@ from grader.exports.common import (
     status_label,
     student_label,
 )
+from grader.exports.sequence_svg import diagram
 from grader.formats import french_number
+from grader.harness.scope import full_text
 from grader.model import NOTE_MAX, Category, CheckResult, CheckSpec, Status, SubmissionReport
 from grader.similarity import FLAG_THRESHOLD, Pair, flagged
 
@@ -296,7 +298,8 @@ def _student_section(index: int, report: SubmissionReport) -> str:
             f"({_e(french_number(result.points))} / {_e(french_number(result.points_max))})</h4>"
         )
         if result.message:
-            body.append(f"<pre>{_e(result.message)}</pre>")
+            body.append(f"<pre>{_e(full_text(result))}</pre>")
+        body.append(diagram(result))
     return head + "".join(body) + "</details>"
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import NoReturn
@@ -16,6 +17,7 @@ from grader.formats import seconds
 from . import procfs, timing
 from .errors import fail
 from .exercise import HOST
+from .french import os_error
 from .lines import LineSplitter, decode_line
 from .waiting import LineSource, Observable, wait_for
 
@@ -24,6 +26,9 @@ MAX_KEPT_LINES = 20_000
 MAX_KEPT_BYTES = 2 * 1024 * 1024  # per connection: 30 flooded connections stay far below 150 MB
 TRANSCRIPT_ENTRIES = 2000
 TRANSCRIPT_CHARS = 500  # an entry longer than this is cut (the whole line stays in lines())
+# Transcript entries of the grader's own closes (replay.py performs them again).
+CLOSED_HERE = "[le correcteur ferme la connexion]"
+RESET_HERE = "[le correcteur coupe la connexion brutalement]"
 SHOWN_LINES = 8  # lines of what came back shown in a failure
 QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
@@ -46,7 +51,7 @@ class LineConnection(LineSource):
         self._text: list[str] = []
         self._kept_bytes = 0
         self.dropped_lines = 0  # beyond MAX_KEPT_LINES / MAX_KEPT_BYTES (a flooding peer)
-        self._transcript: deque[str] = deque(maxlen=TRANSCRIPT_ENTRIES)
+        self._transcript: deque[tuple[float, str]] = deque(maxlen=TRANSCRIPT_ENTRIES)  # (when, entry)
         self.closed = False  # the reader has stopped: end of stream, reset, or closed here
         self._closed_here = False
         self._armed = False  # arm_reset() done, reset() not yet
@@ -196,14 +201,14 @@ class LineConnection(LineSource):
         except OSError as exc:
             fail(
                 f"{self.label} ne peut pas envoyer : la connexion a été fermée par l'autre côté "
-                f"({exc.strerror or exc}).",
+                f"({os_error(exc)}).",
                 sent=shown,
             )
 
     # -- ending --------------------------------------------------------------------------------------
     def close(self) -> None:
         """Orderly close (FIN); idempotent."""
-        if self._begin_close():
+        if self._begin_close(CLOSED_HERE):
             self._end(socket.SHUT_RDWR)
 
     def reset(self) -> None:
@@ -215,7 +220,7 @@ class LineConnection(LineSource):
     def arm_reset(self) -> bool:
         """Everything reset() does before the reset itself: a reset() that follows sends it at once. The
         peer is told nothing yet. False when the connection was already closed here."""
-        if not self._begin_close():
+        if not self._begin_close(RESET_HERE):
             return False
         linger = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
         try:
@@ -227,11 +232,13 @@ class LineConnection(LineSource):
         self._armed = True
         return True
 
-    def _begin_close(self) -> bool:
+    def _begin_close(self, entry: str) -> bool:
+        """The first close of this connection, logged in the transcript (a scenario's step)."""
         with self._lock:
             if self._closed_here:
                 return False
             self._closed_here = True
+            self._log(f"→ {entry}")
             return True
 
     def _end(self, how: int | None) -> None:
@@ -249,13 +256,17 @@ class LineConnection(LineSource):
     def _log(self, entry: str) -> None:
         if len(entry) > TRANSCRIPT_CHARS:
             entry = entry[:TRANSCRIPT_CHARS] + " […]"
-        self._transcript.append(entry)
+        self._transcript.append((time.monotonic(), entry))
 
     def transcript(self, max_lines: int | None = None) -> list[str]:
         """What was sent ("→ …") and received ("← …"), in order; the last max_lines entries."""
-        with self._lock:
-            entries = list(self._transcript)
+        entries = [entry for _, entry in self.timed_transcript()]
         return entries[-max_lines:] if max_lines else entries
+
+    def timed_transcript(self) -> list[tuple[float, str]]:
+        """The transcript with the time.monotonic() of each entry (to merge several connections in order)."""
+        with self._lock:
+            return list(self._transcript)
 
 
 class ScriptedClient(LineConnection):
@@ -288,7 +299,7 @@ class ScriptedClient(LineConnection):
             except OSError as exc:
                 fail(
                     f"Connexion refusée pour {who} (port {port}) : le serveur n'accepte plus de "
-                    f"connexions ({exc.strerror or exc}).",
+                    f"connexions ({os_error(exc)}).",
                     hint="Le serveur s'est peut-être arrêté, ou a fermé sa socket d'écoute.",
                 )
         client = cls(sock, name)

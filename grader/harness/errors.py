@@ -28,13 +28,13 @@ class CheckFailure(AssertionError):
         self.received = received
         self.hint = hint
 
-    def french(self) -> str:
+    def french(self, *, with_hint: bool = True) -> str:
         """The summary, then each part that is present on its own line ("Envoyé : …"); control
         characters a program sent are made visible, never obeyed by the reader's terminal."""
         lines = [self.summary]
         for attribute, label in _PART_LABELS:
             value = getattr(self, attribute)
-            if value is not None:
+            if value is not None and (with_hint or attribute != "hint"):
                 lines.append(f"{label} : {value}")
         return printable("\n".join(lines))
 

@@ -16,6 +16,7 @@ TAIL_BYTES = 64 * 1024
 HEAD_LINES = 1000
 TAIL_LINES = 1000
 BLOCK_LINES = 100  # lines kept of the last block (traceback) that starts with a marker
+THREADS_KEPT = 4  # complete blocks kept, the last one of each thread
 READ_SIZE = 64 * 1024
 
 
@@ -47,6 +48,7 @@ class OutputStream(LineSource):
         self._block: deque[str] = deque(maxlen=BLOCK_LINES)
         self._block_open = False
         self._block_indented = False
+        self._complete: dict[str, list[str]] = {}  # the last complete block of each thread, oldest first
         self.blocks_seen = 0
         self._thread: threading.Thread | None = None
         if pipe is not None:
@@ -140,6 +142,16 @@ class OutputStream(LineSource):
             self._block_indented = True
         elif self._block_indented:
             self._block_open = False  # the exception line ends the traceback
+            self._keep_complete(list(self._block))
+
+    def _keep_complete(self, block: list[str]) -> None:
+        """Python starts a thread's traceback with "Exception in thread <name>:"; one of the main thread
+        starts with the marker itself."""
+        thread = block[0] if block[0].startswith("Exception in thread") else ""
+        self._complete.pop(thread, None)
+        self._complete[thread] = block
+        while len(self._complete) > THREADS_KEPT:
+            del self._complete[next(iter(self._complete))]
 
     # -- reading -------------------------------------------------------------------------------------
     @property
@@ -176,6 +188,14 @@ class OutputStream(LineSource):
         """The last block that started with a marker (e.g. the last traceback), [] if none."""
         with self._lock:
             return list(self._block)
+
+    def complete_blocks(self) -> list[list[str]]:
+        """The last complete block (traceback, exception line included) of each thread, oldest first;
+        the block being written only when none is complete."""
+        with self._lock:
+            if self._complete:
+                return [list(block) for block in self._complete.values()]
+            return [list(self._block)] if self._block else []
 
     def text(self) -> str:
         with self._lock:

@@ -18,6 +18,8 @@ from grader.confinement import limits
 
 from . import procfs, timing
 from .output import OutputStream
+from .stacks import StackChannel, classic_causes, describe, parse_dump
+from .tracebacks import readable
 from .waiting import Observable
 
 ioctl: Callable[[int, int, bytes], bytes] | None
@@ -127,9 +129,12 @@ class _Write:
 class StudentProcess(Observable):
     """A student's program under the grader's control; observers are told when it exits."""
 
-    def __init__(self, launched: confinement.Launched, *, label: str, workdir: Path) -> None:
+    def __init__(
+        self, launched: confinement.Launched, *, label: str, workdir: Path, stacks: StackChannel | None = None
+    ) -> None:
         super().__init__()
         self.label = label
+        self.stacks = stacks  # the grader's hook: where each thread waits (diagnosis only)
         self.pid = launched.pid  # the student's own process (the launcher's child in a namespace)
         self.workdir = workdir
         self.layers = tuple(launched.layers)
@@ -158,6 +163,7 @@ class StudentProcess(Observable):
     def start(
         cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
     ) -> StudentProcess:
+        StackChannel.register()
         launched = confinement.start(
             script,
             workdir=Path(workdir),
@@ -166,7 +172,7 @@ class StudentProcess(Observable):
             popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
                            "bufsize": 0, **isolation_options()},
         )
-        return cls(launched, label=label, workdir=Path(workdir))
+        return cls(launched, label=label, workdir=Path(workdir), stacks=StackChannel(launched.pid))
 
     # -- life ----------------------------------------------------------------------------------------
     def _reap(self) -> None:
@@ -256,6 +262,8 @@ class StudentProcess(Observable):
                 thread.join(max(0.0, deadline - time.monotonic()))
             for stream in (self.stdout, self.stderr):
                 stream.join(max(0.0, deadline - time.monotonic()))
+            if self.stacks is not None:
+                self.stacks.close()
 
     close = kill_tree
 
@@ -298,7 +306,22 @@ class StudentProcess(Observable):
         return self.stderr.blocks_seen > 0
 
     def traceback_tail(self, max_lines: int = 12) -> str:
-        return "\n".join(self.stderr.last_block()[-max_lines:])
+        """The last complete traceback of each thread, as the student reads it (tracebacks.readable):
+        paths relative to the submission, the exception line always there; about max_lines each."""
+        blocks = [readable(block, self.workdir, max_lines) for block in self.stderr.complete_blocks()]
+        return "\n".join("\n".join(block) for block in blocks)
+
+    def where_it_waits(self) -> list[str]:
+        """Where each thread of the running program is, in the student's file, and the classic mistakes
+        this gives away; [] once it has ended or when it does not answer. Asked only once a verdict is
+        given (diagnosis only)."""
+        if self.stacks is None or self.poll() is not None:
+            return []
+        dump = self.stacks.request()
+        if not dump:
+            return []
+        waits = parse_dump(dump, self.workdir)
+        return describe(waits) + classic_causes(waits, self.workdir, server=self.label == "serveur")
 
     def resource_usage(self) -> tuple[float, int] | None:
         """(CPU seconds, peak RSS bytes) of the live tree, best effort: Linux only, else None.

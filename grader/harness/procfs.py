@@ -24,6 +24,7 @@ PROC = Path("/proc")
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
 _LINUX_PROC = sys.platform.startswith("linux") and PROC.is_dir()  # looked at once: available() is asked at every read
 LISTEN_STATE = "0A"
+HOOK_FD = 1000  # the descriptor the grader's stack hook waits on (harness/stack_hook.py moves its pipe there)
 
 
 def available() -> bool:
@@ -244,14 +245,18 @@ def _syscall(path: Path) -> list[str]:
 def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
     """The syscall fields of each thread of `pid`, its main thread first (none when unknown or gone), read
     one thread at a time: a caller that has its answer stops reading (a server with a thread per client
-    has hundreds)."""
+    has hundreds). The thread of the grader's stack hook, waiting for a request on HOOK_FD, is not one of
+    the program's."""
     tasks = PROC / str(pid) / "task"
     try:
         threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
     except OSError:
         return
     for thread in threads:
-        yield _syscall(tasks / thread)
+        fields = _syscall(tasks / thread)
+        wait = _unbounded_wait(fields)
+        if wait is None or not wait.reads(HOOK_FD):
+            yield fields
 
 
 # System calls where a thread waits for something from outside it, by machine: number -> (what it waits for,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from grader.model import Arrow, CheckResult, Evidence
+
 from .client_session import ClientSession
 from .connection import LineConnection, ScriptedServer
 from .lines import printable
@@ -38,17 +40,38 @@ class CheckScope:
             self.remarks.append(text)
 
     # -- evidence ------------------------------------------------------------------------------------
+    def evidence_sections(self) -> list[Evidence]:
+        """Everything that may prove a failure, complete: each connection's exchanges, each program's
+        output, errors, tracebacks (as the student reads them) and where its threads wait."""
+        connections, processes = self._parts()
+        sections = [
+            Evidence("echanges", f"{connection.label} — échanges", tuple(connection.transcript()))
+            for connection in connections
+        ]
+        for process in processes:
+            who = process.label
+            waits = process.where_it_waits()
+            for kind, title, stream in (("sortie", "Sortie", process.stdout), ("erreurs", "Erreurs", process.stderr)):
+                sections.append(Evidence(kind, _title(f"{title} du {who}", stream), tuple(_lines(stream))))
+            if process.has_traceback():
+                trace = process.traceback_tail(BLOCK_LINES)
+                sections.append(Evidence("trace", f"Trace d'erreur du {who}", tuple(trace.splitlines())))
+            sections.append(Evidence("attente", f"Où le {who} attend (relevé par le correcteur)", tuple(waits)))
+        return [section for section in sections if section.lines]
+
+    def arrows(self) -> list[Arrow]:
+        """Every line exchanged with the student's program, all connections merged in time order."""
+        timed: list[tuple[float, Arrow]] = []
+        for connection in self._parts()[0]:
+            for when, entry in connection.timed_transcript():
+                timed.append((when, Arrow(connection.label, entry.startswith("→"), entry[2:])))
+        timed.sort(key=lambda pair: pair[0])
+        return [arrow for _, arrow in timed]
+
     def evidence(self) -> str:
         """French: each connection's transcript, each process's output and traceback; the last lines
         only, unless verbose."""
-        connections, processes = self._parts()
-        sections = [self._transcript(connection) for connection in connections]
-        sections = [section for section in sections if section]
-        if sections:
-            sections.insert(0, LEGEND)
-        for process in processes:
-            sections.extend(self._process_sections(process))
-        return printable("\n".join(sections))
+        return printable("\n".join(format_evidence(self.evidence_sections(), verbose=self.verbose)))
 
     def _parts(self) -> tuple[list[LineConnection], list[StudentProcess]]:
         connections: list[LineConnection] = []
@@ -69,28 +92,6 @@ class CheckScope:
             elif isinstance(thing, StudentProcess):
                 processes.append(thing)
         return _unique(connections), _unique(processes)
-
-    def _transcript(self, connection: LineConnection) -> str:
-        entries = connection.transcript()
-        if not entries:
-            return ""
-        return self._section(f"{connection.label} — échanges", entries)
-
-    def _process_sections(self, process: StudentProcess) -> list[str]:
-        who = process.label
-        sections = [self._section(_title(f"Sortie du {who}", process.stdout), _lines(process.stdout))]
-        if self.verbose or not process.has_traceback():
-            sections.append(self._section(_title(f"Erreurs du {who}", process.stderr), _lines(process.stderr)))
-        if process.has_traceback():
-            trace = process.traceback_tail(BLOCK_LINES if self.verbose else TRACEBACK_LINES)
-            sections.append(_section(f"Trace d'erreur du {who}", trace.splitlines(), cut=False))
-        return [section for section in sections if section]
-
-    def _section(self, title: str, lines: list[str]) -> str:
-        """All the lines when verbose, else the last COMPACT_LINES."""
-        if self.verbose or len(lines) <= COMPACT_LINES:
-            return _section(title, lines, cut=False)
-        return _section(title, lines[-COMPACT_LINES:], cut=True)
 
     # -- teardown ------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -142,8 +143,29 @@ def _title(title: str, stream: OutputStream) -> str:
     return f"{title}, {count} octets en tout"
 
 
-def _section(title: str, lines: list[str], *, cut: bool) -> str:
-    if not lines:
-        return ""
-    heading = f"{title} (dernières lignes) :" if cut else f"{title} :"
-    return "\n".join([heading, *(f"  {line}" for line in lines)])
+def format_evidence(sections: list[Evidence], *, verbose: bool, legend: bool = True) -> list[str]:
+    """The sections as text lines: all their lines when verbose, else the last COMPACT_LINES of each (a
+    traceback: its TRACEBACK_LINES last, the exception line included); a program's errors are left out
+    when its traceback says them better. The legend of the arrows comes before the first exchange."""
+    traced = {section.title.removeprefix("Trace d'erreur du ") for section in sections if section.kind == "trace"}
+    text: list[str] = []
+    for section in sections:
+        who = section.title.split(",")[0].removeprefix("Erreurs du ")
+        if section.kind == "erreurs" and not verbose and who in traced:
+            continue
+        if section.kind == "echanges" and legend and LEGEND not in text:
+            text.append(LEGEND)
+        limit = TRACEBACK_LINES if section.kind == "trace" else COMPACT_LINES
+        cut = not verbose and section.kind != "attente" and len(section.lines) > limit
+        heading = f"{section.title} (dernières lignes) :" if cut else f"{section.title} :"
+        text.append(heading)
+        text.extend(f"  {line}" for line in (section.lines[-limit:] if cut else section.lines))
+    return text
+
+
+def full_text(result: CheckResult) -> str:
+    """A result's whole explanation: the failure, its hint and every line of its evidence (HTML report)."""
+    if not result.failure:
+        return result.message
+    hint = [f"Indice : {result.hint}"] if result.hint else []
+    return printable("\n".join([result.failure, *hint, *format_evidence(list(result.evidence), verbose=True)]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import io
 import itertools
 import re
@@ -17,9 +16,9 @@ from grader.formats import seconds
 
 from . import procfs, rest, timing
 from .errors import fail
-from .exercise import CLIENT, HOST, PROGRAMS, SERVER
+from .exercise import CLIENT, HOST, SERVER
 from .process import MEMORY_EXHAUSTED, MEMORY_HINT, StudentProcess
-from .workspace import Workspace
+from .workspace import Workspace, close_name
 
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 PORT_ATTEMPTS = 3  # starts of a server whose port another program took in the meantime
@@ -69,10 +68,8 @@ def _fail_missing(workspace: Workspace, filename: str) -> NoReturn:
             f"Le fichier {filename} n'a pas été pris dans le dossier rendu ({left_out[0].split(' : ', 1)[1]}).",
             hint="Rendez le fichier lui-même, pas un lien (raccourci) vers un fichier rangé ailleurs. " + hint,
         )
-    others = [name for name in workspace.top_level_names() if name not in PROGRAMS]
-    close = difflib.get_close_matches(filename.casefold(), [name.casefold() for name in others], n=1, cutoff=0.7)
-    if close:
-        found = others[[name.casefold() for name in others].index(close[0])]
+    found = close_name(filename, workspace.top_level_names())
+    if found:
         fail(
             f"Le fichier {filename} est introuvable dans le dossier rendu, mais « {found} » y est.",
             hint=f"Renommez « {found} » en {filename}, exactement (minuscules, tiret bas, extension .py).",
@@ -338,7 +335,7 @@ def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
         fail(
             f"Le serveur s'est arrêté au démarrage (code {code}) sans écouter sur le port {port}.",
             received=process.traceback_tail(),
-            hint="La dernière ligne de la trace dit quelle erreur s'est produite, les lignes « File … line … » "
+            hint="La dernière ligne de la trace dit quelle erreur s'est produite, les lignes « Fichier …, ligne … » "
             "disent où.",
         )
     printed = process.stdout.tail(8) or process.stderr.tail(8) or None

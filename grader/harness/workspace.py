@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import os
 import shutil
@@ -10,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 from .exercise import PROGRAMS
+from .french import os_error
 
+CLOSE_NAME_RATIO = 0.7  # "server.py", "Serveur_exo.py", "clientexo.py" are a program misnamed; "main.py" is not
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
 MAX_FILES = 500
@@ -61,7 +64,7 @@ class Workspace:
         except BaseException:
             self.cleanup()
             raise
-        if not any(self.has(name) for name in PROGRAMS):
+        if not any(self.has(name) or close_name(name, self.top_level_names()) for name in PROGRAMS):
             notes = "".join(f"\n  - {note}" for note in self.skipped)
             self.cleanup()
             raise SubmissionError(
@@ -116,7 +119,7 @@ class Workspace:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: (e.name not in PROGRAMS or depth > 0, e.name))
         except OSError as exc:
-            self._note(f"{self._relative(folder)} : dossier illisible ({exc.strerror})")
+            self._note(f"{self._relative(folder)} : dossier illisible ({os_error(exc)})")
             return
         for entry in entries:
             relative = self._relative(Path(entry.path))
@@ -140,7 +143,7 @@ class Workspace:
         try:
             fd = os.open(path, _OPEN_FLAGS)
         except OSError as exc:
-            self._note(f"{relative} : illisible ({exc.strerror})")
+            self._note(f"{relative} : illisible ({os_error(exc)})")
             return
         with os.fdopen(fd, "rb") as source:
             info = os.fstat(fd)
@@ -187,3 +190,11 @@ def _remove_tree(root: Path) -> None:
                 if not path.is_symlink():  # a link a program left must not lead a chmod elsewhere
                     os.chmod(path, stat.S_IRWXU)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def close_name(program: str, names: list[str]) -> str | None:
+    """The name among `names` that is `program` misnamed (another case, a missing "_exo"...), or None."""
+    others = [name for name in names if name not in PROGRAMS]
+    folded = [name.casefold() for name in others]
+    close = difflib.get_close_matches(program.casefold(), folded, n=1, cutoff=CLOSE_NAME_RATIO)
+    return others[folded.index(close[0])] if close else None
