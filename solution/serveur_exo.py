@@ -131,7 +131,6 @@ def gerer_client(connexion, adresse_ip):
         refuser_nom(connexion, nom)
         return
     afficher(f"{nom} ({adresse_ip}) a rejoint le chat.")
-    envoyer(client, f"Bienvenue {nom} ! Commandes : /liste, /privé NOM message, /quitter")
     diffuser(f"* {nom} a rejoint le chat.", sauf=client)
     try:
         for message in lignes:
@@ -175,13 +174,17 @@ def lignes_recues(connexion):
 
 
 def inscrire(connexion, nom):
-    """Ajoute le client au registre. Renvoie le Client, ou None si le nom est déjà pris."""
+    """Ajoute le client au registre, sa bienvenue déjà dans sa file d'envoi.
+    Renvoie le Client, ou None si le nom est déjà pris."""
     with verrou_clients:
         # Vérifier et ajouter sous le même verrou : sinon deux « Alice » arrivées en même temps
         # pourraient toutes les deux voir le nom libre.
         if nom in clients:
             return None
         client = Client(connexion, nom)
+        # La bienvenue entre dans sa file d'envoi AVANT qu'il soit dans le registre : une fois
+        # inscrit, les messages des autres arrivent dans sa file, et aucun ne doit la devancer.
+        deposer(client, en_octets(f"Bienvenue {nom} ! Commandes : /liste, /privé NOM message, /quitter"))
         clients[nom] = client
     # Le thread d'envoi de ce client (voir la partie 4).
     threading.Thread(target=boucle_envoi, args=(client,), daemon=True).start()
