@@ -22,14 +22,22 @@ from mesure import ROOT, Floor, french, load_average, machine_line
 
 CORPUS = "tests/soumissions"
 SCENES = {
-    "plafond": (["bench/charge_serveur_rapide"], ["--clients", "100", "--messages", "20"],
-                "le plafond de l'outil : un serveur selectors trivial qui groupe ses envois, 100 × 20"),
-    "salle": (["solution", f"{CORPUS}/valide_asyncio", f"{CORPUS}/valide_selectors"],
-              ["--clients", "100", "--messages", "20"],
-              "100 clients × 20 messages, objectif : aucune perte, p99 < 250 ms"),
+    "plafond": (
+        ["bench/charge_serveur_rapide"],
+        ["--clients", "100", "--messages", "20"],
+        "le plafond de l'outil : un serveur selectors trivial qui groupe ses envois, 100 × 20",
+    ),
+    "salle": (
+        ["solution", f"{CORPUS}/valide_asyncio", f"{CORPUS}/valide_selectors"],
+        ["--clients", "100", "--messages", "20"],
+        "100 clients × 20 messages, objectif : aucune perte, p99 < 250 ms",
+    ),
     "foule": (["solution"], ["--clients", "500", "--messages", "5"], "500 clients × 5 messages, objectif : tout livré"),
-    "bloque": (["solution"], ["--clients", "50", "--messages", "40", "--taille", "8000", "--bloque"],
-               "50 clients × 40 messages de 8 Ko et un client qui ne lit plus, objectif : aucune perte"),
+    "bloque": (
+        ["solution"],
+        ["--clients", "50", "--messages", "40", "--taille", "8000", "--bloque"],
+        "50 clients × 40 messages de 8 Ko et un client qui ne lit plus, objectif : aucune perte",
+    ),
 }
 
 
@@ -37,12 +45,17 @@ def describe(result: dict, ceiling: float | None) -> str:
     latency = result["latence_ms"]
     share = f" ({french(100 * result['debit_lignes_s'] / ceiling, 0)} % du plafond)" if ceiling else ""
     cpu = (result.get("serveur") or {}).get("cpu_s")
-    per_line = f", serveur {french(cpu)} s de CPU = {french(cpu / result['recus'] * 1e6)} µs par ligne" \
-        if cpu and result["recus"] else ""
-    return (f"{french(result['recus'], 0)} / {french(result['attendus'], 0)} lignes, "
-            f"pertes {french(result['pertes'], 0)}, {french(result['debit_lignes_s'], 0)} lignes/s{share}, "
-            f"p50 {french(latency['p50'], 0)} ms, "
-            f"p99 {french(latency['p99'], 0)} ms{per_line}, erreurs {result['erreurs']}")
+    per_line = (
+        f", serveur {french(cpu)} s de CPU = {french(cpu / result['recus'] * 1e6)} µs par ligne"
+        if cpu and result["recus"]
+        else ""
+    )
+    return (
+        f"{french(result['recus'], 0)} / {french(result['attendus'], 0)} lignes, "
+        f"pertes {french(result['pertes'], 0)}, {french(result['debit_lignes_s'], 0)} lignes/s{share}, "
+        f"p50 {french(latency['p50'], 0)} ms, "
+        f"p99 {french(latency['p99'], 0)} ms{per_line}, erreurs {result['erreurs']}"
+    )
 
 
 def main() -> int:
@@ -64,8 +77,10 @@ def main() -> int:
             command = [sys.executable, "-m", "grader.charge", *folders, *options, "--json", str(output)]
             subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False)
             results = json.loads(output.read_text(encoding="utf-8")) if output.exists() else []
-        print(f"{title}\n  commande : python -m grader.charge {' '.join(folders + options)}\n"
-              f"  charge {before} → {load_average()}")
+        print(
+            f"{title}\n  commande : python -m grader.charge {' '.join(folders + options)}\n"
+            f"  charge {before} → {load_average()}"
+        )
         for folder, result in zip(folders, results if isinstance(results, list) else [results], strict=False):
             print(f"  {folder} : {describe(result, ceiling)}", flush=True)
             if name == "plafond":

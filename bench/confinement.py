@@ -33,12 +33,26 @@ MODES = {"avec": {}, "sans": {"GRADER_CONFINEMENT": "non"}}
 def run_once(extra_env: dict[str, str]) -> tuple[float, float]:
     """(seconds elapsed, CPU seconds of the grader and everything it started) of one grading."""
     with tempfile.TemporaryDirectory(prefix="bench-confinement-") as scratch:
-        command = [sys.executable, "-m", "grader", str(SOLUTION), "--silencieux", "--json",
-                   str(Path(scratch) / "rapport.json")]
+        command = [
+            sys.executable,
+            "-m",
+            "grader",
+            str(SOLUTION),
+            "--silencieux",
+            "--json",
+            str(Path(scratch) / "rapport.json"),
+        ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
-        subprocess.run(command, cwd=ROOT, env={**os.environ, **extra_env}, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **extra_env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         elapsed = time.monotonic() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         report = json.loads((Path(scratch) / "rapport.json").read_text(encoding="utf-8"))
@@ -58,19 +72,30 @@ def main() -> int:
     for _ in range(args.runs):
         for mode, env in MODES.items():
             times[mode].append(run_once(env))
-    medians = {mode: (statistics.median(t for t, _ in runs), statistics.median(c for _, c in runs))
-               for mode, runs in times.items()}
+    medians = {
+        mode: (statistics.median(t for t, _ in runs), statistics.median(c for _, c in runs))
+        for mode, runs in times.items()
+    }
     for mode, (elapsed, cpu) in medians.items():
-        print(f"{mode:5s} confinement : {french(elapsed, 2)} s écoulées, {french(cpu, 2)} s de processeur "
-              f"[{' '.join(french(t) for t, _ in sorted(times[mode]))}]")
+        print(
+            f"{mode:5s} confinement : {french(elapsed, 2)} s écoulées, {french(cpu, 2)} s de processeur "
+            f"[{' '.join(french(t) for t, _ in sorted(times[mode]))}]"
+        )
     cost = medians["avec"][0] / medians["sans"][0] - 1
     cpu_cost = medians["avec"][1] / medians["sans"][1] - 1
     verdict = "atteinte" if cost <= TARGET else "MANQUÉE"
-    print(f"coût : {french(100 * cost, 1)} % du temps écoulé (cible {french(100 * TARGET, 0)} % : {verdict}), "
-          f"{french(100 * cpu_cost, 1)} % du temps processeur")
+    print(
+        f"coût : {french(100 * cost, 1)} % du temps écoulé (cible {french(100 * TARGET, 0)} % : {verdict}), "
+        f"{french(100 * cpu_cost, 1)} % du temps processeur"
+    )
     if args.json:
-        data = {"machine": machine(), "charge_fin": load_average(), "mesures": times, "cout": round(cost, 4),
-                "cout_cpu": round(cpu_cost, 4)}
+        data = {
+            "machine": machine(),
+            "charge_fin": load_average(),
+            "mesures": times,
+            "cout": round(cost, 4),
+            "cout_cpu": round(cpu_cost, 4),
+        }
         args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0 if cost <= TARGET else 1
 

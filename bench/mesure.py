@@ -46,14 +46,20 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    return {"processeur": model, "coeurs": str(os.cpu_count()), "systeme": f"{platform.system()} {platform.release()}",
-            "python": platform.python_version()}
+    return {
+        "processeur": model,
+        "coeurs": str(os.cpu_count()),
+        "systeme": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
 
 
 def machine_line() -> str:
     info = machine()
-    return (f"Machine : {info['processeur']}, {info['coeurs']} cœurs, {info['systeme']}, Python {info['python']} ; "
-            f"charge moyenne {load_average()}")
+    return (
+        f"Machine : {info['processeur']}, {info['coeurs']} cœurs, {info['systeme']}, Python {info['python']} ; "
+        f"charge moyenne {load_average()}"
+    )
 
 
 class Floor:
@@ -74,5 +80,7 @@ class Floor:
         return statistics.median(self.times)
 
     def line(self) -> str:
-        return (f"Plancher ({FLOOR_SPAWNS} × python -c pass, même exécution) : médiane {french(self.median, 2)} s "
-                f"[{' '.join(french(t, 2) for t in sorted(self.times))}]")
+        return (
+            f"Plancher ({FLOOR_SPAWNS} × python -c pass, même exécution) : médiane {french(self.median, 2)} s "
+            f"[{' '.join(french(t, 2) for t in sorted(self.times))}]"
+        )

@@ -35,9 +35,11 @@ def processor_time(path: Path, only: set[str] | None) -> int:
     own = resource.getrusage(resource.RUSAGE_SELF)
     started = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(machine_line())
-    print(f"Correction de {path} : {time.monotonic() - began:.2f} s d'horloge, note {report.note:g} ; "
-          f"processeur : correcteur {own.ru_utime + own.ru_stime:.2f} s, "
-          f"programmes lancés {started.ru_utime + started.ru_stime:.2f} s")
+    print(
+        f"Correction de {path} : {time.monotonic() - began:.2f} s d'horloge, note {report.note:g} ; "
+        f"processeur : correcteur {own.ru_utime + own.ru_stime:.2f} s, "
+        f"programmes lancés {started.ru_utime + started.ru_stime:.2f} s"
+    )
     return 0
 
 
@@ -46,8 +48,11 @@ def main() -> int:
     parser.add_argument("chemin", type=Path, help="dossier de la soumission")
     parser.add_argument("--only", help="seulement ces vérifications (et leurs prérequis), ex. S02,S03")
     parser.add_argument("--lignes", type=int, default=25, help="fonctions du correcteur montrées (défaut : 25)")
-    parser.add_argument("--processeur", action="store_true",
-                        help="sans profil : secondes de processeur du correcteur lui-même et des programmes lancés")
+    parser.add_argument(
+        "--processeur",
+        action="store_true",
+        help="sans profil : secondes de processeur du correcteur lui-même et des programmes lancés",
+    )
     args = parser.parse_args()
     only = {part.strip().upper() for part in args.only.split(",")} if args.only else None
     if args.processeur:

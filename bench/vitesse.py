@@ -78,18 +78,28 @@ def class_of_30(scratch: Path) -> Path:
 
 MEASURES = [
     Measure("reference", "solution de référence", lambda _: [str(SOLUTION)], {}, target_ratio=3.0),
-    Measure("reference_sans_proc", "solution de référence, sans /proc", lambda _: [str(SOLUTION)], NO_PROC,
-            target_ratio=5.0),
+    Measure(
+        "reference_sans_proc", "solution de référence, sans /proc", lambda _: [str(SOLUTION)], NO_PROC, target_ratio=5.0
+    ),
     Measure("depart", "fichiers de départ (exercice/)", lambda _: [str(STARTERS)], {}),
-    Measure("classe", f"classe de {CLASS_SIZE}", lambda scratch: [str(class_of_30(scratch))], {}, target_s=60.0,
-            batch=True),
-    Measure("classe_sans_proc", f"classe de {CLASS_SIZE}, sans /proc", lambda scratch: [str(class_of_30(scratch))],
-            NO_PROC, batch=True),
-    Measure("accepte_sans_lire", "serveur qui accepte sans jamais lire",
-            lambda _: [str(CORPUS / "hostile_accepte_sans_lire")], {}),
+    Measure(
+        "classe", f"classe de {CLASS_SIZE}", lambda scratch: [str(class_of_30(scratch))], {}, target_s=60.0, batch=True
+    ),
+    Measure(
+        "classe_sans_proc",
+        f"classe de {CLASS_SIZE}, sans /proc",
+        lambda scratch: [str(class_of_30(scratch))],
+        NO_PROC,
+        batch=True,
+    ),
+    Measure(
+        "accepte_sans_lire",
+        "serveur qui accepte sans jamais lire",
+        lambda _: [str(CORPUS / "hostile_accepte_sans_lire")],
+        {},
+    ),
     Measure("corpus", "tout le corpus de tests (tests/soumissions)", lambda _: [str(CORPUS)], {}, batch=True),
-    Measure("corpus_sans_proc", "tout le corpus de tests, sans /proc", lambda _: [str(CORPUS)], NO_PROC,
-            batch=True),
+    Measure("corpus_sans_proc", "tout le corpus de tests, sans /proc", lambda _: [str(CORPUS)], NO_PROC, batch=True),
 ]
 DEFAULT = ["reference", "reference_sans_proc", "depart", "classe"]
 
@@ -98,21 +108,36 @@ def run_once(measure: Measure, jobs: int | None) -> tuple[float, dict[str, dict[
     """Seconds taken by one whole `python -m grader` process, and the verdicts: student -> check -> status."""
     with tempfile.TemporaryDirectory(prefix="bench-vitesse-") as scratch:
         report = Path(scratch) / "rapport.json"
-        command = [sys.executable, "-m", "grader", *measure.arguments(Path(scratch)), "--silencieux",
-                   "--json", str(report)]
+        command = [
+            sys.executable,
+            "-m",
+            "grader",
+            *measure.arguments(Path(scratch)),
+            "--silencieux",
+            "--json",
+            str(report),
+        ]
         if jobs is not None:
             command += ["--jobs", str(jobs)]
         began = time.monotonic()
-        subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env={**os.environ, **measure.env}, check=False)
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **measure.env},
+            check=False,
+        )
         elapsed = time.monotonic() - began
         try:
             data = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return elapsed, {}
     reports = data.get("soumissions", [data])
-    return elapsed, {Path(str(r.get("soumission"))).name: {c["id"]: c["statut"] for c in r.get("verifications", [])}
-                     for r in reports}
+    return elapsed, {
+        Path(str(r.get("soumission"))).name: {c["id"]: c["statut"] for c in r.get("verifications", [])} for r in reports
+    }
 
 
 def differences(verdicts: list[dict[str, dict[str, str]]]) -> list[str]:
@@ -126,14 +151,22 @@ def differences(verdicts: list[dict[str, dict[str, str]]]) -> list[str]:
     return found
 
 
-def report_line(measure: Measure, jobs: int | None, times: list[float], floors: list[float], load_before: str,
-                verdicts: list[dict[str, dict[str, str]]]) -> str:
+def report_line(
+    measure: Measure,
+    jobs: int | None,
+    times: list[float],
+    floors: list[float],
+    load_before: str,
+    verdicts: list[dict[str, dict[str, str]]],
+) -> str:
     """Each run is paired with a floor measured just before it: the ratio is the median of the runs' ratios."""
     median = statistics.median(times)
     ratio = statistics.median(t / f for t, f in zip(times, floors, strict=True))
     title = measure.title + (f", --jobs {jobs}" if jobs is not None else "")
-    line = (f"{title} : médiane {french(median)} s = {french(ratio, 2)} × le plancher "
-            f"[{' '.join(french(t) for t in sorted(times))}] ; charge {load_before} → {load_average()}")
+    line = (
+        f"{title} : médiane {french(median)} s = {french(ratio, 2)} × le plancher "
+        f"[{' '.join(french(t) for t in sorted(times))}] ; charge {load_before} → {load_average()}"
+    )
     if measure.target_ratio is not None:
         reached = ratio <= measure.target_ratio
         line += f" ; cible {french(measure.target_ratio)} × le plancher : {'atteinte' if reached else 'MANQUÉE'}"
@@ -141,20 +174,26 @@ def report_line(measure: Measure, jobs: int | None, times: list[float], floors: 
         line += f" ; cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'}"
     if len(verdicts) > 1:
         changed = differences(verdicts)
-        line += (f" ; verdicts identiques sur les {len(verdicts)} exécutions" if not changed else
-                 f" ; verdicts DIFFÉRENTS d'une exécution à l'autre : {', '.join(changed)}")
+        line += (
+            f" ; verdicts identiques sur les {len(verdicts)} exécutions"
+            if not changed
+            else f" ; verdicts DIFFÉRENTS d'une exécution à l'autre : {', '.join(changed)}"
+        )
     return line
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Mesure la vitesse du correcteur (médiane de N exécutions, "
-                                                 "rapport au plancher).")
+    parser = argparse.ArgumentParser(
+        description="Mesure la vitesse du correcteur (médiane de N exécutions, rapport au plancher)."
+    )
     names = [measure.name for measure in MEASURES]
-    parser.add_argument("mesures", nargs="*", metavar="MESURE",
-                        help=f"parmi : {', '.join(names)} (défaut : {', '.join(DEFAULT)})")
+    parser.add_argument(
+        "mesures", nargs="*", metavar="MESURE", help=f"parmi : {', '.join(names)} (défaut : {', '.join(DEFAULT)})"
+    )
     parser.add_argument("--runs", type=int, default=3, help="exécutions par mesure (défaut : 3)")
-    parser.add_argument("--jobs", default="2", help="classe : corrections en parallèle, une liste possible : 1,2,4 "
-                                                    "(défaut : 2)")
+    parser.add_argument(
+        "--jobs", default="2", help="classe : corrections en parallèle, une liste possible : 1,2,4 (défaut : 2)"
+    )
     parser.add_argument("--json", type=Path, help="écrit les mesures dans ce fichier")
     args = parser.parse_args()
     unknown = sorted(set(args.mesures) - set(names))
@@ -166,7 +205,7 @@ def main() -> int:
     floor = Floor()
     lines, results = [], {}
     for measure in chosen:
-        for jobs in ([int(j) for j in args.jobs.split(",")] if measure.batch else [None]):
+        for jobs in [int(j) for j in args.jobs.split(",")] if measure.batch else [None]:
             load_before = load_average()
             floors, runs = [], []
             for _ in range(args.runs):
@@ -176,14 +215,27 @@ def main() -> int:
             lines.append(report_line(measure, jobs, times, floors, load_before, verdicts))
             print(lines[-1], flush=True)
             key = measure.name + (f"_jobs{jobs}" if jobs is not None else "")
-            results[key] = {"mediane_s": round(statistics.median(times), 2), "mesures_s": [round(t, 2) for t in times],
-                            "planchers_s": [round(f, 2) for f in floors],
-                            "differences": differences(verdicts) if len(verdicts) > 1 else []}
+            results[key] = {
+                "mediane_s": round(statistics.median(times), 2),
+                "mesures_s": [round(t, 2) for t in times],
+                "planchers_s": [round(f, 2) for f in floors],
+                "differences": differences(verdicts) if len(verdicts) > 1 else [],
+            }
     print(floor.line())
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "charge_fin": load_average(),
-                                         "plancher_s": [round(t, 2) for t in floor.times], "mesures": results},
-                                        ensure_ascii=False, indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "charge_fin": load_average(),
+                    "plancher_s": [round(t, 2) for t in floor.times],
+                    "mesures": results,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -36,39 +36,77 @@ def build_parser() -> FrenchParser:
         prog="python -m grader",
         description="Corrige un « serveur de chat » (serveur_exo.py, client_exo.py) et donne une note sur 20.",
     )
-    parser.add_argument("chemins", nargs="*", type=Path, metavar="CHEMIN",
-                        help="dossier d'une soumission, ou dossier/zip d'une classe (un rendu par sous-dossier)")
+    parser.add_argument(
+        "chemins",
+        nargs="*",
+        type=Path,
+        metavar="CHEMIN",
+        help="dossier d'une soumission, ou dossier/zip d'une classe (un rendu par sous-dossier)",
+    )
     parser.add_argument("--liste", action="store_true", help="affiche le catalogue des vérifications")
     parser.add_argument("--only", metavar="IDS", help="seulement ces vérifications (et leurs prérequis), ex. S03,S05")
     parser.add_argument("-v", "--verbose", action="store_true", help="transcriptions complètes des échanges")
-    parser.add_argument("--rejouer", metavar="ID", help="écrit rejouer_ID.py, qui rejoue l'échange d'une "
-                        "vérification échouée du serveur (S.., B..) avec votre serveur lancé à la main")
+    parser.add_argument(
+        "--rejouer",
+        metavar="ID",
+        help="écrit rejouer_ID.py, qui rejoue l'échange d'une "
+        "vérification échouée du serveur (S.., B..) avec votre serveur lancé à la main",
+    )
     parser.add_argument("-q", "--silencieux", action="store_true", help="n'affiche pas le rapport (exports seuls)")
     parser.add_argument("--bareme", type=Path, metavar="FICHIER.toml", help="barème : points par vérification, bonus")
     parser.add_argument("--json", type=Path, metavar="FICHIER", help="résultats au format JSON")
     parser.add_argument("--csv", type=Path, metavar="FICHIER", help="tableau des notes (Moodle, tableur)")
-    parser.add_argument("--csv-format", choices=("fr", "intl"), default="fr",
-                        help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point")
-    parser.add_argument("--feuille-moodle", type=Path, metavar="FICHIER",
-                        help="remplit la feuille d'évaluation hors ligne téléchargée du devoir Moodle (notes et "
-                             "commentaires ; écrit FICHIER-rempli.csv à côté)")
-    parser.add_argument("--absents-a-zero", action="store_true",
-                        help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
-                             "(défaut : laissés inchangés)")
+    parser.add_argument(
+        "--csv-format",
+        choices=("fr", "intl"),
+        default="fr",
+        help="fr : « ; » et virgule décimale (défaut) ; intl : « , » et point",
+    )
+    parser.add_argument(
+        "--feuille-moodle",
+        type=Path,
+        metavar="FICHIER",
+        help="remplit la feuille d'évaluation hors ligne téléchargée du devoir Moodle (notes et "
+        "commentaires ; écrit FICHIER-rempli.csv à côté)",
+    )
+    parser.add_argument(
+        "--absents-a-zero",
+        action="store_true",
+        help="avec --feuille-moodle : 0 et un commentaire aux participants sans soumission corrigée "
+        "(défaut : laissés inchangés)",
+    )
     parser.add_argument("--gradescope", type=Path, metavar="FICHIER", help="results.json de Gradescope")
-    parser.add_argument("--classroom", type=Path, metavar="FICHIER",
-                        help="JSON du rapporteur de GitHub Classroom (FICHIER et FICHIER-note.json)")
+    parser.add_argument(
+        "--classroom",
+        type=Path,
+        metavar="FICHIER",
+        help="JSON du rapporteur de GitHub Classroom (FICHIER et FICHIER-note.json)",
+    )
     parser.add_argument("--junit", type=Path, metavar="FICHIER", help="JUnit XML, un cas par vérification")
     parser.add_argument("--vpl", action="store_true", help="lignes « Grade :=>> » et « Comment :=>> » de Moodle VPL")
     parser.add_argument("--html", type=Path, metavar="FICHIER", help="rapport de classe en un seul fichier HTML")
-    parser.add_argument("--similarite", nargs="?", const=KIT_STARTERS, type=Path, metavar="DOSSIER_DE_DEPART",
-                        help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
-                             "soustraits (défaut : exercice/ du kit)")
-    parser.add_argument("--sans-isolation", action="store_true",
-                        help="corrige une classe même si cette machine ne peut pas confiner les programmes des "
-                             "étudiants (déconseillé : voir le guide de l'enseignant, section 14)")
-    parser.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), default=os.cpu_count() or 1, metavar="N",
-                        help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)")
+    parser.add_argument(
+        "--similarite",
+        nargs="?",
+        const=KIT_STARTERS,
+        type=Path,
+        metavar="DOSSIER_DE_DEPART",
+        help="mode classe : les paires de soumissions qui se ressemblent, fichiers de départ "
+        "soustraits (défaut : exercice/ du kit)",
+    )
+    parser.add_argument(
+        "--sans-isolation",
+        action="store_true",
+        help="corrige une classe même si cette machine ne peut pas confiner les programmes des "
+        "étudiants (déconseillé : voir le guide de l'enseignant, section 14)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=bounded(int, 1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)",
+    )
     return parser
 
 
@@ -147,8 +185,10 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         raise UsageError(problem)
     if args.similarite is not None:
-        raise UsageError("--similarite compare les soumissions d'une classe : donnez le dossier (ou le zip) de "
-                         "la classe, pas une seule soumission.")
+        raise UsageError(
+            "--similarite compare les soumissions d'une classe : donnez le dossier (ou le zip) de "
+            "la classe, pas une seule soumission."
+        )
     remove_previous_exports(_export_options(args, scale))
     seal = KitSeal.take()
     report = _grade_one(args.chemins[0], args, only, scale)  # find_submissions: it holds a submission
@@ -177,18 +217,32 @@ def _insist_on_isolation(whole_class: bool, exports: ExportOptions, unconfined_a
 def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOptions:
     from grader.exports import ExportOptions
 
-    return ExportOptions(csv=args.csv, csv_format=args.csv_format, json=args.json, gradescope=args.gradescope,
-                         classroom=args.classroom, junit=args.junit, html=args.html, vpl=args.vpl,
-                         moodle_worksheet=args.feuille_moodle, absent_zero=args.absents_a_zero,
-                         visibility=scale.visibility if scale else {})
+    return ExportOptions(
+        csv=args.csv,
+        csv_format=args.csv_format,
+        json=args.json,
+        gradescope=args.gradescope,
+        classroom=args.classroom,
+        junit=args.junit,
+        html=args.html,
+        vpl=args.vpl,
+        moodle_worksheet=args.feuille_moodle,
+        absent_zero=args.absents_a_zero,
+        visibility=scale.visibility if scale else {},
+    )
 
 
 def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
     from grader.batch import BatchOptions, GradingOptions
 
-    return BatchOptions(grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
-                        exports=_export_options(args, scale), jobs=args.jobs, quiet=args.silencieux,
-                        similarity=args.similarite is not None, starter=args.similarite)
+    return BatchOptions(
+        grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),
+        exports=_export_options(args, scale),
+        jobs=args.jobs,
+        quiet=args.silencieux,
+        similarity=args.similarite is not None,
+        starter=args.similarite,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -234,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Correction interrompue.", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as error:  # the last barrier: never a grader traceback in front of a student
-        print(f"Erreur interne du correcteur ({type(error).__name__} : {error}). "
-              "Signalez-la à votre enseignant.", file=sys.stderr)
+        print(
+            f"Erreur interne du correcteur ({type(error).__name__} : {error}). Signalez-la à votre enseignant.",
+            file=sys.stderr,
+        )
         return ExitCode.INTERNAL

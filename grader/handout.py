@@ -93,6 +93,8 @@ def main(argv: list[str]) -> int:
     except HandoutError as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
-    print(f"Dossier des étudiants écrit : {destination} ({len(files)} fichiers : énoncé, protocole, fichiers de "
-          f"départ, correcteur ; ni solution, ni corpus, ni tests). Voir {destination / README}.")
+    print(
+        f"Dossier des étudiants écrit : {destination} ({len(files)} fichiers : énoncé, protocole, fichiers de "
+        f"départ, correcteur ; ni solution, ni corpus, ni tests). Voir {destination / README}."
+    )
     return 0

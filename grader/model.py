@@ -57,8 +57,12 @@ class Evidence:
     def from_dict(cls, data: dict) -> Evidence:
         """TypeError unless every field has its type (a worker's JSON is checked before it is believed)."""
         kind, title, lines = data["type"], data["titre"], data["lignes"]
-        if not (isinstance(kind, str) and isinstance(title, str) and isinstance(lines, list)
-                and all(isinstance(line, str) for line in lines)):
+        if not (
+            isinstance(kind, str)
+            and isinstance(title, str)
+            and isinstance(lines, list)
+            and all(isinstance(line, str) for line in lines)
+        ):
             raise TypeError("preuve mal formée")
         return cls(kind, title, tuple(lines))
 
@@ -84,8 +88,9 @@ class Arrow:
     def from_dict(cls, data: dict) -> Arrow:
         """TypeError unless every field has its type."""
         peer, sent, text, missing = data["avec"], data["envoye"], data["texte"], data.get("manquant", False)
-        if not (isinstance(peer, str) and isinstance(text, str) and isinstance(sent, bool)
-                and isinstance(missing, bool)):
+        if not (
+            isinstance(peer, str) and isinstance(text, str) and isinstance(sent, bool) and isinstance(missing, bool)
+        ):
             raise TypeError("flèche mal formée")
         return cls(peer, sent, text, missing)
 
@@ -110,8 +115,11 @@ class CheckResult:
     @property
     def bonus_not_tried(self) -> bool:
         """A bonus the submission did not attempt: neither a success nor a fault."""
-        return (self.spec.category is Category.BONUS and self.status is Status.FAILED
-                and self.message.startswith(BONUS_NOT_TRIED))
+        return (
+            self.spec.category is Category.BONUS
+            and self.status is Status.FAILED
+            and self.message.startswith(BONUS_NOT_TRIED)
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -191,16 +199,15 @@ class SubmissionReport:
     @property
     def all_required_passed(self) -> bool:
         """True when every check outside the bonus passed (exit code 0)."""
-        return not self.fatal_error and all(
-            r.passed for r in self.results if r.spec.category is not Category.BONUS
-        )
+        return not self.fatal_error and all(r.passed for r in self.results if r.spec.category is not Category.BONUS)
 
     def partial_note(self) -> str:
         """French words saying the grade covers only the checks asked with --only ("" when complete)."""
         if not self.selection:
             return ""
-        return (f"note partielle : seulement {', '.join(self.selection)} et leurs prérequis, "
-                "pas la note de la soumission")
+        return (
+            f"note partielle : seulement {', '.join(self.selection)} et leurs prérequis, pas la note de la soumission"
+        )
 
     @property
     def has_internal_error(self) -> bool:

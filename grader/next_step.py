@@ -18,16 +18,15 @@ THREAD_TODO = 2
 # the "# TODO n" comments of exercice/).
 TODOS = {
     ("serveur_exo.py", 1): "recevoir le nom du client (sa première ligne), l'enregistrer et afficher "
-                           "« Alice (127.0.0.1) a rejoint le chat. »",
+    "« Alice (127.0.0.1) a rejoint le chat. »",
     ("serveur_exo.py", 2): "servir chaque client dans son propre thread, lancé juste après accept()",
     ("serveur_exo.py", 3): "recevoir les messages du client en boucle, les afficher et les envoyer à tous "
-                           "les autres sous la forme « Alice : Bonjour ! »",
+    "les autres sous la forme « Alice : Bonjour ! »",
     ("serveur_exo.py", 4): "quand un client part (même brutalement), le retirer, fermer sa connexion et "
-                           "afficher « Alice a quitté le chat. »",
-    ("client_exo.py", 2): "se connecter au serveur et lui envoyer tout de suite le nom, en UTF-8, "
-                          "terminé par \"\\n\"",
+    "afficher « Alice a quitté le chat. »",
+    ("client_exo.py", 2): 'se connecter au serveur et lui envoyer tout de suite le nom, en UTF-8, terminé par "\\n"',
     ("client_exo.py", 3): "envoyer chaque ligne tapée au serveur, et afficher dans un thread tout ce qui "
-                          "arrive du serveur",
+    "arrive du serveur",
     ("client_exo.py", 4): "quitter avec exit, et s'arrêter proprement quand le serveur ferme la connexion",
 }
 _ORDER = {Category.SERVER: 0, Category.CLIENT: 1}
@@ -48,8 +47,11 @@ def _rank(indexed: tuple[int, CheckResult]) -> tuple[bool, int, int, int]:
 
 def next_step(report: SubmissionReport) -> str:
     """The last line of a report that is not perfect; "" for a perfect one."""
-    failed = [(index, result) for index, result in enumerate(report.results)
-              if result.status is Status.FAILED and result.spec.category in STARTER_FILES]
+    failed = [
+        (index, result)
+        for index, result in enumerate(report.results)
+        if result.status is Status.FAILED and result.spec.category in STARTER_FILES
+    ]
     if failed:
         result = min(failed, key=_rank)[1]
         filename, todo = STARTER_FILES[result.spec.category], todo_of(result)
@@ -62,6 +64,8 @@ def next_step(report: SubmissionReport) -> str:
         return f"Prochaine étape : {result.spec.id} « {result.spec.title} » — {where}."
     bonus = [result for result in report.results if result.spec.category is Category.BONUS and not result.passed]
     if bonus:
-        return (f"Prochaine étape (facultative) : un bonus, par exemple {bonus[0].spec.id} "
-                f"« {bonus[0].spec.title} » (voir docs/enonce.md).")
+        return (
+            f"Prochaine étape (facultative) : un bonus, par exemple {bonus[0].spec.id} "
+            f"« {bonus[0].spec.title} » (voir docs/enonce.md)."
+        )
     return ""

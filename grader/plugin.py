@@ -109,8 +109,9 @@ class GraderPlugin:
             return Outcome(Status.ERROR, INTERNAL_ERROR)
         if isinstance(excinfo.value, CheckFailure):
             failure = excinfo.value
-            return self._failed(item, failure.french(with_hint=False), printable(failure.hint or ""),
-                                printable(failure.expected or ""))
+            return self._failed(
+                item, failure.french(with_hint=False), printable(failure.hint or ""), printable(failure.expected or "")
+            )
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
             summary = (
                 f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "

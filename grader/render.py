@@ -106,8 +106,9 @@ class LiveReport:
             self._required_failed = True
         cause = _cause(result)
         # One hint may hold another ("Gardez la connexion… " + the thread hint): the same fix.
-        same_as = next((check for told, check in self._causes.items() if cause and (cause in told or told in cause)),
-                       None)
+        same_as = next(
+            (check for told, check in self._causes.items() if cause and (cause in told or told in cause)), None
+        )
         if cause and same_as is None:
             self._causes[cause] = result.spec.id
         word = "raison" if result.status is Status.SKIPPED else "cause"
@@ -149,10 +150,17 @@ def _not_tried(result: CheckResult) -> bool:
 def _short_evidence(result: CheckResult) -> list[Evidence]:
     """The evidence that matters, its last lines: the exchanges of the clients the failure names, the
     programs' output, their tracebacks (whole) and where they wait (whole)."""
-    named = [section for section in result.evidence if section.kind != "echanges"
-             or section.title.split(" — ")[0] in result.failure]
-    return [section if section.kind in ("trace", "attente")
-            else Evidence(section.kind, section.title, section.lines[-SHORT_LINES:]) for section in named]
+    named = [
+        section
+        for section in result.evidence
+        if section.kind != "echanges" or section.title.split(" — ")[0] in result.failure
+    ]
+    return [
+        section
+        if section.kind in ("trace", "attente")
+        else Evidence(section.kind, section.title, section.lines[-SHORT_LINES:])
+        for section in named
+    ]
 
 
 def _points(result: CheckResult) -> str:
@@ -215,9 +223,7 @@ def print_summary(console: Console, report: SubmissionReport) -> None:
         console.print(Text(report.isolation.line(), style="dim" if report.isolation.confined else "bold yellow"))
     if report.bonus_max:
         counted = " (compté dans la note)" if report.bonus_counts_in_grade else ""
-        console.print(
-            Text(f"Bonus : +{french_number(report.bonus)} sur {french_number(report.bonus_max)}{counted}")
-        )
+        console.print(Text(f"Bonus : +{french_number(report.bonus)} sur {french_number(report.bonus_max)}{counted}"))
     style = "bold green" if report.all_required_passed else "bold"
     console.print(Text(f"Note : {french_number(report.note)} / {french_number(report.note_max)}", style=style))
     if report.selection:

@@ -55,5 +55,7 @@ def offer(report: SubmissionReport, check_id: str, folder: Path) -> str:
     if not result.arrows:
         return f"Rien à rejouer : {check_id} a échoué sans qu'aucune ligne soit échangée avec votre serveur."
     path = write_replay(result, folder)
-    return (f"Échange de {check_id} écrit dans {path}. Lancez votre serveur dans un autre terminal "
-            f"(python serveur_exo.py), puis : python {path}")
+    return (
+        f"Échange de {check_id} écrit dans {path}. Lancez votre serveur dans un autre terminal "
+        f"(python serveur_exo.py), puis : python {path}"
+    )

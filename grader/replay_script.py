@@ -77,8 +77,9 @@ class Client:
 
     def close(self, abrupt: bool) -> None:
         if abrupt:  # SO_LINGER 0: the server gets a reset instead of an end of stream
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                 struct.pack("HH" if os.name == "nt" else "ii", 1, 0))
+            self.sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
+            )
         self.sock.close()
 
 

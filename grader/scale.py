@@ -61,16 +61,14 @@ def load_scale(path: Path, catalogue: dict[str, CheckSpec]) -> Scale:
     unknown_tables = sorted(set(data) - set(_TABLES))
     if unknown_tables:
         raise ScaleError(
-            f"{where} : section ou clé inconnue « {unknown_tables[0]} ». "
-            "Sections possibles : [points] et [bonus]."
+            f"{where} : section ou clé inconnue « {unknown_tables[0]} ». Sections possibles : [points] et [bonus]."
         )
     scale = default_scale(catalogue)
     for check_id, value in _table(data, "points", where).items():
         if check_id not in catalogue:
             known = ", ".join(catalogue)
             raise ScaleError(
-                f"{where} : identifiant de vérification inconnu « {check_id} ». "
-                f"Identifiants connus : {known}."
+                f"{where} : identifiant de vérification inconnu « {check_id} ». Identifiants connus : {known}."
             )
         scale.points[check_id] = _number(value, f"{where} : points de {check_id}")
     _read_bonus(_table(data, "bonus", where), scale, where)

@@ -57,7 +57,7 @@ def _kind(text: str) -> str:
     """A token as compared: keywords and operators as they are, any name "N", string "S", number "0"."""
     if text.isidentifier():
         return text if keyword.iskeyword(text) else "N"
-    if text[:1] in "\"'" or text[:2].lower() in ("f\"", "f'", "b\"", "b'", "r\"", "r'"):
+    if text[:1] in "\"'" or text[:2].lower() in ('f"', "f'", 'b"', "b'", 'r"', "r'"):
         return "S"
     if text[:1].isdigit():
         return "0"
@@ -87,10 +87,10 @@ def _hash(run: list[str]) -> int:
 def fingerprints(text: str) -> set[int]:
     """The winnowed hashes of the runs of K tokens."""
     stream = tokens(text)
-    hashes = [_hash(stream[i:i + K]) for i in range(len(stream) - K + 1)]
+    hashes = [_hash(stream[i : i + K]) for i in range(len(stream) - K + 1)]
     if len(hashes) <= W:
         return set(hashes)
-    return {min(hashes[i:i + W]) for i in range(len(hashes) - W + 1)}
+    return {min(hashes[i : i + W]) for i in range(len(hashes) - W + 1)}
 
 
 def similar_pairs(programs: dict[str, str], starter: str = "") -> list[Pair]:
@@ -99,8 +99,11 @@ def similar_pairs(programs: dict[str, str], starter: str = "") -> list[Pair]:
     own = {label: fingerprints(text) - common for label, text in programs.items()}
     comparable = {label: prints for label, prints in own.items() if len(prints) >= MIN_FINGERPRINTS}
     pairs = [
-        Pair(first, second, len(comparable[first] & comparable[second])
-             / min(len(comparable[first]), len(comparable[second])))
+        Pair(
+            first,
+            second,
+            len(comparable[first] & comparable[second]) / min(len(comparable[first]), len(comparable[second])),
+        )
         for first, second in combinations(comparable, 2)
     ]
     return sorted(pairs, key=lambda pair: (-pair.score, pair.first, pair.second))
@@ -122,8 +125,14 @@ def class_pairs(folders: dict[str, Path], starter: Path | None) -> list[Pair]:
 
 def describe(pairs: list[Pair], starter_found: bool, shown: int = 10) -> list[str]:
     """The short ranked list printed after a class (French)."""
-    lines = ["Similarité entre soumissions" + (" (fichiers de départ soustraits) :" if starter_found else
-             " (fichiers de départ introuvables : non soustraits) :")]
+    lines = [
+        "Similarité entre soumissions"
+        + (
+            " (fichiers de départ soustraits) :"
+            if starter_found
+            else " (fichiers de départ introuvables : non soustraits) :"
+        )
+    ]
     suspects = flagged(pairs)
     if not suspects:
         lines.append(f"  aucune paire ne partage {round(FLAG_THRESHOLD * 100)} % ou plus de son code propre.")

@@ -31,8 +31,10 @@ def untouched_note(submission: Path) -> str:
     """A sentence for the top of the report, or ""."""
     files = untouched_files(submission)
     if len(files) == len(FILES):
-        return ("Ce sont les fichiers de départ, encore non modifiés : presque tout échoue, c'est normal. "
-                "Commencez par la TODO 1 de serveur_exo.py.")
+        return (
+            "Ce sont les fichiers de départ, encore non modifiés : presque tout échoue, c'est normal. "
+            "Commencez par la TODO 1 de serveur_exo.py."
+        )
     if files:
         return f"{files[0]} est encore le fichier de départ, non modifié."
     return ""

@@ -44,6 +44,7 @@ def copydetect_scores(programs: dict[str, str], starter: str) -> dict[frozenset[
     from copydetect import CodeFingerprint, compare_files  # measured only: not a dependency of the kit
 
     with tempfile.TemporaryDirectory() as scratch:
+
         def fingerprint(label: str, text: str, boilerplate: list[int]) -> CodeFingerprint:
             path = Path(scratch) / f"{label}.py"
             path.write_text(text, encoding="utf-8")
@@ -61,8 +62,10 @@ def summary(name: str, scores: dict[frozenset[str], float], seconds: float) -> s
         max((pair for pair in scores if style in pair), key=lambda pair: scores[pair]) == {style, style + "_copie"}
         for style in STYLES
     )
-    return (f"{name:12} copies : score min {min(copies):.2f} ; solutions indépendantes : score max "
-            f"{max(independent):.2f} ; copie classée première : {first}/{len(STYLES)} ; {seconds * 1000:.0f} ms")
+    return (
+        f"{name:12} copies : score min {min(copies):.2f} ; solutions indépendantes : score max "
+        f"{max(independent):.2f} ; copie classée première : {first}/{len(STYLES)} ; {seconds * 1000:.0f} ms"
+    )
 
 
 def main() -> int:

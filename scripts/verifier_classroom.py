@@ -59,16 +59,29 @@ def run_reporter(reporter_src: str, chat_json: Path) -> ReporterRun:
     """The reporter's main.js on the two runners the kit wrote, as the workflow's step runs it."""
     source = Path(reporter_src)
     if not (source / "node_modules").is_dir():
-        subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=source, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"],
+            cwd=source,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     env = {
         "PATH": os.environ.get("PATH", ""),
         "INPUT_RUNNERS": "chat,note",
         "CHAT_RESULTS": base64.b64encode(chat_json.read_bytes()).decode(),
         "NOTE_RESULTS": base64.b64encode(note_path(chat_json).read_bytes()).decode(),
     }
-    done = subprocess.run(["node", "src/main.js"], cwd=source, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=60, check=False)
+    done = subprocess.run(
+        ["node", "src/main.js"],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
     return ReporterRun(done.returncode, ANSI.sub("", done.stdout + done.stderr))
 
 
@@ -102,8 +115,11 @@ def _submissions(folder: Path) -> dict[str, Path]:
     no_bonus.mkdir()
     shutil.copy(ROOT / "tests" / "soumissions" / "valide_threads" / "serveur_exo.py", no_bonus)
     shutil.copy(ROOT / "solution" / "client_exo.py", no_bonus)
-    return {"référence": ROOT / "solution", "tous les points, aucun bonus": no_bonus,
-            "préfixe oublié": ROOT / "tests" / "soumissions" / "sans_prefixe"}
+    return {
+        "référence": ROOT / "solution",
+        "tous les points, aucun bonus": no_bonus,
+        "préfixe oublié": ROOT / "tests" / "soumissions" / "sans_prefixe",
+    }
 
 
 def main() -> int:
@@ -112,14 +128,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="classroom-") as scratch:
         for label, submission in _submissions(Path(scratch)).items():
             chat, kit_json = Path(scratch) / f"{label}.json", Path(scratch) / f"{label}-kit.json"
-            subprocess.run([sys.executable, "-m", "grader", str(submission), "--classroom", str(chat),
-                            "--json", str(kit_json)], cwd=ROOT, capture_output=True, timeout=300, check=False)
+            subprocess.run(
+                [sys.executable, "-m", "grader", str(submission), "--classroom", str(chat), "--json", str(kit_json)],
+                cwd=ROOT,
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
             report = json.loads(kit_json.read_text(encoding="utf-8"))
             run = run_reporter(reporter_src, chat)
             found = problems(run, report)
             failures += bool(found)
-            print(f"{'OK ' if not found else 'ÉCHEC'} {label} : note {report['note']}, code {run.exit_code}"
-                  + "".join(f"\n    {p}" for p in found))
+            print(
+                f"{'OK ' if not found else 'ÉCHEC'} {label} : note {report['note']}, code {run.exit_code}"
+                + "".join(f"\n    {p}" for p in found)
+            )
             print("    " + "\n    ".join(run.log.strip().splitlines()))
     return 1 if failures else 0
 

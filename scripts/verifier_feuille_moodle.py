@@ -50,11 +50,30 @@ NOTE_MAX = 20
 # The columns of the worksheet Moodle 4.x gives for an assignment with file submissions, offline grading
 # worksheet and feedback comments enabled (mod/assign/gradingtable.php, downloading), per language.
 HEADERS = {
-    "en": ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum grade", "Grade can be changed",
-           "Last modified (submission)", "Last modified (grade)", "Feedback comments"],
-    "fr": ["Identifiant", "Nom complet", "Adresse de courriel", "Statut", "Note", "Note maximale",
-           "La note peut être modifiée", "Dernière modification (travail remis)", "Dernière modification (note)",
-           "Feedback par commentaires"],
+    "en": [
+        "Identifier",
+        "Full name",
+        "Email address",
+        "Status",
+        "Grade",
+        "Maximum grade",
+        "Grade can be changed",
+        "Last modified (submission)",
+        "Last modified (grade)",
+        "Feedback comments",
+    ],
+    "fr": [
+        "Identifiant",
+        "Nom complet",
+        "Adresse de courriel",
+        "Statut",
+        "Note",
+        "Note maximale",
+        "La note peut être modifiée",
+        "Dernière modification (travail remis)",
+        "Dernière modification (note)",
+        "Feedback par commentaires",
+    ],
 }
 MAX_GRADE_CELL = {"en": "20.00", "fr": "20,00"}  # format_float(20, 2) in each language
 
@@ -76,10 +95,15 @@ class Variant:
 VARIANTS = (
     Variant("anglais, UTF-8, virgule", "en", "utf-8", "UTF-8", "comma"),
     Variant("français, UTF-8 avec BOM, virgule, CRLF", "fr", "utf-8", "UTF-8", "comma", bom=True, newline="\r\n"),
-    Variant("français réenregistré par un tableur : Windows-1252, point-virgule", "fr", "cp1252", "WINDOWS-1252",
-            "semicolon", newline="\r\n"),
-    Variant("anglais, tabulations, colonnes dans un autre ordre", "en", "utf-8", "UTF-8", "tab",
-            rotate_columns=True),
+    Variant(
+        "français réenregistré par un tableur : Windows-1252, point-virgule",
+        "fr",
+        "cp1252",
+        "WINDOWS-1252",
+        "semicolon",
+        newline="\r\n",
+    ),
+    Variant("anglais, tabulations, colonnes dans un autre ordre", "en", "utf-8", "UTF-8", "tab", rotate_columns=True),
 )
 _DELIMITER = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
@@ -100,8 +124,18 @@ def worksheet(variant: Variant, participants: dict[str, str]) -> bytes:
     """The worksheet as the teacher downloaded it: no grade yet."""
     header = HEADERS[variant.lang]
     rows = [
-        [f"Participant {number}", name, f"p{number}@example.org", "Submitted for grading", "",
-         MAX_GRADE_CELL[variant.lang], "Yes", "Monday, 30 November 2026, 10:00 AM", "-", ""]
+        [
+            f"Participant {number}",
+            name,
+            f"p{number}@example.org",
+            "Submitted for grading",
+            "",
+            MAX_GRADE_CELL[variant.lang],
+            "Yes",
+            "Monday, 30 November 2026, 10:00 AM",
+            "-",
+            "",
+        ]
         for number, name in participants.items()
     ]
     if variant.rotate_columns:  # not the feedback first: Moodle's importer ignores a feedback column at index 0
@@ -118,9 +152,21 @@ def moodle_import(moodle_src: str, path: Path, variant: Variant, participants: d
         people = Path(scratch) / "participants.json"
         people.write_text(json.dumps(participants), encoding="utf-8")
         done = subprocess.run(
-            ["php", str(DRIVER), moodle_src, str(path), variant.moodle_encoding, variant.separator, variant.lang,
-             str(people), str(NOTE_MAX)],
-            capture_output=True, text=True, encoding="utf-8", timeout=60,
+            [
+                "php",
+                str(DRIVER),
+                moodle_src,
+                str(path),
+                variant.moodle_encoding,
+                variant.separator,
+                variant.lang,
+                str(people),
+                str(NOTE_MAX),
+            ],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
         )
     if done.returncode != 0:
         raise RuntimeError(f"PHP a échoué ({done.returncode}) : {done.stderr.strip()}")
@@ -151,9 +197,11 @@ def problems(imported: dict, reports: dict[str, SubmissionReport], participants:
 def _moodle_class(folder: Path) -> dict[str, str]:
     """A class as Moodle downloads it; participant number -> full name of every enrolled participant (the
     last one handed in nothing: Moodle's download has no folder for them)."""
-    sources = {"12001": ("Alice Martin", ROOT / "solution"),
-               "12002": ("Zoé Élève", ROOT / "tests" / "soumissions" / "sans_prefixe"),
-               "12003": ("Bob Absent", None)}
+    sources = {
+        "12001": ("Alice Martin", ROOT / "solution"),
+        "12002": ("Zoé Élève", ROOT / "tests" / "soumissions" / "sans_prefixe"),
+        "12003": ("Bob Absent", None),
+    }
     for number, (name, source) in sources.items():
         if source is None:
             continue
@@ -173,10 +221,26 @@ def main() -> int:
         first = VARIANTS[0]
         (work / "feuille.csv").write_bytes(worksheet(first, participants))
         graded = subprocess.run(
-            [sys.executable, "-m", "grader", str(work / "classe"), "-q", "--jobs", "2", "--json",
-             str(work / "classe.json"), "--csv", str(work / "notes.csv"), "--feuille-moodle",
-             str(work / "feuille.csv")],
-            cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                str(work / "classe"),
+                "-q",
+                "--jobs",
+                "2",
+                "--json",
+                str(work / "classe.json"),
+                "--csv",
+                str(work / "notes.csv"),
+                "--feuille-moodle",
+                str(work / "feuille.csv"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=600,
         )
         print(graded.stderr.strip())
         data = json.loads((work / "classe.json").read_text(encoding="utf-8"))
@@ -193,10 +257,13 @@ def main() -> int:
             found = problems(moodle_import(moodle_src, path, variant, participants), reports, participants)
             failures += bool(found)
             print(f"{'OK ' if not found else 'ÉCHEC'} {variant.name}" + "".join(f"\n    {p}" for p in found))
-        refused = moodle_import(moodle_src, work / "notes.csv", Variant("notes.csv", "fr", "utf-8", "UTF-8",
-                                                                         "semicolon"), participants)
-        print(f"{'OK ' if not refused['importe'] else 'ÉCHEC'} --csv (notes.csv) refusé par l'importeur de Moodle : "
-              f"{refused.get('erreur', 'accepté')}")
+        refused = moodle_import(
+            moodle_src, work / "notes.csv", Variant("notes.csv", "fr", "utf-8", "UTF-8", "semicolon"), participants
+        )
+        print(
+            f"{'OK ' if not refused['importe'] else 'ÉCHEC'} --csv (notes.csv) refusé par l'importeur de Moodle : "
+            f"{refused.get('erreur', 'accepté')}"
+        )
         failures += bool(refused["importe"])
     return 1 if failures else 0
 

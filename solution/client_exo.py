@@ -64,8 +64,7 @@ def se_connecter(hote, port):
     try:
         return socket.create_connection((hote, port))
     except OSError as erreur:
-        print(f"Impossible de se connecter au serveur {hote}:{port} ({erreur.strerror or erreur}).",
-              file=sys.stderr)
+        print(f"Impossible de se connecter au serveur {hote}:{port} ({erreur.strerror or erreur}).", file=sys.stderr)
         print("Vérifiez que le serveur est lancé, sur la même adresse et le même port.", file=sys.stderr)
         sys.exit(1)
 

@@ -52,13 +52,17 @@ def afficher(texte):
 # 1. Démarrer
 # ---------------------------------------------------------------------------------------------
 
+
 def main():
     arguments = lire_arguments()
     try:
         serveur = creer_serveur(arguments.hote, arguments.port)
     except OSError as erreur:
-        print(f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
-              "Un autre serveur utilise-t-il déjà ce port ?", file=sys.stderr)
+        print(
+            f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
+            "Un autre serveur utilise-t-il déjà ce port ?",
+            file=sys.stderr,
+        )
         sys.exit(1)
     # Chaque thread réserve de la mémoire pour sa pile (plusieurs Mo par défaut) ; les nôtres n'en
     # utilisent que très peu. Avec 256 Ko chacun, des centaines de clients (deux threads chacun)
@@ -99,6 +103,7 @@ def creer_serveur(hote, port):
 # 2. Accepter les clients
 # ---------------------------------------------------------------------------------------------
 
+
 def boucle_acceptation(serveur):
     """Accepte les clients, et lance pour chacun un thread qui s'en occupe."""
     while True:
@@ -115,6 +120,7 @@ def boucle_acceptation(serveur):
 # ---------------------------------------------------------------------------------------------
 # 3. Servir un client (un thread par client)
 # ---------------------------------------------------------------------------------------------
+
 
 def gerer_client(connexion, adresse_ip):
     """Thread d'un client : lit son nom, puis ses messages, jusqu'à son départ."""
@@ -316,6 +322,7 @@ def boucle_envoi(client):
 # 5. Le départ d'un client
 # ---------------------------------------------------------------------------------------------
 
+
 def depart(client, annonce=None):
     """Fait partir un client, quelle que soit la raison (fermeture, erreur réseau, /quitter,
     expulsion, client trop lent). Peut être appelée plusieurs fois : seule la première compte."""
@@ -362,6 +369,7 @@ def couper(connexion):
 # ---------------------------------------------------------------------------------------------
 # 6. Les bonus
 # ---------------------------------------------------------------------------------------------
+
 
 def horodatage():
     """L'heure actuelle au format [HH:MM], placée devant chaque message relayé."""
@@ -434,6 +442,7 @@ def expulser(nom):
 # ---------------------------------------------------------------------------------------------
 # 7. L'arrêt par Ctrl-C
 # ---------------------------------------------------------------------------------------------
+
 
 def arreter(serveur):
     """Ctrl-C : ferme toutes les connexions, puis le serveur."""

@@ -17,19 +17,37 @@ ONLY_S01_S03 = GradingOptions(only="S01,S03")  # what `honest()` answers for
 SEND = "import sys; sys.stdout.write(sys.argv[1]); sys.exit(int(sys.argv[2]))"
 
 
-def batch_options(jobs: int = 2, quiet: bool = True, grading: GradingOptions = SCRIPTED_ONLY,
-                  **exports: Path) -> BatchOptions:
+def batch_options(
+    jobs: int = 2, quiet: bool = True, grading: GradingOptions = SCRIPTED_ONLY, **exports: Path
+) -> BatchOptions:
     return BatchOptions(grading=grading, exports=ExportOptions(**exports), jobs=jobs, quiet=quiet)
 
 
 def honest(statuses: tuple[str, str] = ("reussie", "reussie")) -> dict:
     """What a grading process answers for --only S01,S03 (S01 worth 1 point, S03 worth 2)."""
-    checks = [{"id": check_id, "titre": "x", "categorie": "serveur", "statut": status,
-               "points": worth if status == "reussie" else 0, "points_max": worth, "message": "", "duree_s": 0.5}
-              for (check_id, worth), status in zip((("S01", 1), ("S03", 2)), statuses, strict=True)]
+    checks = [
+        {
+            "id": check_id,
+            "titre": "x",
+            "categorie": "serveur",
+            "statut": status,
+            "points": worth if status == "reussie" else 0,
+            "points_max": worth,
+            "message": "",
+            "duree_s": 0.5,
+        }
+        for (check_id, worth), status in zip((("S01", 1), ("S03", 2)), statuses, strict=True)
+    ]
     earned = sum(check["points"] for check in checks)
-    return {"soumission": "ailleurs", "note": round(earned * 20 / 3, 2), "note_max": 20, "bonus": 0,
-            "bonus_max": 0, "duree_s": 1.0, "verifications": checks}
+    return {
+        "soumission": "ailleurs",
+        "note": round(earned * 20 / 3, 2),
+        "note_max": 20,
+        "bonus": 0,
+        "bonus_max": 0,
+        "duree_s": 1.0,
+        "verifications": checks,
+    }
 
 
 def sent(data: object, code: int = 0) -> tuple[str, str, str]:

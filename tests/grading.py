@@ -48,8 +48,9 @@ class GradingResult:
         return {item["id"]: item["statut"] for item in self.report.get("verifications", [])}
 
 
-def run_grader(*args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
-               ) -> subprocess.CompletedProcess:
+def run_grader(
+    *args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """`python -m grader *args` from the repository root, output captured as text (env: added variables)."""
     return subprocess.run(
         [sys.executable, "-m", "grader", *args],

@@ -72,8 +72,9 @@ def scripted(monkeypatch, tmp_path):
     monkeypatch.setattr(worker_module, "worker_command", command)
 
     def item(name: str) -> BatchItem:
-        return BatchItem(source=f"classe/{name}", student=Student(name.split("-")[0], f"Élève {name}"),
-                         path=tmp_path / name)
+        return BatchItem(
+            source=f"classe/{name}", student=Student(name.split("-")[0], f"Élève {name}"), path=tmp_path / name
+        )
 
     return item
 
@@ -105,8 +106,10 @@ def test_a_flooding_grading_costs_its_time_bound_only(scripted, tmp_path):
 
 def test_a_crashing_grading_reports_its_error(scripted, tmp_path):
     _, report, _ = run_worker(scripted("crash"), tmp_path, timeout=30.0)
-    assert "Le correcteur s'est arrêté (code 3) sans rapport ; la soumission n'a pas pu être corrigée" in \
-        report.fatal_error
+    assert (
+        "Le correcteur s'est arrêté (code 3) sans rapport ; la soumission n'a pas pu être corrigée"
+        in report.fatal_error
+    )
     assert "RuntimeError: boum" in report.fatal_error
 
 
@@ -203,7 +206,8 @@ def moodle_class(tmp_path_factory):
             (folder / "rapport.pdf").write_bytes(b"%PDF-1.4\n")
         elif participant == "10009":
             (download / f"{name}_{participant}_assignsubmission_file_client_exo.py").write_bytes(
-                (source / "client_exo.py").read_bytes())
+                (source / "client_exo.py").read_bytes()
+            )
         else:
             _copy_programs(source, folder)
     return download, zip_tree(download, root / "TD3-Serveur de chat-42.zip"), students
@@ -215,9 +219,22 @@ def class_run(moodle_class, tmp_path_factory):
     download, _, _ = moodle_class
     out = tmp_path_factory.mktemp("exports")
     started = time.monotonic()
-    done = run_grader(str(download), *ONLY_CLASS_CHECKS, UNCONFINED_ACCEPTED, "--jobs", "2",
-                      "--csv", str(out / "notes.csv"), "--json", str(out / "classe.json"),
-                      "--junit", str(out / "junit.xml"), "--html", str(out / "classe.html"), timeout=600)
+    done = run_grader(
+        str(download),
+        *ONLY_CLASS_CHECKS,
+        UNCONFINED_ACCEPTED,
+        "--jobs",
+        "2",
+        "--csv",
+        str(out / "notes.csv"),
+        "--json",
+        str(out / "classe.json"),
+        "--junit",
+        str(out / "junit.xml"),
+        "--html",
+        str(out / "classe.html"),
+        timeout=600,
+    )
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started, out
 
 
@@ -258,7 +275,8 @@ def test_class_csv_opens_with_semicolons_and_decimal_commas(class_run, moodle_cl
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert [(r["Identifiant"], r["Nom complet"]) for r in rows] == [
-        (f"Participant {participant}", name) for participant, (name, _) in students.items()]
+        (f"Participant {participant}", name) for participant, (name, _) in students.items()
+    ]
     reports = json.loads((out / "classe.json").read_text(encoding="utf-8"))["soumissions"]
     assert [r["Note"] for r in rows] == [french_number(r["note"]) for r in reports]
     assert rows[0]["S10"] == "0,5" and "À revoir : S01" in rows[3]["Commentaire"]
@@ -283,19 +301,22 @@ def test_class_junit_and_html(class_run, moodle_class):
 def test_class_as_a_single_zip(moodle_class, class_run, tmp_path):
     _, archive, students = moodle_class
     started = time.monotonic()
-    done = run_grader(str(archive), "--only", "S01,C01", UNCONFINED_ACCEPTED, "--json", str(tmp_path / "zip.json"),
-                      timeout=300)
+    done = run_grader(
+        str(archive), "--only", "S01,C01", UNCONFINED_ACCEPTED, "--json", str(tmp_path / "zip.json"), timeout=300
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert time.monotonic() - started < 90
     reports = json.loads((tmp_path / "zip.json").read_text(encoding="utf-8"))["soumissions"]
     assert [(r["etudiant"]["identifiant"], r["etudiant"]["nom"]) for r in reports] == [
-        (participant, name) for participant, (name, _) in students.items()]
+        (participant, name) for participant, (name, _) in students.items()
+    ]
     assert all(r["soumission"].startswith(str(archive)) for r in reports)
     full = json.loads((class_run[3] / "classe.json").read_text(encoding="utf-8"))["soumissions"]
     for zipped, graded in zip(reports, full, strict=True):
         full_statuses = {v["id"]: v["statut"] for v in graded["verifications"]}
         assert {v["id"]: v["statut"] for v in zipped["verifications"]} == {
-            check_id: full_statuses[check_id] for check_id in ("S01", "C01") if check_id in full_statuses}
+            check_id: full_statuses[check_id] for check_id in ("S01", "C01") if check_id in full_statuses
+        }
 
 
 def test_malformed_scale_and_empty_path_are_french_usage_errors(moodle_class, tmp_path):

@@ -57,8 +57,11 @@ def confinement_or_skip() -> None:
 
 def fingerprint(root: Path) -> dict[str, str]:
     """Every file under root (bytecode caches aside) -> its SHA-256."""
-    return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(root.rglob("*")) if path.is_file() and "__pycache__" not in path.parts}
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def _programs(target: Path) -> Path:
@@ -111,8 +114,13 @@ def marked_processes(mark: str) -> list[int]:
 
 def stray_pth(mark: str) -> list[Path]:
     """The .pth files the attackers would have dropped in site-packages."""
-    return [path for folder in site.getsitepackages() for name in ("triche.pth", "attaque.pth")
-            for path in Path(folder).glob(name) if mark in path.read_text(errors="replace") or name == "attaque.pth"]
+    return [
+        path
+        for folder in site.getsitepackages()
+        for name in ("triche.pth", "attaque.pth")
+        for path in Path(folder).glob(name)
+        if mark in path.read_text(errors="replace") or name == "attaque.pth"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -129,17 +137,42 @@ def batch(tmp_path_factory):
     out = root / "exports"
     witness = Witness()
     try:
-        targets = {"kit": str(kit_copy), "site": site.getsitepackages()[0], "home": str(home),
-                   "camarade": str(root / "classe" / "alice"), "dehors": str(root / "dehors-200mo"),
-                   "notes": str(out / "notes.csv"), "port_temoin": witness.port, "periode_s": 0.2}
+        targets = {
+            "kit": str(kit_copy),
+            "site": site.getsitepackages()[0],
+            "home": str(home),
+            "camarade": str(root / "classe" / "alice"),
+            "dehors": str(root / "dehors-200mo"),
+            "notes": str(out / "notes.csv"),
+            "port_temoin": witness.port,
+            "periode_s": 0.2,
+        }
         classe, valid, attackers = build_class(root, mark, targets)
         before = {"classe": fingerprint(classe), "kit": fingerprint(kit_copy), "home": fingerprint(home)}
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "grader", str(classe), "--only", ONLY, "--jobs", "2",
-             "--csv", str(out / "notes.csv"), "--json", str(out / "classe.json"), "--html", str(out / "classe.html"),
-             "--junit", str(out / "junit.xml")],
-            cwd=kit_copy, env={**os.environ, "HOME": str(home)}, capture_output=True, timeout=BATCH_LIMIT_S,
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                str(classe),
+                "--only",
+                ONLY,
+                "--jobs",
+                "2",
+                "--csv",
+                str(out / "notes.csv"),
+                "--json",
+                str(out / "classe.json"),
+                "--html",
+                str(out / "classe.html"),
+                "--junit",
+                str(out / "junit.xml"),
+            ],
+            cwd=kit_copy,
+            env={**os.environ, "HOME": str(home)},
+            capture_output=True,
+            timeout=BATCH_LIMIT_S,
             stdin=subprocess.DEVNULL,
         )
         ended = time.monotonic()
@@ -154,9 +187,21 @@ def batch(tmp_path_factory):
     for path in pth:
         path.unlink()
     after = {"classe": fingerprint(classe), "kit": fingerprint(kit_copy), "home": fingerprint(home)}
-    return dict(done=done, elapsed=ended - started, out=out, valid=valid, attackers=attackers, before=before,
-                after=after, exported=exported, exported_later=fingerprint(out), survivors=survivors, pth=pth,
-                late_calls=witness.calls_after(ended), outside=(root / "dehors-200mo").exists())
+    return dict(
+        done=done,
+        elapsed=ended - started,
+        out=out,
+        valid=valid,
+        attackers=attackers,
+        before=before,
+        after=after,
+        exported=exported,
+        exported_later=fingerprint(out),
+        survivors=survivors,
+        pth=pth,
+        late_calls=witness.calls_after(ended),
+        outside=(root / "dehors-200mo").exists(),
+    )
 
 
 def submissions(batch) -> dict[str, dict]:

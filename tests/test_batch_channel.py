@@ -73,7 +73,7 @@ def grade_items(items: list[BatchItem], timeout: float = 30.0):
 
 
 def test_an_honest_answer_is_taken_with_the_runner_s_own_titles(worker_script):
-    report, = grade_items([worker_script("alice", *sent(honest(("reussie", "echouee"))))])
+    (report,) = grade_items([worker_script("alice", *sent(honest(("reussie", "echouee"))))])
     assert report.fatal_error == "" and report.note == round(20 / 3, 2)
     assert report.submission == "classe/alice" and report.student.name == "Élève alice"
     catalogue = load_catalogue()
@@ -93,33 +93,45 @@ MALFORMED = {
     "vérification inconnue": _with(lambda d: d["verifications"][1].update(id="S99")),
     "vérification en double": _with(lambda d: d["verifications"].__setitem__(1, d["verifications"][0])),
     "vérification manquante": _with(lambda d: d["verifications"].pop()),
-    "vérification non demandée": _with(lambda d: d["verifications"].append(
-        dict(d["verifications"][0], id="S02"))),
+    "vérification non demandée": _with(lambda d: d["verifications"].append(dict(d["verifications"][0], id="S02"))),
     "statut inconnu": _with(lambda d: d["verifications"][0].update(statut="parfait")),
     "booléen pour un nombre": _with(lambda d: d["verifications"][0].update(points=True)),
     "NaN": _with(lambda d: d["verifications"][0].update(duree_s=math.nan)),
     "durée négative": _with(lambda d: d["verifications"][0].update(duree_s=-1)),
-    "note annoncée fausse": _with(lambda d: d.update(note=20.0) or d["verifications"][1].update(
-        statut="echouee", points=0)),
+    "note annoncée fausse": _with(
+        lambda d: d.update(note=20.0) or d["verifications"][1].update(statut="echouee", points=0)
+    ),
     "clé inconnue": _with(lambda d: d.update(erreur="")),
-    "preuve mal formée": _with(lambda d: d["verifications"][0].update(
-        preuves=[{"type": "sortie", "titre": "Sortie du serveur", "lignes": "pas une liste"}])),
-    "preuve d'un type inconnu": _with(lambda d: d["verifications"][0].update(
-        preuves=[{"type": "script", "titre": "x", "lignes": []}])),
-    "flèche mal formée": _with(lambda d: d["verifications"][0].update(
-        sequence=[{"avec": "Alice", "envoye": "oui", "texte": "Alice"}])),
+    "preuve mal formée": _with(
+        lambda d: d["verifications"][0].update(
+            preuves=[{"type": "sortie", "titre": "Sortie du serveur", "lignes": "pas une liste"}]
+        )
+    ),
+    "preuve d'un type inconnu": _with(
+        lambda d: d["verifications"][0].update(preuves=[{"type": "script", "titre": "x", "lignes": []}])
+    ),
+    "flèche mal formée": _with(
+        lambda d: d["verifications"][0].update(sequence=[{"avec": "Alice", "envoye": "oui", "texte": "Alice"}])
+    ),
     "pas un objet": [1, 2],
 }
 
 
 def test_validation_keeps_the_parts_of_a_failure():
-    parts = {"echec": "Le message d'Alice n'est pas arrivé à Bob.", "indice": "Relayez.",
-             "preuves": [{"type": "echanges", "titre": "Bob — échanges", "lignes": ["→ Bob"]}],
-             "sequence": [{"avec": "Bob", "envoye": True, "texte": "Bob", "manquant": False}]}
+    parts = {
+        "echec": "Le message d'Alice n'est pas arrivé à Bob.",
+        "indice": "Relayez.",
+        "preuves": [{"type": "echanges", "titre": "Bob — échanges", "lignes": ["→ Bob"]}],
+        "sequence": [{"avec": "Bob", "envoye": True, "texte": "Bob", "manquant": False}],
+    }
     report = validated_report(_with(lambda d: d["verifications"][0].update(parts)), expected_of(ONLY_S01_S03, 30.0))
     first = report.results[0]
     assert (first.failure, first.hint, first.evidence[0].lines, first.arrows[0].peer) == (
-        parts["echec"], "Relayez.", ("→ Bob",), "Bob")
+        parts["echec"],
+        "Relayez.",
+        ("→ Bob",),
+        "Bob",
+    )
 
 
 @pytest.mark.parametrize("case", MALFORMED)
@@ -129,32 +141,45 @@ def test_validation_refuses_what_was_not_asked(case):
 
 
 def test_a_malformed_answer_costs_its_submission_only_and_the_class_is_exported(worker_script, tmp_path):
-    items = [worker_script("bon", *sent(honest())),
-             worker_script("beaucoup", *sent(MALFORMED["points en texte"])),
-             worker_script("plus_de_20", *sent(MALFORMED["note au-dessus du maximum"])),
-             worker_script("inconnue", *sent(MALFORMED["vérification inconnue"])),
-             worker_script("pas_du_json", *sent("{20/20")),
-             worker_script("bon2", *sent(honest()))]
+    items = [
+        worker_script("bon", *sent(honest())),
+        worker_script("beaucoup", *sent(MALFORMED["points en texte"])),
+        worker_script("plus_de_20", *sent(MALFORMED["note au-dessus du maximum"])),
+        worker_script("inconnue", *sent(MALFORMED["vérification inconnue"])),
+        worker_script("pas_du_json", *sent("{20/20")),
+        worker_script("bon2", *sent(honest())),
+    ]
     csv_path = tmp_path / "notes.csv"
     assert run_batch(items, batch_options(grading=ONLY_S01_S03, csv=csv_path)) == 1
     rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [(row["Identifiant"], row["Note"]) for row in rows] == [
-        ("bon", "20"), ("beaucoup", "0"), ("plus_de_20", "0"), ("inconnue", "0"), ("pas_du_json", "0"), ("bon2", "20")]
-    reasons = ("S01 : points n'est pas un nombre", "S03 : points_max vaut 40", "vérification inattendue « 'S99' »",
-               "Rapport de correction invalide")
+        ("bon", "20"),
+        ("beaucoup", "0"),
+        ("plus_de_20", "0"),
+        ("inconnue", "0"),
+        ("pas_du_json", "0"),
+        ("bon2", "20"),
+    ]
+    reasons = (
+        "S01 : points n'est pas un nombre",
+        "S03 : points_max vaut 40",
+        "vérification inattendue « 'S99' »",
+        "Rapport de correction invalide",
+    )
     for row, reason in zip(rows[1:5], reasons, strict=True):
         assert "n'a pas pu être corrigée" in row["Commentaire"] and reason in row["Commentaire"], row
 
 
 def test_a_valid_answer_from_a_process_that_did_not_exit_normally_is_refused(worker_script):
-    report, = grade_items([worker_script("code1", *sent(honest(), code=1))])
+    (report,) = grade_items([worker_script("code1", *sent(honest(), code=1))])
     assert report.note == 0 and "(code 1) sans rapport ; la soumission n'a pas pu être corrigée" in report.fatal_error
 
 
 def test_an_answer_beyond_the_bound_is_refused(worker_script, monkeypatch):
     monkeypatch.setattr(worker_module, "MAX_REPORT_BYTES", 1000)
-    report, = grade_items([worker_script("long", *sent(_with(lambda d: d["verifications"][0].update(
-        message="x" * 5000))))])
+    (report,) = grade_items(
+        [worker_script("long", *sent(_with(lambda d: d["verifications"][0].update(message="x" * 5000))))]
+    )
     assert report.note == 0 and "trop long" in report.fatal_error
 
 
@@ -170,13 +195,14 @@ def test_a_stopped_grading_process_costs_its_deadline_only(worker_script):
 @pytest.mark.skipif(not procfs.available(), reason="/proc n'existe que sous Linux")
 def test_a_student_program_cannot_write_the_report_nor_save_it_by_killing_the_grader(worker_script, tmp_path):
     opened = tmp_path / "ouverts.json"
-    report, = grade_items([worker_script("faussaire", FORGE, json.dumps(honest()), str(opened))])
+    (report,) = grade_items([worker_script("faussaire", FORGE, json.dumps(honest()), str(opened))])
     assert report.note == 0 and "SIGKILL" in report.fatal_error and "n'a pas pu être corrigée" in report.fatal_error
     assert "1" not in json.loads(opened.read_text()), "le canal du rapport s'ouvre par /proc"
 
 
 SEES_DESTINATION = "import os, sys; open(sys.argv[2], 'w').write(str(os.path.lexists(sys.argv[1]))); " + SEND.replace(
-    "sys.argv[1]", "sys.argv[3]").replace("sys.argv[2]", "sys.argv[4]")
+    "sys.argv[1]", "sys.argv[3]"
+).replace("sys.argv[2]", "sys.argv[4]")
 
 
 def test_exports_are_written_by_the_runner_alone_at_the_end(worker_script, tmp_path):

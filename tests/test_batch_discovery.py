@@ -66,6 +66,7 @@ EXPECTED_MOODLE = [
 
 # -- layouts ---------------------------------------------------------------------------------------
 
+
 def test_a_folder_holding_the_programs_is_single_mode(tmp_path):
     assert find_submissions([program(tmp_path / "exercice", SERVER)]) is None
 
@@ -156,6 +157,7 @@ def test_symbolic_links_are_not_followed(tmp_path):
 
 # -- zip safety ------------------------------------------------------------------------------------
 
+
 def refused_before_writing(tmp_path: Path, archive: Path, expected: str) -> None:
     destination = tmp_path / "extraction"
     destination.mkdir()
@@ -209,7 +211,10 @@ def test_a_refused_zip_costs_only_its_student(tmp_path):
     program(tmp_path / "rendus" / "alice")
     items = find_submissions([tmp_path / "rendus"])
     assert [(i.student.identifier, i.path is None) for i in items] == [
-        ("alice", False), ("illisible", True), ("mallory", True)]
+        ("alice", False),
+        ("illisible", True),
+        ("mallory", True),
+    ]
     assert "illisible" in items[1].error and "sortirait du dossier" in items[2].error
 
 
@@ -246,7 +251,11 @@ def test_each_submission_has_its_own_extraction_budget(tmp_path, monkeypatch):
         make_zip(tmp_path / "rendus" / f"{name}.zip", {SERVER: b"x", **dict(list(noise.items())[:2])})
     items = find_submissions([tmp_path / "rendus"])
     assert [(i.student.identifier, i.path is None) for i in items] == [
-        ("alice", False), ("bob", False), ("chloe", False), ("glouton", True)]
+        ("alice", False),
+        ("bob", False),
+        ("chloe", False),
+        ("glouton", True),
+    ]
     assert "la place réservée aux fichiers extraits de ce rendu est épuisée" in items[3].error
 
 
@@ -261,7 +270,10 @@ def test_a_zip_refused_deep_in_a_submission_is_told_with_its_reason(tmp_path):
     moodle.mkdir(parents=True)
     make_zip(moodle / "rendu.zip", {"chat/interieur.zip": inner.read_bytes()})
     items = find_submissions([tmp_path / "rendus", tmp_path / "moodle"])
-    assert summary(items)[:3] == [("TD1/alice", "", None, f"{tmp_path}/rendus/TD1/alice/projet.zip"[:40]),
-                                  ("TD1/bob", "", "bob", ""), ("TD1/chloe", "", "chloe", "")]
+    assert summary(items)[:3] == [
+        ("TD1/alice", "", None, f"{tmp_path}/rendus/TD1/alice/projet.zip"[:40]),
+        ("TD1/bob", "", "bob", ""),
+        ("TD1/chloe", "", "chloe", ""),
+    ]
     assert "« lien » est un lien symbolique" in items[0].error
     assert items[3].path is None and "« lien » est un lien symbolique" in items[3].error

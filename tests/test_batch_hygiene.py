@@ -18,14 +18,29 @@ from grader.exports import csv_grades
 from grader.model import Student, SubmissionReport
 from tests.grading import SOLUTION, run_grader
 
-HOSTILE_NAMES = ["=HYPERLINK(\"http://x\";\"20\")", "+1+1", "-2+3", "@SOMME(A1:A9)", "\t=1", "\r=1",
-                 "Alice Martin", "Zoé-Lou", "'=déjà"]
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://x";"20")',
+    "+1+1",
+    "-2+3",
+    "@SOMME(A1:A9)",
+    "\t=1",
+    "\r=1",
+    "Alice Martin",
+    "Zoé-Lou",
+    "'=déjà",
+]
 ESCAPES = "\x1b[2J\x1b]0;Note 20/20\x07\x9b31m\rNote : 20 / 20"
 
 
 def reports_named(names: list[str]) -> list[SubmissionReport]:
-    return [SubmissionReport(submission=f"rendus/{name}", student=Student(identifier=name, name=name),
-                             fatal_error="Aucun fichier serveur_exo.py") for name in names]
+    return [
+        SubmissionReport(
+            submission=f"rendus/{name}",
+            student=Student(identifier=name, name=name),
+            fatal_error="Aucun fichier serveur_exo.py",
+        )
+        for name in names
+    ]
 
 
 @pytest.mark.parametrize("csv_format, delimiter", [("fr", ";"), ("intl", ",")])
@@ -34,14 +49,18 @@ def test_no_csv_cell_is_read_as_a_formula(csv_format, delimiter):
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if cell.startswith(csv_grades.FORMULA_STARTS)]
-    assert [row[1] for row in rows[1:]] == [
-        "'" + name if name[0] in "=+-@\t\r" else name for name in HOSTILE_NAMES]
+    assert [row[1] for row in rows[1:]] == ["'" + name if name[0] in "=+-@\t\r" else name for name in HOSTILE_NAMES]
     assert {row[2] for row in rows[1:]} == {"0"}  # the grades themselves are untouched
 
 
 def test_spreadsheet_safe_leaves_ordinary_text_and_numbers_alone():
     assert [csv_grades.spreadsheet_safe(cell) for cell in ("14,5", "0", "Participant 12345", "Zoé-Lou", "")] == [
-        "14,5", "0", "Participant 12345", "Zoé-Lou", ""]
+        "14,5",
+        "0",
+        "Participant 12345",
+        "Zoé-Lou",
+        "",
+    ]
 
 
 def test_the_class_table_never_sends_a_folder_s_escape_sequences_to_the_terminal():

@@ -25,9 +25,17 @@ WARNING = "Attention : les programmes des étudiants ne sont pas confinés sur c
 
 
 def grader_run(*args: str, env: dict[str, str] = UNCONFINED) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args, "--only", "S01"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=150,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args, "--only", "S01"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=150,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,7 @@ def grades_of(report: Path) -> list[float]:
 
 # -- the seal ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sealed_copy(tmp_path, monkeypatch):
     """KIT_DIR pointed at a copy of the kit, and one site folder of our own."""
@@ -65,8 +66,12 @@ def test_the_seal_sees_every_change_of_the_kit(sealed_copy, change):
     copy, site_dir = sealed_copy
     seal = kit.KitSeal.take()
     assert seal.changes() == []
-    target = {"module ajouté": copy / "checks" / "triche.py", "module modifié": copy / "model.py",
-              "module supprimé": copy / "scale.py", ".pth ajouté": site_dir / "triche.pth"}[change]
+    target = {
+        "module ajouté": copy / "checks" / "triche.py",
+        "module modifié": copy / "model.py",
+        "module supprimé": copy / "scale.py",
+        ".pth ajouté": site_dir / "triche.pth",
+    }[change]
     if change == "module supprimé":
         target.unlink()
     else:
@@ -81,8 +86,9 @@ def test_the_seal_sees_every_change_of_the_kit(sealed_copy, change):
 def test_a_batch_that_changed_the_kit_exports_nothing(sealed_copy, monkeypatch, tmp_path, capsys):
     copy, _ = sealed_copy
     tamper = f"open({str(copy / 'checks' / 'triche.py')!r}, 'w').write('x'); " + SEND
-    monkeypatch.setattr(worker_module, "worker_command",
-                        lambda item, options: [sys.executable, "-c", tamper, *sent(honest())[1:]])
+    monkeypatch.setattr(
+        worker_module, "worker_command", lambda item, options: [sys.executable, "-c", tamper, *sent(honest())[1:]]
+    )
     item = BatchItem(source="classe/mallory", student=Student("mallory"), path=tmp_path / "mallory")
     options = batch_options(grading=ONLY_S01_S03, csv=tmp_path / "notes.csv")
     assert run_batch([item], options) == ExitCode.INTERNAL
@@ -103,10 +109,14 @@ def plant_forged_child_pyc(kit_root: Path) -> None:
     """A .pyc for grader/batch/child.py that Python takes for the source's (same mtime and size)."""
     source = kit_root / "grader" / "batch" / "child.py"
     text = source.read_text(encoding="utf-8")
-    forged = text.replace("        return EXIT_INTERNAL\n    channel.write(",
-                          "        return EXIT_INTERNAL\n" + FORGERY + "    channel.write(")
-    forged = forged.replace("    from grader.scale import load_scale\n",
-                            "    from grader.scale import load_scale\n    from grader.model import Status\n")
+    forged = text.replace(
+        "        return EXIT_INTERNAL\n    channel.write(",
+        "        return EXIT_INTERNAL\n" + FORGERY + "    channel.write(",
+    )
+    forged = forged.replace(
+        "    from grader.scale import load_scale\n",
+        "    from grader.scale import load_scale\n    from grader.model import Status\n",
+    )
     assert "Status.PASSED" in forged
     info = source.stat()
     code = compile(forged, str(source), "exec")
@@ -118,14 +128,26 @@ def plant_forged_child_pyc(kit_root: Path) -> None:
 def test_a_pyc_dropped_in_the_kit_does_not_change_a_grade(tmp_path):
     kit_root = copy_kit(tmp_path / "kit")
     plant_forged_child_pyc(kit_root)
-    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.batch import child; "
-             "print(child.main.__code__.co_names)")
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from grader.batch import child; "
+        "print(child.main.__code__.co_names)"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe, str(kit_root)], capture_output=True, text=True, check=True)
     assert "'PASSED'" in loaded.stdout, "the forged .pyc is what a plain import loads"
     classe = starters_class(tmp_path)
     relative = os.path.relpath(classe, kit_root)  # the class as a teacher types it, from where they are
-    command = [sys.executable, "-m", "grader", relative, "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q",
-               "--sans-isolation"]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        relative,
+        "--only",
+        ONLY,
+        "--json",
+        str(tmp_path / "r.json"),
+        "-q",
+        "--sans-isolation",
+    ]
     done = subprocess.run(command, cwd=kit_root, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 1, done.stdout + done.stderr
     assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]
@@ -145,10 +167,20 @@ def test_a_grader_package_planted_in_the_working_folder_is_never_run(tmp_path):
     script.parent.mkdir()
     script.write_text("import sys\nfrom grader.cli import main\nsys.exit(main())\n", encoding="utf-8")
     classe = starters_class(tmp_path)
-    command = [sys.executable, str(script), str(classe), "--only", ONLY, "--json", str(tmp_path / "r.json"), "-q",
-               "--sans-isolation"]
-    done = subprocess.run(command, cwd=planted.parent, env=env, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        str(script),
+        str(classe),
+        "--only",
+        ONLY,
+        "--json",
+        str(tmp_path / "r.json"),
+        "-q",
+        "--sans-isolation",
+    ]
+    done = subprocess.run(
+        command, cwd=planted.parent, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert not marker.exists(), "the planted package ran"
     assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]

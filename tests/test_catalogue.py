@@ -58,7 +58,11 @@ def _grade_s12(kit: Path, submission: Path, tmp_path: Path) -> dict[str, dict]:
     report = tmp_path / "rapport.json"
     done = subprocess.run(
         [sys.executable, "-m", "grader", str(submission), "--only", "S12", "--json", str(report)],
-        cwd=kit, capture_output=True, text=True, encoding="utf-8", timeout=GRADING_TIMEOUT_S,
+        cwd=kit,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=GRADING_TIMEOUT_S,
         stdin=subprocess.DEVNULL,
     )
     assert report.exists(), done.stdout + done.stderr

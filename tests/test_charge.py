@@ -20,9 +20,16 @@ LOAD_TIMEOUT_S = 60
 def run_load(tmp_path: Path, *args: str) -> tuple[int, object, str]:
     """`python -m grader.charge *args --json FILE`: exit code, the JSON, what it printed."""
     out = tmp_path / "charge.json"
-    done = subprocess.run([sys.executable, "-m", "grader.charge", *args, "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", errors="replace",
-                          timeout=LOAD_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.charge", *args, "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=LOAD_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     return done.returncode, data, done.stdout + done.stderr
 
@@ -48,8 +55,7 @@ def test_reference_small_load_has_no_loss_and_consistent_figures(tmp_path: Path)
 
 
 def test_dropped_lines_are_counted_exactly(tmp_path: Path) -> None:
-    code, data, output = run_load(tmp_path, str(DROPPER), "--clients", "20", "--messages", "5",
-                                  "--attente", "0.3")
+    code, data, output = run_load(tmp_path, str(DROPPER), "--clients", "20", "--messages", "5", "--attente", "0.3")
     assert code == 1, output
     assert data["attendus"] == 1900
     assert data["pertes"] == 190, output  # every tenth of the 1900 relayed lines
@@ -60,8 +66,9 @@ def test_dropped_lines_are_counted_exactly(tmp_path: Path) -> None:
 
 def test_ramp_stops_at_the_first_degraded_step_and_draws_it(tmp_path: Path) -> None:
     svg = tmp_path / "rampe.svg"
-    code, data, output = run_load(tmp_path, str(DROPPER), "--ramp", "--messages", "2", "--attente", "0.2",
-                                  "--svg", str(svg))
+    code, data, output = run_load(
+        tmp_path, str(DROPPER), "--ramp", "--messages", "2", "--attente", "0.2", "--svg", str(svg)
+    )
     assert code == 0, output
     assert data["degradation_a_partir_de"] == 10
     assert [step["clients"] for step in data["paliers"]] == [10]

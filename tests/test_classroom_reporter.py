@@ -20,11 +20,19 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import verifier_classroom as verifier
 
 MISSING = verifier.missing_requirements(os.environ.get("REPORTER_SRC"))
-NOT_TRIED = make_report({**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
-                        messages={"B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.",
-                                  "B02": BONUS_NOT_TRIED + "aucune heure [HH:MM]."})
-CAPPED = make_report({**ALL_PASS, "S03": Status.FAILED}, bonus_in_grade=True, bonus_cap=0.75,
-                     messages={"S03": "Bob a reçu « Bonjour » au lieu de « Alice : Bonjour »."})
+NOT_TRIED = make_report(
+    {**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
+    messages={
+        "B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.",
+        "B02": BONUS_NOT_TRIED + "aucune heure [HH:MM].",
+    },
+)
+CAPPED = make_report(
+    {**ALL_PASS, "S03": Status.FAILED},
+    bonus_in_grade=True,
+    bonus_cap=0.75,
+    messages={"S03": "Bob a reçu « Bonjour » au lieu de « Alice : Bonjour »."},
+)
 
 
 @pytest.mark.skipif(MISSING is not None, reason=f"rapporteur de Classroom non exécutable ici : {MISSING}")

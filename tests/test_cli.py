@@ -90,7 +90,9 @@ def test_report_is_plain_text_without_a_terminal(variable, monkeypatch):
     done = run_grader(str(SOLUTION), "--only", "S01")
     assert "\x1b[" not in done.stdout
     assert done.stdout.rstrip().splitlines()[-2:] == [
-        "Note : 20 / 20", "Note partielle : seulement S01 et leurs prérequis, pas la note de la soumission (--only)."]
+        "Note : 20 / 20",
+        "Note partielle : seulement S01 et leurs prérequis, pas la note de la soumission (--only).",
+    ]
 
 
 def test_single_json_is_the_submission_object_in_a_new_folder(tmp_path):
@@ -104,8 +106,17 @@ def test_single_json_is_the_submission_object_in_a_new_folder(tmp_path):
 
 
 def test_only_files_for_the_teacher_say_the_grade_is_partial(tmp_path):
-    done = run_grader(str(SOLUTION), "--only", "S01", "--csv", str(tmp_path / "notes.csv"), "--junit",
-                      str(tmp_path / "junit.xml"), "--html", str(tmp_path / "rapport.html"))
+    done = run_grader(
+        str(SOLUTION),
+        "--only",
+        "S01",
+        "--csv",
+        str(tmp_path / "notes.csv"),
+        "--junit",
+        str(tmp_path / "junit.xml"),
+        "--html",
+        str(tmp_path / "rapport.html"),
+    )
     assert done.returncode == 0, done.stderr
     partial = "Note partielle : seulement S01 et leurs prérequis"
     assert partial in (tmp_path / "notes.csv").read_text(encoding="utf-8-sig")
@@ -139,7 +150,11 @@ def test_a_stopped_grading_gives_no_grade_and_leaves_nothing_running(tmp_path, h
     grading = subprocess.Popen(
         [sys.executable, "-m", "grader", str(student.parent if whole_class else student), "--sans-isolation"],
         cwd=ROOT,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     try:
         assert wait_probing(surviving_processes, 30, [], 0.05), "aucun programme d'élève lancé"

@@ -122,7 +122,10 @@ def finished(process: StudentProcess) -> list[str]:
 @needs_confinement
 def test_writes_only_in_the_copy_and_its_temp_folder(tmp_path: Path) -> None:
     outside = tmp_path / "dehors.txt"
-    lines = finished(started(tmp_path / "eleve", f"""
+    lines = finished(
+        started(
+            tmp_path / "eleve",
+            f"""
         import os, tempfile
         for path in ("ici.txt", os.path.join(tempfile.gettempdir(), "temp.txt"), {str(outside)!r},
                      os.path.expanduser("~/maison.txt")):
@@ -131,14 +134,19 @@ def test_writes_only_in_the_copy_and_its_temp_folder(tmp_path: Path) -> None:
                 print("écrit", os.path.basename(path))
             except OSError as error:
                 print("refusé", os.path.basename(path), error.errno)
-    """))
+    """,
+        )
+    )
     assert lines == ["écrit ici.txt", "écrit temp.txt", "refusé dehors.txt 13", "écrit maison.txt"]
     assert not outside.exists()
 
 
 @needs_confinement
 def test_the_grader_is_out_of_sight_and_out_of_reach(tmp_path: Path) -> None:
-    lines = finished(started(tmp_path / "eleve", f"""
+    lines = finished(
+        started(
+            tmp_path / "eleve",
+            f"""
         import os, signal
         print("parent", os.getppid())
         print("visibles", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) == [1, os.getpid()])
@@ -147,7 +155,9 @@ def test_the_grader_is_out_of_sight_and_out_of_reach(tmp_path: Path) -> None:
             print("signal envoyé")
         except OSError as error:
             print("signal refusé", error.errno)
-    """))
+    """,
+        )
+    )
     assert lines[:2] == ["parent 1", "visibles True"]  # PID 1 of its namespace, not the grader
     assert lines[2].startswith("signal refusé")
 
@@ -156,7 +166,10 @@ def test_the_grader_is_out_of_sight_and_out_of_reach(tmp_path: Path) -> None:
 def test_tcp_connections_only_to_the_checks_port_refused_as_at_home(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as check, socket.create_server(("127.0.0.1", 0)) as other:
         other.settimeout(0.5)
-        lines = finished(started(tmp_path / "eleve", f"""
+        lines = finished(
+            started(
+                tmp_path / "eleve",
+                f"""
             import socket
             for port in ({check.getsockname()[1]}, {other.getsockname()[1]}):
                 try:
@@ -165,7 +178,10 @@ def test_tcp_connections_only_to_the_checks_port_refused_as_at_home(tmp_path: Pa
                 except ConnectionRefusedError:
                     print("refusé")
             print(socket.socket().connect_ex(("127.0.0.1", {other.getsockname()[1]})) == 111)
-        """, port=check.getsockname()[1]))
+        """,
+                port=check.getsockname()[1],
+            )
+        )
         with pytest.raises(TimeoutError):
             other.accept()
     assert lines == ["connecté", "refusé", "True"]
@@ -173,13 +189,18 @@ def test_tcp_connections_only_to_the_checks_port_refused_as_at_home(tmp_path: Pa
 
 @needs_confinement
 def test_memory_is_capped(tmp_path: Path) -> None:
-    lines = finished(started(tmp_path / "eleve", """
+    lines = finished(
+        started(
+            tmp_path / "eleve",
+            """
         try:
             gros = bytearray(2 * 1024**3)
             print("alloué")
         except MemoryError:
             print("MemoryError")
-    """))
+    """,
+        )
+    )
     assert lines == ["MemoryError"]
 
 
@@ -201,12 +222,29 @@ def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
     catalogue = load_catalogue()
     expected = Expected.of(catalogue, default_scale(catalogue), {"S01"}, 100.0)
     said = Confinement(True, ("Landlock v7 (écriture dans sa copie seulement)",))
-    report = {"soumission": "a", "verifications": [
-        {"id": "S01", "titre": "x", "categorie": "serveur", "statut": "echouee", "points": 0,
-         "points_max": 1, "message": "", "duree_s": 0.1}], "isolation": said.to_dict()}
+    report = {
+        "soumission": "a",
+        "verifications": [
+            {
+                "id": "S01",
+                "titre": "x",
+                "categorie": "serveur",
+                "statut": "echouee",
+                "points": 0,
+                "points_max": 1,
+                "message": "",
+                "duree_s": 0.1,
+            }
+        ],
+        "isolation": said.to_dict(),
+    }
     assert validated_report(report, expected).isolation == said
-    for forged in ({"confinee": "oui", "couches": [], "absentes": []}, {"confinee": True, "couches": [1]},
-                   {"confinee": True, "couches": ["x" * 1000], "absentes": []}, ["confinee"]):
+    for forged in (
+        {"confinee": "oui", "couches": [], "absentes": []},
+        {"confinee": True, "couches": [1]},
+        {"confinee": True, "couches": ["x" * 1000], "absentes": []},
+        ["confinee"],
+    ):
         with pytest.raises(InvalidReport, match="isolation"):
             validated_report({**report, "isolation": forged}, expected)
 
@@ -248,8 +286,9 @@ def test_a_grading_process_that_dies_leaves_its_students_to_whoever_adopted_them
     workdir = tmp_path / "run" / "travail"
     workdir.mkdir(parents=True)
     (workdir / "prog.py").write_text("import os\nos.setsid()\nprint('prêt', flush=True)\ninput()\n", encoding="utf-8")
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(workdir)], cwd=ROOT, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(workdir)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert worker.stdout is not None and worker.stdout.readline() == "lancé\n"
         students = set(surviving_processes())

@@ -38,10 +38,13 @@ SURVIVOR_WATCH_S = 5  # ...and is watched for this long after the gradings ended
 SECRET = "jeton-secret-de-l-enseignant-8c1f"
 GRADING_TIMEOUT_S = 120
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not confinement.current().confined,
-    reason=f"ce système ne confine pas les programmes d'élèves : {confinement.current().line()}",
-)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not confinement.current().confined,
+        reason=f"ce système ne confine pas les programmes d'élèves : {confinement.current().line()}",
+    ),
+]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -94,10 +97,27 @@ def _targets(root: Path, kit: Path, home: Path, classmate: Path, witness_port: i
 def _grade(kit: Path, folder: Path, out: Path, env: dict[str, str]) -> Attack:
     began = time.monotonic()
     completed = subprocess.run(
-        [sys.executable, "-m", "grader", str(folder), "--only", "S01", "--json", str(out / "rapport.json"),
-         "--html", str(out / "rapport.html")],
-        cwd=kit, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace",
-        timeout=GRADING_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False,
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            str(folder),
+            "--only",
+            "S01",
+            "--json",
+            str(out / "rapport.json"),
+            "--html",
+            str(out / "rapport.html"),
+        ],
+        cwd=kit,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=GRADING_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     ended = time.monotonic()
     report = json.loads((out / "rapport.json").read_text(encoding="utf-8"))

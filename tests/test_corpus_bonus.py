@@ -64,7 +64,7 @@ def test_reference_full_grade() -> None:
 # A threaded server that takes a second "Alice" and logs her lines on its console a moment before it
 # relays them: the console line alone must not end B07's wait for the relay (the real Alice's next
 # message, relayed at once, would overtake it).
-LOGS_BEFORE_RELAYING = '''
+LOGS_BEFORE_RELAYING = """
 import os, socket, threading, time
 clients = {}
 verrou = threading.Lock()
@@ -89,7 +89,7 @@ with socket.create_server(("127.0.0.1", int(os.environ["CHAT_PORT"]))) as serveu
     print("Serveur en attente de connexions...", flush=True)
     while True:
         threading.Thread(target=servir, args=serveur.accept(), daemon=True).start()
-'''
+"""
 
 
 def test_a_duplicate_name_relayed_after_its_console_line_is_caught(tmp_path) -> None:

@@ -39,18 +39,29 @@ class Mutant:
 
 MUTANTS = {
     "serveur_delai_recv_sans_depart": Mutant(
-        "valide_delai_recv", "serveur_exo.py", ('        print(f"{nom} a quitté le chat.")\n', ""),
-        "S03,S07", {"S07": ("Bob a quitté le chat.",)}),
+        "valide_delai_recv",
+        "serveur_exo.py",
+        ('        print(f"{nom} a quitté le chat.")\n', ""),
+        "S03,S07",
+        {"S07": ("Bob a quitté le chat.",)},
+    ),
     "serveur_delai_select_sans_depart": Mutant(
-        "valide_delai_select", "serveur_exo.py",
+        "valide_delai_select",
+        "serveur_exo.py",
         ('    if nom is not None:\n        print(f"{nom} a quitté le chat.")\n', ""),
-        "S03,S07", {"S07": ("Bob a quitté le chat.",)}),
+        "S03,S07",
+        {"S07": ("Bob a quitté le chat.",)},
+    ),
     "client_delai_recv_drapeau_oublie": Mutant(  # after exit, the receiving thread polls on forever
-        "client_valide_delai_recv", "client_exo.py", ("    arret.set()\n", ""),
-        "C03,C05", {"C05": ("tourne encore",)}),
+        "client_valide_delai_recv", "client_exo.py", ("    arret.set()\n", ""), "C03,C05", {"C05": ("tourne encore",)}
+    ),
     "client_delai_pause_reste_apres_fermeture": Mutant(  # the server gone, it stays in input()
-        "client_valide_delai_pause", "client_exo.py", ("    os._exit(0)\n", ""),
-        "C03,C06", {"C06": ("ne s'arrête pas",)}),
+        "client_valide_delai_pause",
+        "client_exo.py",
+        ("    os._exit(0)\n", ""),
+        "C03,C06",
+        {"C06": ("ne s'arrête pas",)},
+    ),
 }
 
 
@@ -87,10 +98,15 @@ def test_a_mutant_fails_exactly_the_check_of_its_bug(mutants: dict[str, Path], n
 # -- the same verdicts under CPU load and without /proc ---------------------------------------------------
 def _timed_corpus() -> dict[str, tuple[str, ...]]:
     """The valid programs with timed waits -> the arguments their corpus test grades them with."""
-    servers = {folder: ("--only", ",".join(checks))
-               for folder, (checks, _) in test_corpus_serveur.EXPECTED.items() if "_delai_" in folder}
-    clients = dict.fromkeys((folder for folder in test_corpus_client.EXPECTED_FAILURES if "_delai_" in folder),
-                            test_corpus_client.ONLY_CLIENT)
+    servers = {
+        folder: ("--only", ",".join(checks))
+        for folder, (checks, _) in test_corpus_serveur.EXPECTED.items()
+        if "_delai_" in folder
+    }
+    clients = dict.fromkeys(
+        (folder for folder in test_corpus_client.EXPECTED_FAILURES if "_delai_" in folder),
+        test_corpus_client.ONLY_CLIENT,
+    )
     return {**servers, **clients}
 
 
@@ -105,16 +121,17 @@ def _submissions(mutants: dict[str, Path], walk_end: Path) -> list[tuple[Path, t
     ]
 
 
-def _graded(submissions: list[tuple[Path, tuple[str, ...]]],
-            how: Callable[..., GradingResult]) -> list[GradingResult]:
+def _graded(submissions: list[tuple[Path, tuple[str, ...]]], how: Callable[..., GradingResult]) -> list[GradingResult]:
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
         return list(pool.map(lambda submission: how(submission[0], *submission[1]), submissions))
 
 
 def _mismatches(submissions, firsts: list[GradingResult], seconds: list[GradingResult]) -> str:
-    return "\n".join(f"{path.name} : {first.statuses()} puis {second.statuses()}\n{second.output}"
-                     for (path, _), first, second in zip(submissions, firsts, seconds, strict=True)
-                     if first.statuses() != second.statuses() or not first.statuses())
+    return "\n".join(
+        f"{path.name} : {first.statuses()} puis {second.statuses()}\n{second.output}"
+        for (path, _), first, second in zip(submissions, firsts, seconds, strict=True)
+        if first.statuses() != second.statuses() or not first.statuses()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +143,9 @@ def walk_end(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_timed_waits_get_the_same_verdicts_under_cpu_load(mutants: dict[str, Path], walk_end: Path) -> None:
     submissions = _submissions(mutants, walk_end)
     quiet = _graded(submissions, grade)
-    burners = [subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL)
-               for _ in range(os.cpu_count() or 2)]
+    burners = [
+        subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL) for _ in range(os.cpu_count() or 2)
+    ]
     try:
         loaded = _graded(submissions, grade.__wrapped__)
     finally:
@@ -142,10 +160,13 @@ def test_without_procfs_the_verdicts_are_the_same(mutants: dict[str, Path], walk
     """The portable path: no /proc, so no rest is ever proven and no process is found by its token; every
     deadline runs out in full, and the verdicts do not change."""
     submissions = _submissions(mutants, walk_end)
-    submissions += [(CORPUS / folder, args) for folder, args in (
-        ("valide_threads", ("--only", ",".join(test_corpus_serveur.SERVER_IDS))),
-        ("client_sans_thread_reception", test_corpus_client.ONLY_CLIENT),
-        ("client_exit_reste_vivant", test_corpus_client.ONLY_CLIENT),
-    )]
+    submissions += [
+        (CORPUS / folder, args)
+        for folder, args in (
+            ("valide_threads", ("--only", ",".join(test_corpus_serveur.SERVER_IDS))),
+            ("client_sans_thread_reception", test_corpus_client.ONLY_CLIENT),
+            ("client_exit_reste_vivant", test_corpus_client.ONLY_CLIENT),
+        )
+    ]
     with_procfs, without = _graded(submissions, grade), _graded(submissions, grade_without_procfs)
     assert not _mismatches(submissions, with_procfs, without), _mismatches(submissions, with_procfs, without)

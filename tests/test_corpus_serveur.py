@@ -36,12 +36,15 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "valide_delai_pause": (ALL, {}),
     "valide_delai_asyncio": (ALL, {}),
     "sans_prefixe": (ALL, {"S03": ("sans le nom",)}),
-    "nom_non_nettoye": (ALL, {
-        "S02": ("sans le nom", ".strip()"),
-        "S03": ("retour à la ligne", ".strip()"),
-        "S07": ("sans le nom", ".strip()"),
-        "S09": ("retour à la ligne", ".strip()"),
-    }),
+    "nom_non_nettoye": (
+        ALL,
+        {
+            "S02": ("sans le nom", ".strip()"),
+            "S03": ("retour à la ligne", ".strip()"),
+            "S07": ("sans le nom", ".strip()"),
+            "S09": ("retour à la ligne", ".strip()"),
+        },
+    ),
     "reponse_a_l_expediteur": (("S02", "S04"), {"S04": ("son propre message en retour", "seulement à l'expéditeur")}),
     "sans_threads": (("S02", "S03"), {"S03": ("pas pris en compte", "propre thread")}),
     "nom_dans_boucle_accept": (("S03", "S05", "S11"), {"S05": ("silencieux", "boucle d'accept()")}),
@@ -49,10 +52,13 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "ascii_seulement": (("S03", "S06", "S10", "S11"), {"S06": ("UTF-8", "ascii"), "S10": ("UTF-8",)}),
     "socket_mort_tue_le_thread": (("S03", "S07"), {"S07": ("Après le départ de Bob", "try/except")}),
     "sans_depart": (("S03", "S07"), {"S07": ("Bob a quitté le chat.",)}),
-    "traceback_sur_reset": (("S07", "S08", "S11"), {
-        "S08": ("Trace d'erreur", "ConnectionResetError"),
-        "S11": ("Trace d'erreur",),
-    }),
+    "traceback_sur_reset": (
+        ("S07", "S08", "S11"),
+        {
+            "S08": ("Trace d'erreur", "ConnectionResetError"),
+            "S11": ("Trace d'erreur",),
+        },
+    ),
     "port_en_dur": (("S01", "S02"), {"S01": ("55555", "CHAT_PORT")}),
     "plante_au_demarrage": (("S01",), {"S01": ("au démarrage", "SOCK_STREM")}),
     "n_ecoute_jamais": (("S01",), {"S01": ("n'écoute", "input()")}),
@@ -79,7 +85,8 @@ def test_unlocked_registry_fails_only_under_load_and_says_why() -> None:
     but every paced check passes, and a failure names the fault."""
     result = grade(CORPUS / "registre_sans_verrou", *_only("S04", "S07", "S11"))
     assert {check: result.status(check) for check in ("S01", "S04", "S07")} == dict.fromkeys(
-        ("S01", "S04", "S07"), "reussie"), result.output
+        ("S01", "S04", "S07"), "reussie"
+    ), result.output
     assert result.status("S11") in ("reussie", "echouee"), result.output
     if result.status("S11") == "echouee":
         assert "verrou" in result.message("S11"), result.message("S11")

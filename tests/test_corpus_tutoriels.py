@@ -27,8 +27,12 @@ SLOW_TIMEOUT_S = 900  # 45 gradings, four at a time: about 5 min on a busy 2-cor
 EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
     "tuto_jeton_pseudo": (
         {"S03": FAILS, "S04": PASSES, "S05": FAILS, "S07": FAILS, "B07": FAILS},
-        {"S03": ("sans le nom",), "S05": ("silencieux", "boucle d'accept()"), "S07": ("processeur", 'b""'),
-         "B07": ("second client", "arrive chez les autres")},
+        {
+            "S03": ("sans le nom",),
+            "S05": ("silencieux", "boucle d'accept()"),
+            "S07": ("processeur", 'b""'),
+            "B07": ("second client", "arrive chez les autres"),
+        },
     ),
     "tuto_bienvenue_puis_inscription": (
         {"S05": FAILS, "S06": PASSES, "S08": FAILS},
@@ -56,8 +60,11 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
     ),
     "client_tuto_jeton": (
         {"C01": PASSES, "C02": FAILS, "C03": FAILS, "C04": PASSES, "C05": FAILS, "C07": PASSES},
-        {"C02": ("« Nom : message »", "sans fin de ligne", "le serveur qui ajoute"),
-         "C03": ("sans fin de ligne", '"\\n"'), "C05": ("message ordinaire", "commande")},
+        {
+            "C02": ("« Nom : message »", "sans fin de ligne", "le serveur qui ajoute"),
+            "C03": ("sans fin de ligne", '"\\n"'),
+            "C05": ("message ordinaire", "commande"),
+        },
     ),
     "client_usage_sans_nom": (
         {"C01": FAILS, **dict.fromkeys(CLIENT_IDS[1:], SKIPPED)},
@@ -123,15 +130,23 @@ def test_each_buggy_submission_gets_the_same_grade_five_times() -> None:
     """Every check of each folder (the server's and B07, or the client's), five gradings in parallel: the
     same status for every check, hence the same grade, every time (but for RACY, said with its reason)."""
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        runs = {folder: [pool.submit(grade.__wrapped__, CORPUS / folder, *_everything(folder)) for _ in range(REPEATS)]
-                for folder in EXPECTED}
+        runs = {
+            folder: [pool.submit(grade.__wrapped__, CORPUS / folder, *_everything(folder)) for _ in range(REPEATS)]
+            for folder in EXPECTED
+        }
         graded = {folder: [run.result() for run in folder_runs] for folder, folder_runs in runs.items()}
     changing = []
     for folder, results_ in graded.items():
-        verdicts = [{check: status for check, status in result.statuses().items()
-                     if check not in RACY.get(folder, set())} for result in results_]
-        changed = sorted({check for verdict in verdicts for check in verdict
-                          if len({other.get(check) for other in verdicts}) > 1})
-        changing += [f"{folder} {check}, passage {run} : {result.status(check)}\n{result.message(check)}"
-                     for check in changed for run, result in enumerate(results_, start=1)]
+        verdicts = [
+            {check: status for check, status in result.statuses().items() if check not in RACY.get(folder, set())}
+            for result in results_
+        ]
+        changed = sorted(
+            {check for verdict in verdicts for check in verdict if len({other.get(check) for other in verdicts}) > 1}
+        )
+        changing += [
+            f"{folder} {check}, passage {run} : {result.status(check)}\n{result.message(check)}"
+            for check in changed
+            for run, result in enumerate(results_, start=1)
+        ]
     assert not changing, "\n".join(changing)

@@ -98,8 +98,7 @@ def test_corpus_verdicts_are_the_same_three_times(corpus_runs, folder: str) -> N
 def _graded_under_cpu_load(paths: list, *args: str) -> list[GradingResult]:
     """Each path graded (two at a time) while every core is kept busy by another process."""
     burners = [
-        subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL)
-        for _ in range(os.cpu_count() or 2)
+        subprocess.Popen([sys.executable, "-c", BURN_CPU], stdin=subprocess.DEVNULL) for _ in range(os.cpu_count() or 2)
     ]
     try:
         with ThreadPoolExecutor(max_workers=REFERENCE_PARALLEL_RUNS) as pool:

@@ -37,8 +37,9 @@ def test_the_grade_never_decreases_todo_after_todo(walk) -> None:
 
 def test_the_starters_completed_pass_every_check_they_implement(walk) -> None:
     _, last = walk[-1]
-    failed = {check: status for check, status in last.statuses().items()
-              if status != "reussie" and check not in NOT_BUILT}
+    failed = {
+        check: status for check, status in last.statuses().items() if status != "reussie" and check not in NOT_BUILT
+    }
     assert not failed, last.output
 
 

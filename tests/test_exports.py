@@ -25,8 +25,14 @@ SPECS = {
 HOSTILE = "<script>alert('x')</script> & \"guillemets\" \x07\x00 🎉 こんにちは"
 
 
-def make_report(statuses: dict[str, Status], *, student: Student | None = None, messages: dict[str, str] | None = None,
-                bonus_in_grade: bool = False, bonus_cap: float | None = None) -> SubmissionReport:
+def make_report(
+    statuses: dict[str, Status],
+    *,
+    student: Student | None = None,
+    messages: dict[str, str] | None = None,
+    bonus_in_grade: bool = False,
+    bonus_cap: float | None = None,
+) -> SubmissionReport:
     results = [
         CheckResult(
             spec=SPECS[check_id],
@@ -38,9 +44,14 @@ def make_report(statuses: dict[str, Status], *, student: Student | None = None, 
         )
         for check_id, status in statuses.items()
     ]
-    return SubmissionReport(submission=f"rendus/{student.identifier if student else 'x'}", results=results,
-                            duration_s=2.0, student=student, bonus_counts_in_grade=bonus_in_grade,
-                            bonus_cap=bonus_cap)
+    return SubmissionReport(
+        submission=f"rendus/{student.identifier if student else 'x'}",
+        results=results,
+        duration_s=2.0,
+        student=student,
+        bonus_counts_in_grade=bonus_in_grade,
+        bonus_cap=bonus_cap,
+    )
 
 
 ALL_PASS = dict.fromkeys(SPECS, Status.PASSED)
@@ -55,8 +66,11 @@ BOB = make_report(
     student=Student("TD1/bob"),
     messages={"S01": "Le serveur n'écoute pas sur le port 55555.", "S03": "ignorée : S01 a échoué"},
 )
-TIMEOUT = SubmissionReport(submission="rendus/lent", student=Student("11111", "Charlie Lent"),
-                           fatal_error="Délai dépassé : la correction a été interrompue au bout de 240 s.")
+TIMEOUT = SubmissionReport(
+    submission="rendus/lent",
+    student=Student("11111", "Charlie Lent"),
+    fatal_error="Délai dépassé : la correction a été interrompue au bout de 240 s.",
+)
 CLASS = [ALICE, ZOE, BOB, TIMEOUT]
 
 
@@ -74,13 +88,18 @@ def read_csv(path, delimiter: str) -> list[dict[str, str]]:
 
 # -- CSV -------------------------------------------------------------------------------------------
 
+
 def test_csv_french_format_semicolon_decimal_comma_bom(tmp_path):
     write_exports(CLASS, export_args(tmp_path, csv="notes.csv"))
     rows = read_csv(tmp_path / "notes.csv", ";")
     assert list(rows[0]) == ["Identifiant", "Nom complet", "Note", "Bonus", *SPECS, "Commentaire"]
     alice, zoe, bob, late = rows
     assert (alice["Identifiant"], alice["Nom complet"], alice["Note"], alice["Bonus"]) == (
-        "Participant 12345", "Alice Martin", "20", "1")
+        "Participant 12345",
+        "Alice Martin",
+        "20",
+        "1",
+    )
     assert (zoe["Note"], zoe["S03"], zoe["S04"], zoe["B01"]) == ("17,5", "0", "9,5", "0")
     assert "S03 Messages préfixés par le nom" in zoe["Commentaire"]
     assert "S04" not in zoe["Commentaire"]
@@ -98,6 +117,7 @@ def test_csv_intl_format_comma_and_dot(tmp_path):
 
 # -- JSON ------------------------------------------------------------------------------------------
 
+
 def test_json_lists_every_submission_and_reads_back(tmp_path):
     write_exports(CLASS, export_args(tmp_path, json="classe.json"))
     data = json.loads((tmp_path / "classe.json").read_text(encoding="utf-8"))
@@ -109,6 +129,7 @@ def test_json_lists_every_submission_and_reads_back(tmp_path):
 
 
 # -- Gradescope and GitHub Classroom (one submission) ----------------------------------------------
+
 
 def test_gradescope_results_json(tmp_path):
     write_exports([ZOE], export_args(tmp_path, gradescope="results.json"))
@@ -170,8 +191,10 @@ def test_classroom_totals_are_the_grade_with_a_capped_bonus_and_bonuses_not_trie
     scores = {test["name"].split(" ")[0]: test["score"] for test in chat["tests"]}
     assert sum(scores.values()) == pytest.approx(18.25) and (scores["B01"], scores["B02"]) == (0.5, 0.25)
     assert f"{reporter_total(note):.2f}" == "18.25" and recorded_points(chat, note) == 18.25
-    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED},
-                            messages={"B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.\nEnvoyé : /liste"})
+    not_tried = make_report(
+        {**ALL_PASS, "B01": Status.FAILED},
+        messages={"B01": BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu.\nEnvoyé : /liste"},
+    )
     write_exports([not_tried], export_args(tmp_path, classroom="classroom.json"))
     chat, note = read_runners(tmp_path)
     assert chat["status"] == "pass" and reporter_total(note) == recorded_points(chat, note) == 20
@@ -186,6 +209,7 @@ def test_classroom_grade_parts_print_the_grade(grade):
 
 
 # -- JUnit -----------------------------------------------------------------------------------------
+
 
 def test_junit_one_testcase_per_check(tmp_path):
     write_exports(CLASS, export_args(tmp_path, junit="junit.xml"))
@@ -209,8 +233,10 @@ def test_junit_one_testcase_per_check(tmp_path):
 
 def test_junit_bonus_not_tried_is_skipped_with_its_reason(tmp_path):
     reason = BONUS_NOT_TRIED + "ni /liste ni /list n'ont répondu."
-    report = make_report({**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
-                         messages={"B01": reason, "B02": "Horodatage présent mais l'heure est fausse."})
+    report = make_report(
+        {**ALL_PASS, "B01": Status.FAILED, "B02": Status.FAILED},
+        messages={"B01": reason, "B02": "Horodatage présent mais l'heure est fausse."},
+    )
     write_exports([report], export_args(tmp_path, junit="junit.xml"))
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
     cases = {case.get("name").split(" ")[0]: case for case in suite.findall("testcase")}
@@ -220,6 +246,7 @@ def test_junit_bonus_not_tried_is_skipped_with_its_reason(tmp_path):
 
 
 # -- VPL -------------------------------------------------------------------------------------------
+
 
 def test_vpl_grade_and_comments_on_stdout(tmp_path, capsys):
     write_exports([ZOE], export_args(tmp_path, vpl=True))
@@ -231,6 +258,7 @@ def test_vpl_grade_and_comments_on_stdout(tmp_path, capsys):
 
 
 # -- HTML ------------------------------------------------------------------------------------------
+
 
 def test_html_report_self_contained_escaped_and_complete(tmp_path):
     write_exports(CLASS, export_args(tmp_path, html="classe.html"))
@@ -260,14 +288,17 @@ def test_pass_rates_say_what_their_denominator_leaves_out():
 
 
 def test_html_table_of_students_and_folded_details(tmp_path):
-    not_tried = make_report({**ALL_PASS, "B01": Status.FAILED}, student=Student("55555", "Noé Neutre"),
-                            messages={"B01": BONUS_NOT_TRIED + "rien."})
+    not_tried = make_report(
+        {**ALL_PASS, "B01": Status.FAILED},
+        student=Student("55555", "Noé Neutre"),
+        messages={"B01": BONUS_NOT_TRIED + "rien."},
+    )
     write_exports([*CLASS, not_tried], export_args(tmp_path, html="classe.html"))
     text = (tmp_path / "classe.html").read_text(encoding="utf-8")
     assert text.count('<tr data-nom="') == 5 and text.count('<details class="student" id="etudiant-') == 5
-    assert "<details class=\"student\" id=\"etudiant-1\" open" not in text  # folded by default
+    assert '<details class="student" id="etudiant-1" open' not in text  # folded by default
     assert all(f'href="#etudiant-{i}"' in text for i in range(1, 6))
-    row = text[text.index('data-nom="noé neutre"'):].split("</tr>")[0]
+    row = text[text.index('data-nom="noé neutre"') :].split("</tr>")[0]
     assert 'class="c st-n"' in row and 'class="c st-f"' not in row  # a bonus not tried is neutral
     assert 'data-echecs="S03 B01 B02"' in text  # Zoé: the filter by failed check
     assert "@media print" in text and 'id="filtre-echec"' in text
@@ -279,6 +310,7 @@ def test_html_single_submission(tmp_path):
 
 
 # -- several at once, errors -----------------------------------------------------------------------
+
 
 def test_every_class_format_at_once_in_a_new_folder(tmp_path):
     args = export_args(tmp_path, csv="out/a.csv", json="out/a.json", junit="out/a.xml", html="out/a.html")

@@ -10,8 +10,9 @@ NUMBERS = [(14.5, "14,5", "14.5", "14,5"), (20.0, "20", "20", "20"), (0.125, "0,
 
 
 @pytest.mark.parametrize(("value", "french", "dotted", "duration"), NUMBERS)
-def test_one_number_in_french_with_a_dot_and_as_a_duration(value: float, french: str, dotted: str,
-                                                          duration: str) -> None:
+def test_one_number_in_french_with_a_dot_and_as_a_duration(
+    value: float, french: str, dotted: str, duration: str
+) -> None:
     assert (french_number(value), dot_number(value), seconds(value)) == (french, dotted, duration)
 
 

@@ -88,10 +88,24 @@ def autograder_tree(tmp_path: Path, submission: dict[str, str], **build_options)
 
 
 def run_autograder(base: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "AUTOGRADER_ROOT": str(base), "GRADER_PYTHON": sys.executable,
-                   "GRADER_UTILISATEUR": STUDENT, "GRADER_PYTHON_ETUDIANT": STUDENT_PYTHON, **env}
-    return subprocess.run(["bash", str(base / "source" / "run_autograder")], env=environment, capture_output=True,
-                          text=True, encoding="utf-8", errors="replace", timeout=600, stdin=subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "AUTOGRADER_ROOT": str(base),
+        "GRADER_PYTHON": sys.executable,
+        "GRADER_UTILISATEUR": STUDENT,
+        "GRADER_PYTHON_ETUDIANT": STUDENT_PYTHON,
+        **env,
+    }
+    return subprocess.run(
+        ["bash", str(base / "source" / "run_autograder")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def results(base: Path) -> dict:
@@ -168,8 +182,13 @@ def test_reference_gets_20_with_markdown_visibility_and_leaderboard(tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_buggy_submission_gets_its_grade_and_the_french_message(tmp_path):
-    base = autograder_tree(tmp_path, {**programs(CORPUS / "sans_prefixe"), "client_exo.py":
-                                      (SOLUTION / "client_exo.py").read_text(encoding="utf-8")})
+    base = autograder_tree(
+        tmp_path,
+        {
+            **programs(CORPUS / "sans_prefixe"),
+            "client_exo.py": (SOLUTION / "client_exo.py").read_text(encoding="utf-8"),
+        },
+    )
     done = run_autograder(base)
     assert done.returncode == 0, done.stdout + done.stderr
     data = results(base)
@@ -182,8 +201,9 @@ def test_buggy_submission_gets_its_grade_and_the_french_message(tmp_path):
 def test_an_attacking_submission_runs_unprivileged_and_changes_nothing(tmp_path):
     base = autograder_tree(tmp_path, {})
     attack = ATTACK.format(base=str(base), uid=pwd.getpwnam(STUDENT).pw_uid)
-    (base / "submission" / "serveur_exo.py").write_text(attack + (SOLUTION / "serveur_exo.py").read_text(
-        encoding="utf-8"), encoding="utf-8")
+    (base / "submission" / "serveur_exo.py").write_text(
+        attack + (SOLUTION / "serveur_exo.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     kit_before = tree_hash(base / "source")
     done = run_autograder(base)
     assert done.returncode == 0, done.stdout + done.stderr

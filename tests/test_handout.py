@@ -17,11 +17,19 @@ DEBIAN_PYTHON = Path("/usr/bin/python3")  # Debian 12 / Ubuntu 24.04: externally
 
 def test_the_folder_holds_statement_protocol_starters_and_grader_only(tmp_path):
     files = write_handout(tmp_path / "etudiants")
-    assert {"enonce.md", "protocole.md", "exercice/serveur_exo.py", "exercice/client_exo.py", README,
-            "correcteur/pyproject.toml", "correcteur/grader/__main__.py",
-            "correcteur/grader/checks/pytest.ini"} <= set(files)
-    assert not any(part in {"solution", "tests", "soumissions", "bench", "scripts"} for f in files
-                   for part in Path(f).parts)
+    assert {
+        "enonce.md",
+        "protocole.md",
+        "exercice/serveur_exo.py",
+        "exercice/client_exo.py",
+        README,
+        "correcteur/pyproject.toml",
+        "correcteur/grader/__main__.py",
+        "correcteur/grader/checks/pytest.ini",
+    } <= set(files)
+    assert not any(
+        part in {"solution", "tests", "soumissions", "bench", "scripts"} for f in files for part in Path(f).parts
+    )
     assert not any(name.endswith(("guide-enseignant.md", ".pyc")) for name in files)
     starters = {path.name: path.read_bytes() for path in (ROOT / "exercice").glob("*.py")}
     assert {name: (tmp_path / "etudiants" / "exercice" / name).read_bytes() for name in starters} == starters
@@ -32,8 +40,13 @@ def test_the_folder_holds_statement_protocol_starters_and_grader_only(tmp_path):
 def _distribute(folder: Path) -> subprocess.CompletedProcess:
     """`python -m grader distribuer FOLDER`, as a teacher types it (run_grader adds a grading option)."""
     return subprocess.run(
-        [sys.executable, "-m", "grader", "distribuer", str(folder)], cwd=ROOT, capture_output=True, text=True,
-        encoding="utf-8", timeout=GRADING_TIMEOUT_S, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "grader", "distribuer", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=GRADING_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -52,9 +65,11 @@ def test_students_install_it_in_a_fresh_virtual_environment_and_check_their_work
     write_handout(folder)
     python = str(DEBIAN_PYTHON) if DEBIAN_PYTHON.is_file() else sys.executable
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    steps = [[python, "-m", "venv", ".venv"],
-             [".venv/bin/python", "-m", "pip", "install", "--quiet", "./correcteur"],
-             [".venv/bin/python", "-m", "grader", "exercice/", "--only", "S01"]]
+    steps = [
+        [python, "-m", "venv", ".venv"],
+        [".venv/bin/python", "-m", "pip", "install", "--quiet", "./correcteur"],
+        [".venv/bin/python", "-m", "grader", "exercice/", "--only", "S01"],
+    ]
     for step in steps:
         done = subprocess.run(step, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"

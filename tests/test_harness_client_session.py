@@ -62,8 +62,10 @@ def test_client_that_crashes_instead_of_connecting(session_of) -> None:
     with pytest.raises(CheckFailure) as raised:
         session.accept(timeout=10)
     failure = raised.value
-    assert failure.summary.startswith("Le client s'est arrêté (code 1) sans se connecter au serveur : sa connexion "
-                                      "a été refusée, il ne vise pas le serveur du correcteur (127.0.0.1, port")
+    assert failure.summary.startswith(
+        "Le client s'est arrêté (code 1) sans se connecter au serveur : sa connexion "
+        "a été refusée, il ne vise pas le serveur du correcteur (127.0.0.1, port"
+    )
     assert "ConnectionRefusedError" in failure.received
     assert "CHAT_PORT" in failure.hint
 
@@ -75,8 +77,10 @@ def test_client_connected_elsewhere_is_told_where(session_of, monkeypatch: pytes
     monkeypatch.setenv(confinement.DISABLE_VARIABLE, "non")
     with socket.create_server(("127.0.0.1", 0)) as elsewhere:
         port = elsewhere.getsockname()[1]
-        session = session_of(f"import socket, time\ns = socket.create_connection(('127.0.0.1', {port}))\n"
-                             "print('connecté', flush=True)\ntime.sleep(60)\n")
+        session = session_of(
+            f"import socket, time\ns = socket.create_connection(('127.0.0.1', {port}))\n"
+            "print('connecté', flush=True)\ntime.sleep(60)\n"
+        )
         assert session.process.stdout.wait_line(lambda line: line == "connecté", timeout=5)
         with pytest.raises(CheckFailure) as raised:
             session.accept(timeout=0.2)

@@ -328,15 +328,15 @@ def test_the_wait_table_tells_a_deadline_from_none(monkeypatch: pytest.MonkeyPat
     assert wait(7, 0x5555, 1, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # poll(..., -1)
     assert wait(7, 0x5555, 1, 200) is None  # poll(..., 200): recv() after settimeout(0.2)
     assert wait(23, 4, 0x5555, 0, 0, 0) == procfs.Wait(procfs.LOOP, -1)  # select(..., None)
-    assert wait(23, 4, 0x5555, 0, 0, 0x7ffc) is None  # select(..., 0.5)
+    assert wait(23, 4, 0x5555, 0, 0, 0x7FFC) is None  # select(..., 0.5)
     assert wait(232, 3, 0x5555, 10, 0xFFFFFFFF) == procfs.Wait(procfs.LOOP, -1)  # epoll_wait(..., -1)
     assert wait(232, 3, 0x5555, 10, 200) is None  # an asyncio loop with a timer
     assert wait(202, 0x5555, 128, 0, 0) == procfs.Wait(procfs.THREAD, -1)  # a lock, no timeout
-    assert wait(202, 0x5555, 137, 0, 0x7ffc) is None  # a lock with a timeout (FUTEX_WAIT_BITSET)
+    assert wait(202, 0x5555, 137, 0, 0x7FFC) is None  # a lock with a timeout (FUTEX_WAIT_BITSET)
     assert wait(202, 0x5555, 129, 1) is None  # FUTEX_WAKE: not a wait
-    assert wait(61, -1 & 0xFFFFFFFF, 0x7ffc, 0, 0) == procfs.Wait(procfs.CHILD, -1)  # waitpid()
+    assert wait(61, -1 & 0xFFFFFFFF, 0x7FFC, 0, 0) == procfs.Wait(procfs.CHILD, -1)  # waitpid()
     for asleep in (35, 230):  # nanosleep, clock_nanosleep: time.sleep()
-        assert wait(asleep, 0, 0x7ffc) is None
+        assert wait(asleep, 0, 0x7FFC) is None
     assert procfs._unbounded_wait(["running"]) is None
 
 

@@ -40,9 +40,7 @@ def test_environment_stdin_and_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     try:
         assert proc.stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), timeout=5)
         assert proc.type_line("Éloïse 🎉")
-        assert proc.stdout.wait_line(lambda line: "Bonjour" in line, 5) == (
-            "Entrez votre nom : Bonjour Éloïse 🎉"
-        )
+        assert proc.stdout.wait_line(lambda line: "Bonjour" in line, 5) == ("Entrez votre nom : Bonjour Éloïse 🎉")
         proc.close_stdin()
         assert proc.wait_exit(timeout=5) == 0
         assert proc.stdout.wait_eof(timeout=5)

@@ -38,9 +38,10 @@ def test_relay_failures_are_diagnosed(open_room, monkeypatch: pytest.MonkeyPatch
         room.say(alice, "Bonjour !", [bob])
     assert time.monotonic() - began < timing.RELAY + 1
     failure = raised.value
-    assert failure.summary in ("Le message d'Alice n'est pas arrivé à Bob en 0,5 s.",  # the deadline waited out
-                               "Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre "
-                               "sans l'envoyer.")  # Linux: the server seen at rest
+    assert failure.summary in (
+        "Le message d'Alice n'est pas arrivé à Bob en 0,5 s.",  # the deadline waited out
+        "Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre sans l'envoyer.",
+    )  # Linux: the server seen at rest
     assert failure.expected == "Alice : Bonjour !" and failure.received == "rien"
     assert "tous les autres clients" in failure.hint
 
@@ -54,8 +55,9 @@ def test_a_server_at_rest_is_judged_without_waiting_out_the_deadline(open_room) 
         room.say(alice, "Bonjour !", [bob])  # echoed to Alice only
     assert time.monotonic() - began < timing.RELAY
     assert room.join_evidence is False and room.track_record.relays is False
-    assert raised.value.summary == ("Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre "
-                                    "sans l'envoyer.")
+    assert raised.value.summary == (
+        "Le message d'Alice n'est pas arrivé à Bob : le serveur s'est remis à attendre sans l'envoyer."
+    )
     assert room.wait_line_or_rest(alice, lambda line: "Bonjour" in line, timing.RELAY) == "Alice : Bonjour !"
 
 
@@ -91,8 +93,14 @@ def test_prove_absent_uses_the_marks_before_the_previous_action(open_room) -> No
     room.prove_absent(alice, "sentinelle 1", [bob, charlie], lambda line: "secrète" in line, [bob, charlie])
     room.say(alice, "Bonjour !", [bob, charlie])
     with pytest.raises(CheckFailure) as raised:
-        room.prove_absent(alice, "sentinelle 2", [bob, charlie], lambda line: "Bonjour" in line, [charlie],
-                          summary="Charlie a reçu le message privé.")
+        room.prove_absent(
+            alice,
+            "sentinelle 2",
+            [bob, charlie],
+            lambda line: "Bonjour" in line,
+            [charlie],
+            summary="Charlie a reçu le message privé.",
+        )
     assert raised.value.summary == "Charlie a reçu le message privé."
     assert raised.value.received == "« Alice : Bonjour ! »"
 

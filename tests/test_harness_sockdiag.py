@@ -14,8 +14,10 @@ def _by_inode(rows: list[sockdiag.Row]) -> dict[str, tuple[int, int, str]]:
     return {row.inode: (row.local, row.remote, row.state) for row in rows}
 
 
-@pytest.mark.skipif(sockdiag.tcp_rows(1) is None or not procfs.available(),
-                    reason="sock_diag (netlink) et /proc/net/tcp : Linux seulement")
+@pytest.mark.skipif(
+    sockdiag.tcp_rows(1) is None or not procfs.available(),
+    reason="sock_diag (netlink) et /proc/net/tcp : Linux seulement",
+)
 def test_the_rows_of_a_port_are_those_of_the_whole_table() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server, socket.create_server(("127.0.0.1", 0)) as other:
         port = server.getsockname()[1]

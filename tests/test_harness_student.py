@@ -18,6 +18,7 @@ from tests.programs import alive, chat_server, make_workspace, write_program
 
 LINUX = sys.platform.startswith("linux")
 
+
 @pytest.fixture
 def chat_workspace(tmp_path: Path):
     workspace = make_workspace(tmp_path / "chat", serveur_exo=chat_server())
@@ -36,10 +37,10 @@ def failure_of(workspace: Workspace, filename: str = "serveur_exo.py") -> CheckF
     [
         (b"", "est vide"),
         (b"  \n\n", "est vide"),
-        (b'print("x"\n', "erreur de syntaxe à la ligne 1.\n    print(\"x\"\n         ^\nMessage de Python"),
+        (b'print("x"\n', 'erreur de syntaxe à la ligne 1.\n    print("x"\n         ^\nMessage de Python'),
         (b"if True:\nprint(1)\n", "erreur d'indentation à la ligne 2"),
-        (b"x = 1\nnom = \"\xe9l\xe8ve\"\n", "n'est pas enregistré en UTF-8 (ligne 2 : « nom = \"élève\" »)"),
-        (b"nom = \"\xe9l\xe8ve\"\n", "n'est pas enregistré en UTF-8 (ligne 1 : « nom = \"élève\" »)"),
+        (b'x = 1\nnom = "\xe9l\xe8ve"\n', 'n\'est pas enregistré en UTF-8 (ligne 2 : « nom = "élève" »)'),
+        (b'nom = "\xe9l\xe8ve"\n', 'n\'est pas enregistré en UTF-8 (ligne 1 : « nom = "élève" »)'),
         (b"# coding: klingon\nx = 1\n", "déclare un encodage que Python ne connaît pas"),
         (b"x = 1\x00\n", "octets nuls"),
     ],
@@ -53,7 +54,7 @@ def test_check_compiles_diagnoses(tmp_path: Path, source: bytes, expected: str) 
 
 
 def test_check_compiles_accepts_declared_encodings_and_reports_missing_files(tmp_path: Path) -> None:
-    (tmp_path / "serveur_exo.py").write_bytes(b"# -*- coding: latin-1 -*-\nnom = \"\xe9l\xe8ve\"\n")
+    (tmp_path / "serveur_exo.py").write_bytes(b'# -*- coding: latin-1 -*-\nnom = "\xe9l\xe8ve"\n')
     with Workspace(tmp_path) as workspace:
         check_compiles(workspace, "serveur_exo.py")
         failure = failure_of(workspace, "client_exo.py")

@@ -53,39 +53,51 @@ PASSED = ("reussie",)
 
 CASES: dict[str, Case] = {
     # -- the server ----------------------------------------------------------------------------------
-    "hostile_boucle_a_l_import": Case("S01", {"S01": ("echouee", "n'écoute sur aucun port", "boucle sans fin")},
-                                      DEADLINE_CASE_S),
-    "hostile_n_ecoute_jamais": Case("S01", {"S01": ("echouee", "n'écoute sur aucun port", "Démarrage du serveur")},
-                                    DEADLINE_CASE_S),
-    "hostile_autre_port": Case("S01", {"S01": ("echouee", "n'écoute pas sur le port", "il écoute sur le port",
-                                               "CHAT_PORT")}),
+    "hostile_boucle_a_l_import": Case(
+        "S01", {"S01": ("echouee", "n'écoute sur aucun port", "boucle sans fin")}, DEADLINE_CASE_S
+    ),
+    "hostile_n_ecoute_jamais": Case(
+        "S01", {"S01": ("echouee", "n'écoute sur aucun port", "Démarrage du serveur")}, DEADLINE_CASE_S
+    ),
+    "hostile_autre_port": Case(
+        "S01", {"S01": ("echouee", "n'écoute pas sur le port", "il écoute sur le port", "CHAT_PORT")}
+    ),
     "hostile_sortie_immediate": Case("S01", {"S01": ("echouee", "terminé tout de suite (code 0)", "__main__")}),
-    "hostile_affiche_sans_fin": Case("S02", {"S01": PASSED, "S02": ("echouee", "n'affiche pas", "octets en tout")},
-                                     DEADLINE_CASE_S, measure_memory=True),
+    "hostile_affiche_sans_fin": Case(
+        "S02",
+        {"S01": PASSED, "S02": ("echouee", "n'affiche pas", "octets en tout")},
+        DEADLINE_CASE_S,
+        measure_memory=True,
+    ),
     "hostile_octets_non_utf8": Case("S02,S09", {"S01": PASSED, "S02": PASSED, "S09": PASSED}),
     "hostile_processus_enfants": Case("S02", {"S01": PASSED, "S02": PASSED}),
     "hostile_lit_stdin": Case("S01", {"S01": ("echouee", "clavier", "input()")}),
-    "hostile_accepte_sans_lire": Case("S02", {"S01": PASSED, "S02": ("echouee", "n'affiche pas")},
-                                      DEADLINE_CASE_S),
-    "hostile_ferme_tout": Case("S02,S03", {"S02": ("echouee", "n'affiche pas"),
-                                           "S03": ("echouee", "a fermé la connexion")}),
-    "hostile_octets_aleatoires": Case("S03", {"S01": PASSED, "S03": ("echouee", "ne forment pas du texte")},
-                                      DEADLINE_CASE_S + 5),
+    "hostile_accepte_sans_lire": Case("S02", {"S01": PASSED, "S02": ("echouee", "n'affiche pas")}, DEADLINE_CASE_S),
+    "hostile_ferme_tout": Case(
+        "S02,S03", {"S02": ("echouee", "n'affiche pas"), "S03": ("echouee", "a fermé la connexion")}
+    ),
+    "hostile_octets_aleatoires": Case(
+        "S03", {"S01": PASSED, "S03": ("echouee", "ne forment pas du texte")}, DEADLINE_CASE_S + 5
+    ),
     "hostile_lignes_geantes": Case("S03", {"S01": PASSED, "S03": PASSED}, measure_memory=True),
     "hostile_efface_fichiers": Case("S02,S03", {"S01": PASSED, "S02": PASSED, "S03": PASSED}),
     # -- the client ----------------------------------------------------------------------------------
-    "hostile_client_sans_stdin": Case("C02,C03", {"C01": PASSED, "C02": ("echouee", "Anonyme"),
-                                                  "C03": ("echouee", "n'est pas arrivé au serveur")},
-                                      DEADLINE_CASE_S),
-    "hostile_client_lit_apres_exit": Case("C05", {"C05": ("echouee", "après exit", "tourne encore")},
-                                          DEADLINE_CASE_S),
-    "hostile_client_affiche_sans_fin": Case("C03", {"C01": PASSED,
-                                                    "C03": ("echouee", "n'est pas arrivé", "octets en tout")},
-                                            DEADLINE_CASE_S, measure_memory=True),
-    "hostile_client_autre_port": Case("C02", {"C01": ("echouee", "ConnectionRefusedError"),
-                                              "C02": ("ignoree",)}),
-    "hostile_client_sans_connexion": Case("C02", {"C01": ("echouee", "ni connexion au serveur"), "C02": ("ignoree",)},
-                                          DEADLINE_CASE_S),
+    "hostile_client_sans_stdin": Case(
+        "C02,C03",
+        {"C01": PASSED, "C02": ("echouee", "Anonyme"), "C03": ("echouee", "n'est pas arrivé au serveur")},
+        DEADLINE_CASE_S,
+    ),
+    "hostile_client_lit_apres_exit": Case("C05", {"C05": ("echouee", "après exit", "tourne encore")}, DEADLINE_CASE_S),
+    "hostile_client_affiche_sans_fin": Case(
+        "C03",
+        {"C01": PASSED, "C03": ("echouee", "n'est pas arrivé", "octets en tout")},
+        DEADLINE_CASE_S,
+        measure_memory=True,
+    ),
+    "hostile_client_autre_port": Case("C02", {"C01": ("echouee", "ConnectionRefusedError"), "C02": ("ignoree",)}),
+    "hostile_client_sans_connexion": Case(
+        "C02", {"C01": ("echouee", "ni connexion au serveur"), "C02": ("ignoree",)}, DEADLINE_CASE_S
+    ),
     # -- the submission ------------------------------------------------------------------------------
     "hostile_fichier_absent": Case("S01", {"S01": ("echouee", "introuvable", "Serveur_Exo.py")}),
     "hostile_latin1": Case("S01", {"S01": ("echouee", "pas enregistré en UTF-8", "ligne 1")}),
@@ -139,9 +151,16 @@ def measured_grade(path: Path, *args: str) -> tuple[GradingResult, float | None]
         if os.name == "nt":
             done = run_grader(*command[3:])
         else:
-            done = subprocess.run([sys.executable, "-c", _MEASURE, *command], cwd=ROOT, capture_output=True,
-                                  text=True, encoding="utf-8", errors="replace", timeout=150,
-                                  stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [sys.executable, "-c", _MEASURE, *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=150,
+                stdin=subprocess.DEVNULL,
+            )
         report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     found = re.search(r"^PEAK_RSS=(\d+)$", done.stderr, re.MULTILINE)
     peak_mb = int(found.group(1)) / (2**20 if sys.platform == "darwin" else 2**10) if found else None

@@ -37,11 +37,26 @@ def dump(html: str, fragment: str = "") -> str:
         with open(page, "w", encoding="utf-8") as stream:
             stream.write(html)
         done = subprocess.run(
-            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={scratch}/profil",
-             "--virtual-time-budget=3000", "--dump-dom", f"file://{page}{fragment}"],
-            capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+            [
+                BROWSER,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={scratch}/profil",
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+                f"file://{page}{fragment}",
+            ],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
     return done.stdout
 
 

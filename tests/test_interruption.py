@@ -31,7 +31,11 @@ def _ignore_sigint() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="no inherited signal dispositions on Windows")
 def test_children_get_ctrl_c_back_and_the_parent_still_ignores_it() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", PARENT], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PARENT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         preexec_fn=_ignore_sigint,
     )
     assert done.stdout.split() == ["True", "toujours", "là"], done.stdout + done.stderr

@@ -44,15 +44,18 @@ def test_grade_counts_base_points_only_by_default():
 def test_bonus_added_when_the_scale_says_so_and_capped_at_twenty():
     assert report(bonus_counts_in_grade=True).note == 18.0
     assert report(bonus_counts_in_grade=True, bonus_cap=0.5).note == 17.5
-    full = SubmissionReport("x", [result("S01", Category.SERVER, 20, Status.PASSED),
-                                  result("B01", Category.BONUS, 0.5, Status.PASSED)],
-                            bonus_counts_in_grade=True)
+    full = SubmissionReport(
+        "x",
+        [result("S01", Category.SERVER, 20, Status.PASSED), result("B01", Category.BONUS, 0.5, Status.PASSED)],
+        bonus_counts_in_grade=True,
+    )
     assert full.note == 20.0
 
 
 def test_grade_is_scaled_to_twenty_when_the_scale_changes_the_total():
-    graded = SubmissionReport("x", [result("S01", Category.SERVER, 4, Status.PASSED),
-                                    result("C01", Category.CLIENT, 4, Status.FAILED)])
+    graded = SubmissionReport(
+        "x", [result("S01", Category.SERVER, 4, Status.PASSED), result("C01", Category.CLIENT, 4, Status.FAILED)]
+    )
     assert graded.note == 10.0
 
 
@@ -61,7 +64,14 @@ def test_json_schema_and_round_trip():
     data = original.to_dict()
     assert set(data) >= {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications"}
     assert set(data["verifications"][0]) == {
-        "id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"
+        "id",
+        "titre",
+        "categorie",
+        "statut",
+        "points",
+        "points_max",
+        "message",
+        "duree_s",
     }
     assert data["verifications"][1]["statut"] == "echouee"
     again = SubmissionReport.from_dict(data)

@@ -76,8 +76,16 @@ def test_absent_participants_get_zero_and_a_comment_on_request(tmp_path):
 
 
 def test_unknown_language_found_by_the_worksheets_structure(tmp_path):
-    header = ["Kennung", "Vollständiger Name", "Status", "Bewertung", "Bestwertung", "Bewertung kann geändert werden",
-              "Zuletzt geändert (Bewertung)", "Feedback als Kommentar"]
+    header = [
+        "Kennung",
+        "Vollständiger Name",
+        "Status",
+        "Bewertung",
+        "Bestwertung",
+        "Bewertung kann geändert werden",
+        "Zuletzt geändert (Bewertung)",
+        "Feedback als Kommentar",
+    ]
     body = [["Teilnehmer/in 67890", "Zoé Z", "Abgegeben", "", "20,00", "Ja", "-", ""]]
     path = tmp_path / "feuille.csv"
     lines = [",".join(f'"{cell}"' for cell in row) for row in [header, *body]]
@@ -130,4 +138,6 @@ def test_moodle_importer_refuses_the_stand_alone_csv(tmp_path):
     write_exports(CLASS, export_args(tmp_path, csv="notes.csv"))
     variant = verifier.Variant("notes.csv", "fr", "utf-8", "UTF-8", "semicolon")
     assert verifier.moodle_import(os.environ["MOODLE_SRC"], tmp_path / "notes.csv", variant, PARTICIPANTS) == {
-        "importe": False, "erreur": "invalidgradeimport"}
+        "importe": False,
+        "erreur": "invalidgradeimport",
+    }

@@ -78,8 +78,9 @@ def test_message_reaches_every_other_client_with_the_name(room: ChatRoom) -> Non
     room.prove_absent(bob, "Salut Alice !", [alice, charlie], lambda line: "Bonjour" in line, [alice])
 
 
-@pytest.mark.parametrize("name, message", [("Zoé", "Ça va très bien, à l'école !"), ("Émoji", "😀🎉 fête"),
-                                           ("李雷", "你好，世界")])
+@pytest.mark.parametrize(
+    "name, message", [("Zoé", "Ça va très bien, à l'école !"), ("Émoji", "😀🎉 fête"), ("李雷", "你好，世界")]
+)
 def test_utf8_names_and_messages(room: ChatRoom, name: str, message: str) -> None:
     sender, reader = room.join(name), room.join("Bob")
     line = room.say(sender, message, [reader])[reader]
@@ -219,10 +220,15 @@ def test_list_goes_to_the_requester_only(room: ChatRoom, command: str) -> None:
     alice, bob, charlie = three(room)
     mark = alice.mark()
     alice.send_line(command)
-    alice.expect(lambda line: line == "Connectés (3) : Alice, Bob, Charlie", timing.RELAY,
-                 expected="la liste des connectés", since=mark)
-    room.prove_absent(alice, "fin", [bob, charlie], lambda line: "Connectés" in line or "Alice : /" in line,
-                      [bob, charlie])
+    alice.expect(
+        lambda line: line == "Connectés (3) : Alice, Bob, Charlie",
+        timing.RELAY,
+        expected="la liste des connectés",
+        since=mark,
+    )
+    room.prove_absent(
+        alice, "fin", [bob, charlie], lambda line: "Connectés" in line or "Alice : /" in line, [bob, charlie]
+    )
 
 
 def test_every_relayed_line_is_timestamped(room: ChatRoom) -> None:
@@ -246,8 +252,9 @@ def test_private_message_reaches_only_its_recipient(room: ChatRoom, command: str
 def test_private_message_to_an_unknown_name(room: ChatRoom) -> None:
     alice, bob = room.join("Alice"), room.join("Bob")
     alice.send_line("/privé Zorro tu es là ?")
-    alice.expect(lambda line: line.startswith("Utilisateur inconnu : Zorro."), timing.RELAY,
-                 expected="une erreur pour Alice")
+    alice.expect(
+        lambda line: line.startswith("Utilisateur inconnu : Zorro."), timing.RELAY, expected="une erreur pour Alice"
+    )
     room.prove_absent(alice, "après", [bob], lambda line: "Zorro" in line, [bob])
 
 
@@ -264,8 +271,11 @@ def test_history_file_is_written_as_messages_are_relayed(room: ChatRoom) -> None
 def test_kick_from_the_console(room: ChatRoom) -> None:
     alice, bob, charlie = three(room)
     room.console_command("/kick Bob")
-    bob.expect(lambda line: line == "Vous avez été expulsé du chat par le serveur.", timing.RELAY,
-               expected="l'avis d'expulsion")
+    bob.expect(
+        lambda line: line == "Vous avez été expulsé du chat par le serveur.",
+        timing.RELAY,
+        expected="l'avis d'expulsion",
+    )
     expect_closed_by_server(bob)
     for other in (alice, charlie):
         other.expect(lambda line: line == "* Bob a été expulsé du chat.", timing.RELAY, expected="avis")
@@ -292,8 +302,11 @@ def test_console_end_of_file_keeps_the_server_running(room: ChatRoom) -> None:
 def test_name_in_use_is_refused(room: ChatRoom) -> None:
     alice, bob = room.join("Alice"), room.join("Bob")
     impostor = room.join("Alice")
-    impostor.expect(lambda line: line == "Le nom Alice est déjà utilisé. Reconnectez-vous avec un autre nom.",
-                    timing.RELAY, expected="le refus du nom")
+    impostor.expect(
+        lambda line: line == "Le nom Alice est déjà utilisé. Reconnectez-vous avec un autre nom.",
+        timing.RELAY,
+        expected="le refus du nom",
+    )
     expect_closed_by_server(impostor)
     room.say(alice, "je suis la vraie", [bob])
     assert console_count(room, "Alice (127.0.0.1) a rejoint le chat.") == 1

@@ -42,8 +42,14 @@ def server_by_hand(source: Path, scratch: Path) -> Iterator[int]:
     shutil.copy(source / "serveur_exo.py", folder)
     port = free_port()
     env = {**os.environ, "CHAT_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "serveur_exo.py"], cwd=folder, env=env, stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "serveur_exo.py"],
+        cwd=folder,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert wait_probing(lambda: listening(port) or server.poll() is not None, START_S, [], 0.05)
         assert server.poll() is None, "le serveur s'est arrêté"
@@ -56,17 +62,30 @@ def server_by_hand(source: Path, scratch: Path) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def replay_s03(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("rapport")
-    done = subprocess.run([sys.executable, "-m", "grader", str(CORPUS / "sans_prefixe"), "--rejouer", "S03"],
-                          cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                          encoding="utf-8", timeout=150, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", str(CORPUS / "sans_prefixe"), "--rejouer", "S03"],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=150,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"Échange de S03 écrit dans {folder / 'rejouer_S03.py'}" in done.stdout
     return folder / "rejouer_S03.py"
 
 
 def replay(script: Path, port: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(script), "--sans-pause", "--port", str(port)], capture_output=True,
-                          text=True, encoding="utf-8", timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, str(script), "--sans-pause", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_the_replay_passes_against_the_reference(replay_s03: Path, tmp_path: Path) -> None:
@@ -74,8 +93,9 @@ def test_the_replay_passes_against_the_reference(replay_s03: Path, tmp_path: Pat
         done = replay(replay_s03, port)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "  Alice envoie : Bonjour !" in done.stdout
-    assert any(line.startswith("    Bob reçoit : ") and line.endswith("Alice : Bonjour !")
-               for line in done.stdout.splitlines())  # the reference adds the time: "[14:05] Alice : …"
+    assert any(
+        line.startswith("    Bob reçoit : ") and line.endswith("Alice : Bonjour !") for line in done.stdout.splitlines()
+    )  # the reference adds the time: "[14:05] Alice : …"
     assert "  ✓ attendu chez Bob : Alice : Bonjour !" in done.stdout
 
 
@@ -90,10 +110,26 @@ def test_the_replay_shows_the_bug_of_the_buggy_server(replay_s03: Path, tmp_path
 def test_a_check_that_passed_or_a_client_check_is_not_replayed(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "grader", str(SOLUTION), "--rejouer"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    passed = subprocess.run([*run, "S02"], cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
-                            timeout=150, stdin=subprocess.DEVNULL)
+    passed = subprocess.run(
+        [*run, "S02"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=150,
+        stdin=subprocess.DEVNULL,
+    )
     assert "Rien à rejouer : S02 n'a pas échoué." in passed.stdout
-    client = subprocess.run([*run, "C03"], cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
-                            timeout=150, stdin=subprocess.DEVNULL)
+    client = subprocess.run(
+        [*run, "C03"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=150,
+        stdin=subprocess.DEVNULL,
+    )
     assert client.returncode == 2 and "n'est pas une vérification du serveur" in client.stderr
     assert list(tmp_path.iterdir()) == []

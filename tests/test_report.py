@@ -35,15 +35,19 @@ def test_every_todo_of_the_starter_is_named_by_a_check_and_told_in_one_sentence(
 def result(check_id: str, status: Status = Status.FAILED, *, hint: str = "", failure: str = "") -> CheckResult:
     spec = load_catalogue()[check_id]
     earned = spec.points if status is Status.PASSED else 0.0
-    return CheckResult(spec, status, earned, spec.points, message=failure,
-                       failure=failure or f"{check_id} échoue.", hint=hint)
+    return CheckResult(
+        spec, status, earned, spec.points, message=failure, failure=failure or f"{check_id} échoue.", hint=hint
+    )
 
 
 def test_the_next_step_follows_the_todos_and_a_thread_cause_is_todo_2() -> None:
-    report = SubmissionReport("x", [result("S01", Status.PASSED), result("S03", hint="relayez"),
-                                    result("S05", hint=THREAD_HINT), result("C02")])
+    report = SubmissionReport(
+        "x",
+        [result("S01", Status.PASSED), result("S03", hint="relayez"), result("S05", hint=THREAD_HINT), result("C02")],
+    )
     assert next_step(report).startswith(
-        "Prochaine étape : S05 « Plusieurs clients simultanés » — serveur_exo.py, TODO 2 :")
+        "Prochaine étape : S05 « Plusieurs clients simultanés » — serveur_exo.py, TODO 2 :"
+    )
     report = SubmissionReport("x", [result("S03", hint="Gardez la connexion. " + THREAD_HINT), result("S07")])
     assert "S03" in next_step(report) and "TODO 2" in next_step(report)
     report = SubmissionReport("x", [result("S10"), result("C03")])  # an advanced check comes last
@@ -61,13 +65,17 @@ def live_lines(results: list[CheckResult], *, verbose: bool = False) -> list[str
 
 
 def test_one_cause_is_told_once_and_an_unreached_bonus_in_one_line() -> None:
-    evidence = (Evidence("echanges", "Alice — échanges", tuple(f"→ ligne {n}" for n in range(20))),
-                Evidence("echanges", "Bob — échanges", ("→ Bob",)))
+    evidence = (
+        Evidence("echanges", "Alice — échanges", tuple(f"→ ligne {n}" for n in range(20))),
+        Evidence("echanges", "Bob — échanges", ("→ Bob",)),
+    )
     failure = "Le message d'Alice n'est pas arrivé."
-    first = CheckResult(load_catalogue()["S03"], Status.FAILED, 0, 2, failure=failure, hint="Relayez.",
-                        evidence=evidence)
-    same = CheckResult(load_catalogue()["S04"], Status.FAILED, 0, 2, failure=failure, hint="Relayez.",
-                       evidence=evidence)
+    first = CheckResult(
+        load_catalogue()["S03"], Status.FAILED, 0, 2, failure=failure, hint="Relayez.", evidence=evidence
+    )
+    same = CheckResult(
+        load_catalogue()["S04"], Status.FAILED, 0, 2, failure=failure, hint="Relayez.", evidence=evidence
+    )
     bonus = CheckResult(load_catalogue()["B01"], Status.FAILED, 0, 0.5, failure="Bonus non tenté (ou non reconnu) : x")
     lines = live_lines([first, same, bonus])
     s04 = [line for line in lines if "S04" in line]

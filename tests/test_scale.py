@@ -43,12 +43,17 @@ def test_empty_file_is_the_default_scale(tmp_path):
 
 
 def test_the_scale_drives_the_grade_and_the_cap(tmp_path):
-    scale = load_scale(scale_file(tmp_path, "[points]\nS03 = 6\n[bonus]\ndans_la_note = true\nplafond = 0.25\n"),
-                       CATALOGUE)
+    scale = load_scale(
+        scale_file(tmp_path, "[points]\nS03 = 6\n[bonus]\ndans_la_note = true\nplafond = 0.25\n"), CATALOGUE
+    )
     results = [
         CheckResult(CATALOGUE[i], status, scale.points[i] if status is Status.PASSED else 0, scale.points[i])
-        for i, status in (("S01", Status.PASSED), ("S03", Status.FAILED), ("C01", Status.PASSED),
-                          ("B01", Status.PASSED))
+        for i, status in (
+            ("S01", Status.PASSED),
+            ("S03", Status.FAILED),
+            ("C01", Status.PASSED),
+            ("B01", Status.PASSED),
+        )
     ]
     report = SubmissionReport("x", results, bonus_counts_in_grade=scale.bonus_in_grade, bonus_cap=scale.bonus_cap)
     assert report.note == round(2 * 20 / 8 + 0.25, 2)
@@ -58,14 +63,14 @@ def test_the_scale_drives_the_grade_and_the_cap(tmp_path):
     ("text", "expected"),
     [
         ("[points]\nS99 = 1\n", "identifiant de vérification inconnu « S99 »"),
-        ("[points]\nS01 = \"deux\"\n", "points de S01 : un nombre est attendu"),
+        ('[points]\nS01 = "deux"\n', "points de S01 : un nombre est attendu"),
         ("[points]\nS01 = true\n", "points de S01 : un nombre est attendu"),
         ("[points]\nS01 = -1\n", "un nombre positif ou nul est attendu"),
         ("[points]\nS01 = nan\n", "un nombre positif ou nul est attendu"),
         ("[points\nS01 = 1\n", "syntaxe TOML incorrecte"),
         ("S01 = 1\n", "section ou clé inconnue « S01 »"),
         ("points = 3\n", "« points » doit être une section [points]"),
-        ("[bonus]\ndans_la_note = \"oui\"\n", "dans_la_note doit valoir true ou false"),
+        ('[bonus]\ndans_la_note = "oui"\n', "dans_la_note doit valoir true ou false"),
         ("[bonus]\nplafond = 2\n", "plafond n'a de sens qu'avec dans_la_note = true"),
         ("[bonus]\ndans_la_note = true\nplafond = -2\n", "[bonus] plafond : un nombre positif ou nul"),
         ("[bonus]\nmaximum = 2\n", "clé inconnue « maximum » dans [bonus]"),

@@ -19,9 +19,13 @@ def failed(check_id: str, arrows: list[Arrow]) -> CheckResult:
 
 
 def test_lifelines_arrows_and_the_missing_line_in_red() -> None:
-    arrows = [Arrow("Alice", True, "Alice"), Arrow("Bob", True, "Bob"),
-              Arrow("Alice", True, "<script>alert(1)</script>"), Arrow("Alice", False, "Bob : salut"),
-              Arrow("Bob", False, "Alice : <script>", missing=True)]
+    arrows = [
+        Arrow("Alice", True, "Alice"),
+        Arrow("Bob", True, "Bob"),
+        Arrow("Alice", True, "<script>alert(1)</script>"),
+        Arrow("Alice", False, "Bob : salut"),
+        Arrow("Bob", False, "Alice : <script>", missing=True),
+    ]
     svg = diagram(failed("S03", arrows))
     root = ET.fromstring(svg)  # well-formed, every text escaped
     heads = [text.text for text in root.iter(f"{SVG}text") if "bold" in text.get("style", "")]
@@ -36,8 +40,12 @@ def test_lifelines_arrows_and_the_missing_line_in_red() -> None:
 
 
 def test_a_console_line_has_its_lifeline_and_a_check_without_exchange_no_diagram() -> None:
-    svg = diagram(failed("S02", [Arrow("Alice", True, "Alice"), Arrow("", False, "Alice (127.0.0.1) a rejoint le chat.",
-                                                                     missing=True)]))
+    svg = diagram(
+        failed(
+            "S02",
+            [Arrow("Alice", True, "Alice"), Arrow("", False, "Alice (127.0.0.1) a rejoint le chat.", missing=True)],
+        )
+    )
     assert CONSOLE in svg
     assert diagram(failed("S01", [])) == ""
 

@@ -78,8 +78,18 @@ def test_a_class_graded_with_similarity_lists_the_copy(tmp_path):
     (tmp_path / "copie").mkdir()
     copied = measure.disguise((CORPUS / "valide_asyncio" / "serveur_exo.py").read_text(encoding="utf-8"))
     (tmp_path / "copie" / "serveur_exo.py").write_bytes(copied.encode("latin-1", "replace"))
-    done = run_grader(str(tmp_path), "--only", "S01", "--sans-isolation", "--similarite",
-                      "--html", str(tmp_path / "r.html"), "--jobs", "2", timeout=600)
+    done = run_grader(
+        str(tmp_path),
+        "--only",
+        "S01",
+        "--sans-isolation",
+        "--similarite",
+        "--html",
+        str(tmp_path / "r.html"),
+        "--jobs",
+        "2",
+        timeout=600,
+    )
     assert done.returncode in (0, 1), done.stderr
     assert "fichiers de départ soustraits" in done.stdout
     listed = [line for line in done.stdout.splitlines() if "↔" in line]

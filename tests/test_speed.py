@@ -98,7 +98,8 @@ def test_a_session_remembers_a_server_that_serves_one_client_at_a_time(
     monkeypatch.setattr(timing, "JOIN", 1.5)
     monkeypatch.setattr(timing, "JOIN_FALLBACK", 0.05)
     one_at_a_time = chat_server().replace(
-        "threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()", "servir(conn, adresse)")
+        "threading.Thread(target=servir, args=(conn, adresse), daemon=True).start()", "servir(conn, adresse)"
+    )
     track_record = ServerTrackRecord()
     first = rooms(one_at_a_time, track_record)
     assert _timed(lambda: first.join("Alice")) < timing.JOIN / 2
@@ -188,17 +189,25 @@ def test_a_server_without_any_bonus_is_told_in_a_moment() -> None:
 
 def test_a_server_that_never_relays_has_its_message_scenarios_ignored() -> None:
     result = grade(CORPUS / "hostile_accepte_sans_lire", "--only", "S03,S04,B04,B05")
-    assert result.statuses() == {"S01": "reussie", "S03": "echouee", "S04": "ignoree", "B04": "echouee",
-                                 "B05": "ignoree"}, result.output
+    assert result.statuses() == {
+        "S01": "reussie",
+        "S03": "echouee",
+        "S04": "ignoree",
+        "B04": "echouee",
+        "B05": "ignoree",
+    }, result.output
     assert "voir S03" in result.message("S04") and "voir S03" in result.message("B05")
 
 
 @pytest.mark.skipif(not LINUX, reason="/proc shows the client at rest; elsewhere the deadline is waited out")
-@pytest.mark.parametrize(("folder", "check", "words"), [
-    ("client_exit_reste_vivant", "C05", "bloqué dans recv()"),  # its main thread waits for the receiving one
-    ("client_sans_thread_reception", "C03", "recv()"),  # the second typed line left unread in its stdin
-    ("client_sans_thread_reception", "C04", "thread de réception"),  # alone in input(): nothing can print
-])
+@pytest.mark.parametrize(
+    ("folder", "check", "words"),
+    [
+        ("client_exit_reste_vivant", "C05", "bloqué dans recv()"),  # its main thread waits for the receiving one
+        ("client_sans_thread_reception", "C03", "recv()"),  # the second typed line left unread in its stdin
+        ("client_sans_thread_reception", "C04", "thread de réception"),  # alone in input(): nothing can print
+    ],
+)
 def test_a_client_at_rest_fails_without_waiting_out_the_deadline(folder: str, check: str, words: str) -> None:
     result = grade(CORPUS / folder, *ONLY_CLIENT)
     assert result.status(check) == "echouee" and words in result.message(check), result.output

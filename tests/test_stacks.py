@@ -96,7 +96,7 @@ def test_the_name_read_in_the_accept_loop_is_named(tmp_path: Path) -> None:
 def blocked_lines(result_message: str) -> list[str]:
     lines = result_message.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Où le "))
-    return [line.strip() for line in lines[start + 1:] if line.startswith("  ")]
+    return [line.strip() for line in lines[start + 1 :] if line.startswith("  ")]
 
 
 def test_corpus_input_in_the_server() -> None:

@@ -40,14 +40,20 @@ def test_student_frames_kept_python_frames_folded_paths_relative() -> None:
 
 def test_the_innermost_frame_and_the_exception_line_survive_a_deep_recursion() -> None:
     frames = [f'  File "{WORKDIR}/serveur_exo.py", line 7, in f\n    return f(n + 1)\n' for _ in range(60)]
-    block = ("Traceback (most recent call last):\n" + "".join(frames)
-             + '  File "/usr/lib/python3.11/json/decoder.py", line 355, in raw_decode\n'
-             + "    raise JSONDecodeError\nRecursionError: maximum recursion depth exceeded\n")
+    block = (
+        "Traceback (most recent call last):\n"
+        + "".join(frames)
+        + '  File "/usr/lib/python3.11/json/decoder.py", line 355, in raw_decode\n'
+        + "    raise JSONDecodeError\nRecursionError: maximum recursion depth exceeded\n"
+    )
     shown = readable(block.splitlines(), WORKDIR, max_lines=12)
     assert len(shown) <= 12
     assert shown[0] == "Trace d'erreur (l'appel le plus récent en dernier) :"
-    assert shown[-3:] == ["  Fichier decoder.py, ligne 355, dans raw_decode", "    raise JSONDecodeError",
-                          "RecursionError: maximum recursion depth exceeded"]
+    assert shown[-3:] == [
+        "  Fichier decoder.py, ligne 355, dans raw_decode",
+        "    raise JSONDecodeError",
+        "RecursionError: maximum recursion depth exceeded",
+    ]
 
 
 def test_one_complete_traceback_per_thread_and_not_one_still_being_written() -> None:
@@ -55,6 +61,6 @@ def test_one_complete_traceback_per_thread_and_not_one_still_being_written() -> 
     stream.feed(thread_traceback("Thread-1", 40, "ValueError: un").encode())
     stream.feed(thread_traceback("Thread-2", 41, "ValueError: deux").encode())
     stream.feed(thread_traceback("Thread-1", 42, "ValueError: trois").encode())
-    stream.feed(b"Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n")  # unfinished
+    stream.feed(b'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n')  # unfinished
     blocks = stream.complete_blocks()
     assert [block[-1] for block in blocks] == ["ValueError: deux", "ValueError: trois"]

@@ -136,4 +136,3 @@ def _copy_bounded(reader: IO[bytes], writer: IO[bytes], limit: int) -> None:
             break
         writer.write(chunk)
         left -= len(chunk)
-

@@ -125,8 +125,9 @@ class _Finder:
                 refusals.append(str(refusal))
         return children
 
-    def _find_root(self, starts: list[_Node], levels: int, *, unique: bool, budget: Budget,
-                   refusals: list[str]) -> _Node | None:
+    def _find_root(
+        self, starts: list[_Node], levels: int, *, unique: bool, budget: Budget, refusals: list[str]
+    ) -> _Node | None:
         """The shallowest folder holding a submission, searching `levels` levels below `starts`; the zips
         refused on the way are told in `refusals`.
 

@@ -31,8 +31,9 @@ class KitFinder:
     def __init__(self, kit_root: str) -> None:
         self.kit_root = kit_root
 
-    def find_spec(self, name: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> ModuleSpec | None:
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if name != PACKAGE and not name.startswith(PACKAGE + "."):
             return None
         spec = PathFinder.find_spec(name, [self.kit_root] if path is None else path)

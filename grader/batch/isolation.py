@@ -39,6 +39,8 @@ def unconfined_warning(*, whole_class: bool, exports: ExportOptions) -> str | No
     """The warning for a class or an export graded unconfined, or None when confined or nothing is at stake."""
     if not (whole_class or exports.any_asked()) or current().confined:
         return None
-    return ("Attention : les programmes des étudiants ne sont pas confinés sur cette machine. Ils s'exécutent "
-            "avec vos droits : ne vous fiez aux notes et aux fichiers exportés que si vous faites confiance à "
-            "chaque rendu.")
+    return (
+        "Attention : les programmes des étudiants ne sont pas confinés sur cette machine. Ils s'exécutent "
+        "avec vos droits : ne vous fiez aux notes et aux fichiers exportés que si vous faites confiance à "
+        "chaque rendu."
+    )

@@ -110,17 +110,24 @@ def _likely_duration(item: BatchItem) -> tuple[int, int]:
     return (len(sizes), sum(sizes))
 
 
-def grade_all(items: list[BatchItem], options: BatchOptions, *, timeout: float = SUBMISSION_TIMEOUT_S,
-              console: Console | None = None) -> list[SubmissionReport]:
+def grade_all(
+    items: list[BatchItem],
+    options: BatchOptions,
+    *,
+    timeout: float = SUBMISSION_TIMEOUT_S,
+    console: Console | None = None,
+) -> list[SubmissionReport]:
     """Every item graded in its own subprocess, `options.jobs` at a time; reports in the items' order."""
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
     adopt_orphans()  # a worker that dies leaves its students' programs to this process, which ends them below
     pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
-    with tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch, \
-            ThreadPoolExecutor(max_workers=jobs) as executor, \
-            _progress(console or Console(stderr=True)) as progress:
+    with (
+        tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch,
+        ThreadPoolExecutor(max_workers=jobs) as executor,
+        _progress(console or Console(stderr=True)) as progress,
+    ):
         task = progress.add_task("", total=len(items))
         futures: dict[Future, int] = {}
         for index in sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True):

@@ -31,7 +31,10 @@ def failed_checks(report: SubmissionReport) -> str:
 def print_batch_summary(console: Console, reports: list[SubmissionReport]) -> None:
     table = Table(title="Résultats de la classe", title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("Étudiant", "left"), ("Identifiant", "left"), ("Note /20", "right"), ("Bonus", "right"),
+        ("Étudiant", "left"),
+        ("Identifiant", "left"),
+        ("Note /20", "right"),
+        ("Bonus", "right"),
         ("Vérifications échouées", "left"),
     )
     for header, justify in columns:

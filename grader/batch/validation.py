@@ -17,8 +17,20 @@ from grader.model import EVIDENCE_KINDS, Arrow, CheckResult, CheckSpec, Evidence
 from grader.scale import Scale
 
 MAX_MESSAGE_CHARS = 200_000
-_REPORT_KEYS = {"soumission", "note", "note_max", "bonus", "bonus_max", "duree_s", "verifications",
-                "bonus_dans_la_note", "plafond_bonus", "isolation", "note_partielle", "seulement"}
+_REPORT_KEYS = {
+    "soumission",
+    "note",
+    "note_max",
+    "bonus",
+    "bonus_max",
+    "duree_s",
+    "verifications",
+    "bonus_dans_la_note",
+    "plafond_bonus",
+    "isolation",
+    "note_partielle",
+    "seulement",
+}
 MAX_LAYERS, MAX_LAYER_CHARS = 20, 200
 _CHECK_KEYS = {"id", "titre", "categorie", "statut", "points", "points_max", "message", "duree_s"}
 _DETAIL_KEYS = {"echec", "indice", "preuves", "sequence"}  # a failure's parts (model.CheckResult), optional
@@ -42,8 +54,9 @@ class Expected:
     selection: tuple[str, ...] = ()  # --only as asked (a partial grade), from the runner, not the answer
 
     @classmethod
-    def of(cls, catalogue: dict[str, CheckSpec], scale: Scale, only: set[str] | None,
-           max_duration_s: float) -> Expected:
+    def of(
+        cls, catalogue: dict[str, CheckSpec], scale: Scale, only: set[str] | None, max_duration_s: float
+    ) -> Expected:
         ids = with_prerequisites(only, catalogue) if only else set(catalogue)
         return cls(catalogue, scale, frozenset(ids), max_duration_s, tuple(sorted(only)) if only else ())
 
@@ -80,14 +93,23 @@ def _result(item: object, expected: Expected) -> CheckResult:
     points = _number(item["points"], f"{check_id} : points", 0, worth)
     earned = worth if status is Status.PASSED else 0.0
     if not (_same(points_max, worth) and _same(points, earned)):
-        raise InvalidReport(f"{check_id} : {points} point(s) sur {points_max} pour le statut « {status.value} », "
-                            f"alors que le barème donne {earned:g} sur {worth:g}")
+        raise InvalidReport(
+            f"{check_id} : {points} point(s) sur {points_max} pour le statut « {status.value} », "
+            f"alors que le barème donne {earned:g} sur {worth:g}"
+        )
     message = item["message"]
     if not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS:
         raise InvalidReport(f"{check_id} : message absent ou trop long")
     duration = _number(item["duree_s"], f"{check_id} : durée", 0, expected.max_duration_s)
-    return CheckResult(spec=spec, status=status, points=earned, points_max=worth, message=message,
-                       duration_s=duration, **_details(item, check_id))
+    return CheckResult(
+        spec=spec,
+        status=status,
+        points=earned,
+        points_max=worth,
+        message=message,
+        duration_s=duration,
+        **_details(item, check_id),
+    )
 
 
 def _text(value: object, what: str) -> str:
@@ -105,13 +127,20 @@ def _details(item: dict, check_id: str) -> dict:
         raise InvalidReport(f"{check_id} : preuves ou séquence mal formées") from None
     lines = [line for part in evidence for line in (part.title, *part.lines)]
     lines += [text for arrow in arrows for text in (arrow.peer, arrow.text)]
-    if (len(evidence) > MAX_SECTIONS or len(lines) > MAX_LINES
-            or any(part.kind not in EVIDENCE_KINDS for part in evidence)):
+    if (
+        len(evidence) > MAX_SECTIONS
+        or len(lines) > MAX_LINES
+        or any(part.kind not in EVIDENCE_KINDS for part in evidence)
+    ):
         raise InvalidReport(f"{check_id} : preuves ou séquence mal formées")
     for line in lines:
         _text(line, f"{check_id} : preuves")
-    return {"failure": _text(item.get("echec", ""), f"{check_id} : échec"),
-            "hint": _text(item.get("indice", ""), f"{check_id} : indice"), "evidence": evidence, "arrows": arrows}
+    return {
+        "failure": _text(item.get("echec", ""), f"{check_id} : échec"),
+        "hint": _text(item.get("indice", ""), f"{check_id} : indice"),
+        "evidence": evidence,
+        "arrows": arrows,
+    }
 
 
 def _isolation(value: object) -> Confinement | None:
@@ -119,10 +148,16 @@ def _isolation(value: object) -> Confinement | None:
     if value is None:
         return None
     texts = (value.get("couches"), value.get("absentes")) if isinstance(value, dict) else (None, None)
-    if not (isinstance(value, dict) and isinstance(value.get("confinee"), bool) and all(
-        isinstance(items, list) and len(items) <= MAX_LAYERS
-        and all(isinstance(item, str) and len(item) <= MAX_LAYER_CHARS for item in items) for items in texts
-    )):
+    if not (
+        isinstance(value, dict)
+        and isinstance(value.get("confinee"), bool)
+        and all(
+            isinstance(items, list)
+            and len(items) <= MAX_LAYERS
+            and all(isinstance(item, str) and len(item) <= MAX_LAYER_CHARS for item in items)
+            for items in texts
+        )
+    ):
         raise InvalidReport(f"l'isolation du rapport n'a pas la forme attendue ({_shown(value)})")
     return Confinement.from_dict(value)
 
@@ -139,8 +174,9 @@ def validated_report(data: object, expected: Expected) -> SubmissionReport:
     ids = [result.spec.id for result in results]
     if len(set(ids)) != len(ids) or set(ids) != expected.ids:
         missing = sorted(expected.ids.difference(ids))
-        raise InvalidReport("vérifications manquantes ou en double"
-                            + (f" (manquent : {', '.join(missing)})" if missing else ""))
+        raise InvalidReport(
+            "vérifications manquantes ou en double" + (f" (manquent : {', '.join(missing)})" if missing else "")
+        )
     report = SubmissionReport(
         submission=str(data["soumission"]),
         results=results,
@@ -151,7 +187,5 @@ def validated_report(data: object, expected: Expected) -> SubmissionReport:
         isolation=_isolation(data.get("isolation")),
     )
     if "note" in data and not _same(_number(data["note"], "la note", 0, report.note_max), report.note):
-        raise InvalidReport(f"la note annoncée ({data['note']}) n'est pas celle des vérifications "
-                            f"({report.note:g})")
+        raise InvalidReport(f"la note annoncée ({data['note']}) n'est pas celle des vérifications ({report.note:g})")
     return report
-

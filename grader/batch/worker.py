@@ -46,9 +46,11 @@ MAX_REPORT_BYTES = 64 * 2**20  # a --verbose report of every check is a few hund
 _KIT_ROOT = str(Path(grader.__file__).resolve().parent.parent)
 _FROM_SOURCE = str(Path(from_source.__file__).resolve())
 # `python -c`: sys.path[0] would be the working folder; it becomes this very kit's folder, from source.
-_BOOTSTRAP = ("import runpy, sys; kit = sys.argv.pop(1); sys.path[0] = kit; "
-              "runpy.run_path(sys.argv.pop(1))['install'](kit); "
-              "from grader.batch.child import main; sys.exit(main())")
+_BOOTSTRAP = (
+    "import runpy, sys; kit = sys.argv.pop(1); sys.path[0] = kit; "
+    "runpy.run_path(sys.argv.pop(1))['install'](kit); "
+    "from grader.batch.child import main; sys.exit(main())"
+)
 NOT_GRADED = "la soumission n'a pas pu être corrigée"
 
 
@@ -103,7 +105,7 @@ class _Reader(threading.Thread):
         try:
             for chunk in iter(lambda: os.read(self.fd, 65536), b""):
                 if not self.head:
-                    self.data = (self.data + chunk)[-self.limit:]
+                    self.data = (self.data + chunk)[-self.limit :]
                 elif len(self.data) + len(chunk) > self.limit:
                     self.overflowed = True
                 else:
@@ -138,8 +140,9 @@ class Worker:
 
     `folder` is an empty private folder: the process's working folder."""
 
-    def __init__(self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float,
-                 expected: Expected) -> None:
+    def __init__(
+        self, item: BatchItem, options: GradingOptions, folder: Path, timeout: float, expected: Expected
+    ) -> None:
         self.item, self.options, self.folder, self.timeout = item, options, folder, timeout
         self.expected = expected
         self.token = uuid.uuid4().hex

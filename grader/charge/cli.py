@@ -26,32 +26,71 @@ MAX_LOAD_CLIENTS = 2000
 
 
 def build_parser() -> FrenchParser:
-    parser = FrenchParser(prog="python -m grader.charge",
-                          description="Test de charge d'un serveur de chat : N clients, M messages chacun, "
-                                      "pertes, débit, latence, ressources du serveur.")
-    parser.add_argument("chemins", nargs="+", type=Path, metavar="CHEMIN",
-                        help="dossier d'une soumission (serveur_exo.py) ; plusieurs : comparées côte à côte")
-    parser.add_argument("--clients", type=bounded(int, 2, MAX_LOAD_CLIENTS), default=100, metavar="N",
-                        help="clients connectés en même temps (défaut : 100)")
-    parser.add_argument("--messages", type=bounded(int, 1, 10_000), default=20, metavar="M",
-                        help="messages envoyés par chaque client (défaut : 20)")
-    parser.add_argument("--debit", type=bounded(float, 0.01, 1000), metavar="R",
-                        help="R messages par seconde par client, à cadence fixe (défaut : boucle fermée, "
-                             "chaque client envoie dès que son message précédent est arrivé partout)")
-    parser.add_argument("--attente", type=bounded(float, 0.05, 60), default=1.0, metavar="S",
-                        help="boucle fermée : un message dont plus aucune ligne n'arrive depuis S secondes "
-                             "est abandonné et son auteur envoie le suivant (défaut : 1 s)")
-    parser.add_argument("--duree-max", type=bounded(float, 1, 3600), default=120.0, metavar="S",
-                        help="au-delà, plus aucun envoi : on attend les dernières lignes et le test est "
-                             "marqué interrompu (défaut : 120 s)")
-    parser.add_argument("--taille", type=bounded(int, 0, 65_536), default=0, metavar="OCTETS",
-                        help="complète chaque message jusqu'à cette taille (défaut : environ 35 octets)")
-    parser.add_argument("--bloque", action="store_true",
-                        help="ajoute un client qui s'inscrit puis ne lit plus jamais rien")
+    parser = FrenchParser(
+        prog="python -m grader.charge",
+        description="Test de charge d'un serveur de chat : N clients, M messages chacun, "
+        "pertes, débit, latence, ressources du serveur.",
+    )
+    parser.add_argument(
+        "chemins",
+        nargs="+",
+        type=Path,
+        metavar="CHEMIN",
+        help="dossier d'une soumission (serveur_exo.py) ; plusieurs : comparées côte à côte",
+    )
+    parser.add_argument(
+        "--clients",
+        type=bounded(int, 2, MAX_LOAD_CLIENTS),
+        default=100,
+        metavar="N",
+        help="clients connectés en même temps (défaut : 100)",
+    )
+    parser.add_argument(
+        "--messages",
+        type=bounded(int, 1, 10_000),
+        default=20,
+        metavar="M",
+        help="messages envoyés par chaque client (défaut : 20)",
+    )
+    parser.add_argument(
+        "--debit",
+        type=bounded(float, 0.01, 1000),
+        metavar="R",
+        help="R messages par seconde par client, à cadence fixe (défaut : boucle fermée, "
+        "chaque client envoie dès que son message précédent est arrivé partout)",
+    )
+    parser.add_argument(
+        "--attente",
+        type=bounded(float, 0.05, 60),
+        default=1.0,
+        metavar="S",
+        help="boucle fermée : un message dont plus aucune ligne n'arrive depuis S secondes "
+        "est abandonné et son auteur envoie le suivant (défaut : 1 s)",
+    )
+    parser.add_argument(
+        "--duree-max",
+        type=bounded(float, 1, 3600),
+        default=120.0,
+        metavar="S",
+        help="au-delà, plus aucun envoi : on attend les dernières lignes et le test est "
+        "marqué interrompu (défaut : 120 s)",
+    )
+    parser.add_argument(
+        "--taille",
+        type=bounded(int, 0, 65_536),
+        default=0,
+        metavar="OCTETS",
+        help="complète chaque message jusqu'à cette taille (défaut : environ 35 octets)",
+    )
+    parser.add_argument(
+        "--bloque", action="store_true", help="ajoute un client qui s'inscrit puis ne lit plus jamais rien"
+    )
     parser.add_argument("--json", type=Path, metavar="FICHIER", help="résultats au format JSON")
-    parser.add_argument("--ramp", action="store_true",
-                        help=f"monte en charge : {', '.join(map(str, RAMP_STEPS))} clients, "
-                             "jusqu'au premier palier dégradé")
+    parser.add_argument(
+        "--ramp",
+        action="store_true",
+        help=f"monte en charge : {', '.join(map(str, RAMP_STEPS))} clients, jusqu'au premier palier dégradé",
+    )
     parser.add_argument("--svg", type=Path, metavar="FICHIER", help="avec --ramp : graphique SVG")
     return parser
 
@@ -65,10 +104,19 @@ def _config(args: argparse.Namespace) -> LoadConfig:
     largest = max(RAMP_STEPS) if args.ramp else args.clients
     expected = largest * (largest - 1) * args.messages
     if expected > MAX_EXPECTED_LINES:
-        raise UsageError(f"{expected:,} lignes attendues, c'est trop (au plus {MAX_EXPECTED_LINES:,}) : "
-                         "réduisez --clients ou --messages.".replace(",", " "))
-    return LoadConfig(clients=args.clients, messages=args.messages, rate=args.debit, wait_s=args.attente,
-                      max_s=args.duree_max, size=args.taille, blocked_reader=args.bloque)
+        raise UsageError(
+            f"{expected:,} lignes attendues, c'est trop (au plus {MAX_EXPECTED_LINES:,}) : "
+            "réduisez --clients ou --messages.".replace(",", " ")
+        )
+    return LoadConfig(
+        clients=args.clients,
+        messages=args.messages,
+        rate=args.debit,
+        wait_s=args.attente,
+        max_s=args.duree_max,
+        size=args.taille,
+        blocked_reader=args.bloque,
+    )
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -89,8 +137,13 @@ def _run_loads(paths: list[Path], config: LoadConfig, live: LiveProgress) -> lis
 
 def _run_ramps(paths: list[Path], config: LoadConfig, live: LiveProgress) -> list[RampResult]:
     def ramp(path: Path) -> RampResult:
-        return run_ramp(path, config, on_progress=live,
-                        on_step=lambda clients: live.start_run(_label(path, clients, config.messages)))
+        return run_ramp(
+            path,
+            config,
+            on_progress=live,
+            on_step=lambda clients: live.start_run(_label(path, clients, config.messages)),
+        )
+
     return [ramp(path) for path in paths]
 
 

@@ -119,8 +119,21 @@ class GeneratorResult:
 
 
 class _Client:
-    __slots__ = ("index", "name", "sock", "state", "out", "partial", "seen", "confirmed", "sent",
-                 "remaining", "progress_at", "connect_started", "measured")
+    __slots__ = (
+        "index",
+        "name",
+        "sock",
+        "state",
+        "out",
+        "partial",
+        "seen",
+        "confirmed",
+        "sent",
+        "remaining",
+        "progress_at",
+        "connect_started",
+        "measured",
+    )
 
     def __init__(self, index: int, seen_size: int, measured: bool) -> None:
         self.index = index
@@ -148,10 +161,16 @@ class _Client:
 class LoadGenerator:
     """One load test against HOST:PORT: `with LoadGenerator(...) as generator: generator.run()`."""
 
-    def __init__(self, host: str, port: int, config: LoadConfig, *,
-                 first_socket: socket.socket | None = None,
-                 evidence: Callable[[], Iterable[str]] | None = None,
-                 on_progress: Callable[[Progress], None] | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        config: LoadConfig,
+        *,
+        first_socket: socket.socket | None = None,
+        evidence: Callable[[], Iterable[str]] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
         if not 2 <= config.clients <= MAX_CLIENTS - 1:
             raise ValueError(f"clients must be within 2..{MAX_CLIENTS - 1}")
         self.address = (host, port)
@@ -225,8 +244,7 @@ class LoadGenerator:
                     window = len(self.clients)  # no evidence any more: stop throttling the connects
                     last_evidence = now
                 elif not any(c.state == CONNECTING for c in self.clients):
-                    self.result.unconfirmed = sum(
-                        1 for c in self.clients if c.state == JOINED and not c.confirmed)
+                    self.result.unconfirmed = sum(1 for c in self.clients if c.state == JOINED and not c.confirmed)
                     return
 
     def _settle(self) -> None:
@@ -335,9 +353,10 @@ class LoadGenerator:
                 drain_start = now
                 self.phase = "vidange"
             if drain_start is not None and (
-                    self.result.received >= self.result.expected
-                    or now - self.last_line > config.drain_silence_s
-                    or now - drain_start > config.drain_max_s):
+                self.result.received >= self.result.expected
+                or now - self.last_line > config.drain_silence_s
+                or now - drain_start > config.drain_max_s
+            ):
                 break
             if not self.alive:
                 break
@@ -539,9 +558,17 @@ class LoadGenerator:
             return
         self.last_progress = now
         config = self.config
-        self.on_progress(Progress(self.phase, self.joined, len(self.clients), self.result.sent,
-                                  config.clients * config.messages, self.result.received,
-                                  config.planned_lines))
+        self.on_progress(
+            Progress(
+                self.phase,
+                self.joined,
+                len(self.clients),
+                self.result.sent,
+                config.clients * config.messages,
+                self.result.received,
+                config.planned_lines,
+            )
+        )
 
 
 def _connect_error(code: int) -> str:

@@ -50,8 +50,13 @@ class RampResult:
         }
 
 
-def run_ramp(path: Path, config: LoadConfig, *, on_step: Callable[[int], None],
-             on_progress: Callable[[Progress], None] | None = None) -> RampResult:
+def run_ramp(
+    path: Path,
+    config: LoadConfig,
+    *,
+    on_step: Callable[[int], None],
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RampResult:
     """Measure each step in turn until one is degraded; `on_step(clients)` announces each."""
     ramp = RampResult(submission=str(path))
     for clients in RAMP_STEPS:

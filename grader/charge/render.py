@@ -28,8 +28,14 @@ class LiveProgress:
     """Three bars while a run goes on: clients joined, messages sent, relayed lines received."""
 
     def __init__(self, console: Console) -> None:
-        self.progress = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=True)
+        self.progress = Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self.tasks: list = []
 
     def __enter__(self) -> LiveProgress:
@@ -43,8 +49,10 @@ class LiveProgress:
         for task in self.tasks:
             self.progress.remove_task(task)
         self.progress.console.print(Text(label, style="bold"))
-        self.tasks = [self.progress.add_task(text, total=None)
-                      for text in ("Clients inscrits", "Messages envoyés", "Lignes relayées reçues")]
+        self.tasks = [
+            self.progress.add_task(text, total=None)
+            for text in ("Clients inscrits", "Messages envoyés", "Lignes relayées reçues")
+        ]
 
     def __call__(self, state: generator.Progress) -> None:
         joined, sent, received = self.tasks
@@ -80,11 +88,12 @@ def _rows(result: LoadResult, run: generator.GeneratorResult) -> list[tuple[str,
         ("Lignes reçues", integer(run.received)),
         ("Pertes", _losses(result, run)),
         ("Débit (lignes/s)", integer(result.throughput)),
-        ("Latence p50 / p95 / p99 (ms)",
-         " / ".join(milliseconds(latency[key]) for key in ("p50", "p95", "p99"))),
+        ("Latence p50 / p95 / p99 (ms)", " / ".join(milliseconds(latency[key]) for key in ("p50", "p95", "p99"))),
         ("Latence max (ms)", milliseconds(latency["max"])),
-        ("Connexion p50 / max (ms)", f"{milliseconds(exact_percentile(run.connect_ms, 50))} / "
-                                     f"{milliseconds(max(run.connect_ms, default=0.0))}"),
+        (
+            "Connexion p50 / max (ms)",
+            f"{milliseconds(exact_percentile(run.connect_ms, 50))} / {milliseconds(max(run.connect_ms, default=0.0))}",
+        ),
         ("Inscription de tous", joined),
         ("Erreurs", _errors(result)),
         ("Déconnexions", str(run.disconnections)),
@@ -92,8 +101,9 @@ def _rows(result: LoadResult, run: generator.GeneratorResult) -> list[tuple[str,
     if run.duplicates or run.echoes:
         rows.append(("Doublons / échos (ignorés)", f"{run.duplicates} / {run.echoes}"))
     if run.interrupted:
-        rows.append(("Interrompu (durée max.)",
-                     f"{integer(config.clients * config.messages - run.sent)} messages non envoyés"))
+        rows.append(
+            ("Interrompu (durée max.)", f"{integer(config.clients * config.messages - run.sent)} messages non envoyés")
+        )
     if run.blocked_reader_fate:
         rows.append(("Client qui ne lit plus", run.blocked_reader_fate))
     cpu = "?" if result.server_cpu_s is None else f"{french_number(round(result.server_cpu_s, 1))} s"
@@ -124,13 +134,17 @@ def print_results(console: Console, results: list[LoadResult]) -> None:
         if result.run is None:
             console.print(Text(f"{result.submission} : {result.failure}", style="red"))
         elif result.server_traceback:
-            console.print(Text(f"{result.submission} : le serveur a affiché une erreur :\n"
-                               f"{result.server_traceback}", style="red"))
+            console.print(
+                Text(f"{result.submission} : le serveur a affiché une erreur :\n{result.server_traceback}", style="red")
+            )
     if any(result.run is not None for result in results):
         console.print(results_table(results))
     if any(result.run and result.run.generator_cpu_pct > 90 for result in results):
-        console.print("Le générateur a utilisé plus de 90 % d'un cœur : le débit mesuré est peut-être "
-                      "celui du générateur, pas celui du serveur.", style="yellow")
+        console.print(
+            "Le générateur a utilisé plus de 90 % d'un cœur : le débit mesuré est peut-être "
+            "celui du générateur, pas celui du serveur.",
+            style="yellow",
+        )
 
 
 def _glyphs() -> tuple[str, str]:
@@ -160,9 +174,12 @@ def _bar(p99_ms: float) -> str:
 
 
 def ramp_table(ramp: RampResult) -> Table:
-    table = Table(title=Text(f"Montée en charge : {ramp.submission}"), title_justify="left",
-                  caption=f"Barre : p99 sur une échelle logarithmique de 0,1 ms à 10 s ; {_glyphs()[1]} = 1 s.",
-                  caption_justify="left")
+    table = Table(
+        title=Text(f"Montée en charge : {ramp.submission}"),
+        title_justify="left",
+        caption=f"Barre : p99 sur une échelle logarithmique de 0,1 ms à 10 s ; {_glyphs()[1]} = 1 s.",
+        caption_justify="left",
+    )
     for heading in ("Clients", "Débit l/s", "Pertes", "Erreurs", "p99 ms"):
         table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("p99", no_wrap=True)
@@ -172,8 +189,14 @@ def ramp_table(ramp: RampResult) -> Table:
             continue
         p99 = step.run.latency.summary_ms()["p99"]
         style = "red" if step.degradation() else "green"
-        table.add_row(str(clients), integer(step.throughput), integer(step.lost),
-                      str(step.errors), milliseconds(p99), Text(_bar(p99), style=style))
+        table.add_row(
+            str(clients),
+            integer(step.throughput),
+            integer(step.lost),
+            str(step.errors),
+            milliseconds(p99),
+            Text(_bar(p99), style=style),
+        )
     return table
 
 

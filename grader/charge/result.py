@@ -103,8 +103,7 @@ class LoadResult:
             "client_bloque": run.blocked_reader_fate,
             "serveur": {
                 "cpu_s": None if self.server_cpu_s is None else round(self.server_cpu_s, 2),
-                "memoire_max_mo": None if self.server_peak_bytes is None
-                else round(self.server_peak_bytes / 2**20, 1),
+                "memoire_max_mo": None if self.server_peak_bytes is None else round(self.server_peak_bytes / 2**20, 1),
                 "arret": self.server_exit,
                 "trace": self.server_traceback,
             },

@@ -53,8 +53,7 @@ def raise_fd_limit(clients: int) -> None:
             pass
 
 
-def measure(path: Path, config: LoadConfig,
-            on_progress: Callable[[Progress], None] | None = None) -> LoadResult:
+def measure(path: Path, config: LoadConfig, on_progress: Callable[[Progress], None] | None = None) -> LoadResult:
     """Start the submission's server, load it, stop it; every failure becomes a French `failure`."""
     result = LoadResult(submission=str(path))
     try:
@@ -70,8 +69,14 @@ def measure(path: Path, config: LoadConfig,
         return result
     process = server.process
     try:
-        with LoadGenerator(server.host, server.port, config, first_socket=server.take_ready_socket(),
-                           evidence=_ConsoleLines(process.stdout), on_progress=on_progress) as generator:
+        with LoadGenerator(
+            server.host,
+            server.port,
+            config,
+            first_socket=server.take_ready_socket(),
+            evidence=_ConsoleLines(process.stdout),
+            on_progress=on_progress,
+        ) as generator:
             process.stdout.watch(generator.wake)
             try:
                 result.run = generator.run()

@@ -31,6 +31,7 @@ def _latency_y(top: float) -> Callable[[float], float]:
     def y(ms: float) -> float:
         clamped = min(max(ms, PLOT_MIN_MS), PLOT_MAX_MS)
         return top + PANEL_HEIGHT * (1 - math.log10(clamped / PLOT_MIN_MS) / span)
+
     return y
 
 
@@ -50,18 +51,22 @@ def _label(ms: float) -> str:
 
 
 def _panel(top: float, title: str, ticks: list[tuple[float, str]], y: Callable[[float], float]) -> list[str]:
-    parts = [f'<text x="{LEFT}" y="{top - 12}" font-weight="bold">{escape(title)}</text>',
-             f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL_HEIGHT}" '
-             'fill="none" stroke="#888"/>']
+    parts = [
+        f'<text x="{LEFT}" y="{top - 12}" font-weight="bold">{escape(title)}</text>',
+        f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL_HEIGHT}" '
+        'fill="none" stroke="#888"/>',
+    ]
     for value, text in ticks:
-        parts.append(f'<line x1="{LEFT - 4}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
-                     'stroke="#ddd"/>')
+        parts.append(
+            f'<line x1="{LEFT - 4}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#ddd"/>'
+        )
         parts.append(f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{escape(text)}</text>')
     return parts
 
 
-def _series(ramp: RampResult, colour: str, value: Callable[[LoadResult], float],
-            y: Callable[[float], float]) -> list[str]:
+def _series(
+    ramp: RampResult, colour: str, value: Callable[[LoadResult], float], y: Callable[[float], float]
+) -> list[str]:
     points = [(_x(i), y(value(step)), step) for i, step in enumerate(ramp.steps) if step.run is not None]
     parts = []
     if len(points) > 1:
@@ -69,8 +74,7 @@ def _series(ramp: RampResult, colour: str, value: Callable[[LoadResult], float],
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
     for x, py, step in points:
         if step.degradation():
-            parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="6" fill="white" stroke="#d62728" '
-                         'stroke-width="2.5"/>')
+            parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="6" fill="white" stroke="#d62728" stroke-width="2.5"/>')
         else:
             parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="4" fill="{colour}"/>')
     return parts
@@ -87,31 +91,42 @@ def ramp_svg(ramps: list[RampResult]) -> str:
     highest = ticks * tick
     latency_y = _latency_y(latency_top)
     throughput_y = _linear_y(throughput_top, highest)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
-             f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
-    parts += _panel(latency_top, "Latence p99 (échelle logarithmique)",
-                    [(ms, _label(ms)) for ms in LATENCY_TICKS_MS], latency_y)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
+    ]
+    parts += _panel(
+        latency_top, "Latence p99 (échelle logarithmique)", [(ms, _label(ms)) for ms in LATENCY_TICKS_MS], latency_y
+    )
     limit = latency_y(P99_LIMIT_MS)
-    parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{limit:.1f}" y2="{limit:.1f}" '
-                 'stroke="#d62728" stroke-dasharray="6 4"/>')
-    parts += _panel(throughput_top, "Débit (lignes relayées par seconde)",
-                    [(tick * k, integer(tick * k)) for k in range(ticks + 1)], throughput_y)
+    parts.append(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{limit:.1f}" y2="{limit:.1f}" '
+        'stroke="#d62728" stroke-dasharray="6 4"/>'
+    )
+    parts += _panel(
+        throughput_top,
+        "Débit (lignes relayées par seconde)",
+        [(tick * k, integer(tick * k)) for k in range(ticks + 1)],
+        throughput_y,
+    )
     for i, clients in enumerate(RAMP_STEPS):
-        parts.append(f'<text x="{_x(i):.1f}" y="{throughput_top + PANEL_HEIGHT + 18}" '
-                     f'text-anchor="middle">{clients}</text>')
-    parts.append(f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{height - 10}" text-anchor="middle">'
-                 'Nombre de clients</text>')
+        parts.append(
+            f'<text x="{_x(i):.1f}" y="{throughput_top + PANEL_HEIGHT + 18}" text-anchor="middle">{clients}</text>'
+        )
+    parts.append(
+        f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{height - 10}" text-anchor="middle">Nombre de clients</text>'
+    )
     for index, ramp in enumerate(ramps):
         colour = COLOURS[index % len(COLOURS)]
         parts += _series(ramp, colour, lambda step: step.p99_ms, latency_y)
         parts += _series(ramp, colour, lambda step: step.throughput, throughput_y)
         legend_y = TOP + 16 * index
-        parts.append(f'<rect x="{WIDTH - RIGHT + 12}" y="{legend_y - 9}" width="10" height="10" '
-                     f'fill="{colour}"/>')
+        parts.append(f'<rect x="{WIDTH - RIGHT + 12}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>')
         name = PurePath(ramp.submission).name or ramp.submission
         parts.append(f'<text x="{WIDTH - RIGHT + 28}" y="{legend_y}">{escape(name)}</text>')
-    parts.append(f'<text x="{WIDTH - RIGHT + 12}" y="{TOP + 16 * len(ramps) + 10}" fill="#d62728">'
-                 '○ palier dégradé</text>')
+    parts.append(
+        f'<text x="{WIDTH - RIGHT + 12}" y="{TOP + 16 * len(ramps) + 10}" fill="#d62728">○ palier dégradé</text>'
+    )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

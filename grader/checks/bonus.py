@@ -153,8 +153,7 @@ def test_prive(room: ChatRoom) -> None:
     )
     if answer is None:
         fail(
-            NOT_TRIED + "après /privé Bob … (puis /prive Bob …) envoyé par Alice, Bob n'a reçu aucun "
-            "message privé.",
+            NOT_TRIED + "après /privé Bob … (puis /prive Bob …) envoyé par Alice, Bob n'a reçu aucun message privé.",
             sent="\n".join(commands),
             expected=f"chez Bob seul : une ligne avec « Alice » et « {secret} »",
             received=bob.describe_received(bob_mark),
@@ -176,8 +175,7 @@ def test_prive(room: ChatRoom) -> None:
         [charlie],
         since={charlie: charlie_mark},
         summary="Le message privé pour Bob est arrivé aussi chez Charlie : il ne doit aller qu'à Bob.",
-        hint="Cherchez le socket de Bob dans le registre et envoyez-lui le message, à lui seul, au lieu "
-        "de diffuser.",
+        hint="Cherchez le socket de Bob dans le registre et envoyez-lui le message, à lui seul, au lieu de diffuser.",
     )
 
 
@@ -217,8 +215,13 @@ def _file_holds(room: ChatRoom, path: Path, texts: tuple[str, ...], timeout: flo
     """Look at the file until it holds every text (a file tells no one when it changes), or until the
     server stays at rest (Linux): a server waiting for input with no deadline writes nothing more."""
     process = room.server.process
-    return wait_or_rest(lambda: all(text in (_file_text(path) or "") for text in texts), timeout, [process],
-                        room.at_rest, timing.ALIVE_PROBE)
+    return wait_or_rest(
+        lambda: all(text in (_file_text(path) or "") for text in texts),
+        timeout,
+        [process],
+        room.at_rest,
+        timing.ALIVE_PROBE,
+    )
 
 
 @verification("B05", "Historique", requires=("S01",))
@@ -246,7 +249,7 @@ def test_historique(room: ChatRoom) -> None:
         expected="chaque message relayé, écrit au fur et à mesure",
         received=text[-300:] or "(fichier vide)",
         hint="Python garde les écritures dans un tampon : appelez fichier.flush() après chaque write(), ou "
-        "ouvrez le fichier (mode \"a\") à chaque message avec un bloc with.",
+        'ouvrez le fichier (mode "a") à chaque message avec un bloc with.',
     )
 
 
@@ -295,15 +298,19 @@ def test_noms_uniques(room: ChatRoom) -> None:
     patience = timing.JOIN if room.join_evidence else timing.JOIN_FALLBACK
     # A line the impostor gets on arriving (a welcome, a token) may come before the name is read: it proves
     # nothing about the name. The wait also ends once the server is at rest (Linux): it dealt with the name.
-    room.wait_until(lambda: impostor.closed or seen("Alice") or any("Alice" in line for line in impostor.lines()),
-                    patience, [impostor, room.console, bob])
+    room.wait_until(
+        lambda: impostor.closed or seen("Alice") or any("Alice" in line for line in impostor.lines()),
+        patience,
+        [impostor, room.console, bob],
+    )
     intrusion = "Je suis la vraie Alice"
     try:
         impostor.send_line(intrusion)
     except CheckFailure:
         pass  # refused and already closed by the server: nothing more can be sent
-    room.wait_until(lambda: impostor.closed or seen(intrusion), room.track_record.relay_timeout(),
-                    [impostor, room.console, bob])
+    room.wait_until(
+        lambda: impostor.closed or seen(intrusion), room.track_record.relay_timeout(), [impostor, room.console, bob]
+    )
     if impostor.closed or not seen(intrusion):
         room.say(alice, "Un message de la vraie Alice", [bob])
     else:  # taken: a console line may come before its relay to Bob is sent, the impostor's next line after

@@ -42,9 +42,7 @@ PROTOCOL_HINT = (
     "quelle. C'est le serveur qui ajoute « Nom : » en relayant (il sait quel nom va avec quelle connexion) ; "
     "si le client l'ajoute aussi, les autres lisent « Alice : Alice : … »."
 )
-SEND_HINT = (
-    "Envoyez chaque ligne tapée terminée par \"\\n\" : client.sendall((message + \"\\n\").encode(\"utf-8\"))."
-)
+SEND_HINT = 'Envoyez chaque ligne tapée terminée par "\\n" : client.sendall((message + "\\n").encode("utf-8")).'
 WAITS_FOR_REPLY_HINT = (
     "Le premier message est passé, pas le second : le client attend sans doute une réponse du serveur "
     "(recv()) après chaque envoi, alors que le serveur ne renvoie rien à l'expéditeur. La réception doit "
@@ -67,8 +65,8 @@ EXIT_COMMAND_HINT = (
     "saisie au lieu de l'envoyer, fermez la connexion (client.close()) et terminez le programme."
 )
 UTF8_HINT = (
-    "Encodez en UTF-8 ce que vous envoyez (message.encode(\"utf-8\")) et décodez en UTF-8 ce que vous "
-    "recevez (donnees.decode(\"utf-8\"))."
+    'Encodez en UTF-8 ce que vous envoyez (message.encode("utf-8")) et décodez en UTF-8 ce que vous '
+    'recevez (donnees.decode("utf-8")).'
 )
 SERVER_GONE_HINT = (
     "Quand le serveur ferme la connexion, recv() renvoie b'' (et un envoi peut lever BrokenPipeError ou "
@@ -80,7 +78,7 @@ SERVER_GONE_HINT = (
 
 LOOP_HINT = (
     "Après l'envoi du nom, le client continue : il lance le thread de réception, puis boucle sur "
-    "input(\"Votre message : \") et envoie chaque ligne tapée, jusqu'à exit (TODO 3 du fichier de départ)."
+    'input("Votre message : ") et envoie chaque ligne tapée, jusqu\'à exit (TODO 3 du fichier de départ).'
 )
 LOOP_PROBE = "Premier message"  # typed before C05/C06: the client must have run its input loop...
 LOOP_ANSWER = "Bob : Bien recu"  # ...and another user answers it
@@ -123,8 +121,7 @@ def _connect(session: ClientSession) -> LineConnection:
     except CheckFailure:
         if session.process.poll() == 0 and not session.process.has_traceback():
             fail(
-                "Le client se termine normalement juste après la saisie du nom, sans jamais se connecter "
-                "au serveur.",
+                "Le client se termine normalement juste après la saisie du nom, sans jamais se connecter au serveur.",
                 sent=NAME,
                 hint="Après le nom : connexion = socket.create_connection((HOTE, PORT)), envoi du nom, "
                 "puis la boucle de saisie des messages.",
@@ -136,8 +133,14 @@ def _in_chat_loop(session: ClientSession, connection: LineConnection) -> bool:
     """Wait, up to timing.JOIN, until the client sent its first line or closed, or (Linux) waits for a
     typed line: it is done with what it does on connecting. False at the deadline."""
     process = session.process
-    return bool(wait_probing(lambda: bool(connection.lines()) or connection.closed or rest.waiting_at_keyboard(process),
-                             timing.JOIN, [connection, process], timing.ALIVE_PROBE))
+    return bool(
+        wait_probing(
+            lambda: bool(connection.lines()) or connection.closed or rest.waiting_at_keyboard(process),
+            timing.JOIN,
+            [connection, process],
+            timing.ALIVE_PROBE,
+        )
+    )
 
 
 def _first_line(session: ClientSession, connection: LineConnection) -> str | None:
@@ -145,8 +148,9 @@ def _first_line(session: ClientSession, connection: LineConnection) -> str | Non
     timing.JOIN. A client already waiting for a typed line has sent what it sends on connecting: it gets
     timing.RELAY_FALLBACK more for that to arrive, or less once it is at rest (Linux)."""
     if _in_chat_loop(session, connection) and not connection.lines():
-        wait_or_rest(connection.lines, timing.RELAY_FALLBACK, [connection, session.process], session.at_rest,
-                     timing.ALIVE_PROBE)
+        wait_or_rest(
+            connection.lines, timing.RELAY_FALLBACK, [connection, session.process], session.at_rest, timing.ALIVE_PROBE
+        )
     lines = connection.lines()
     return lines[0] if lines else None
 
@@ -164,8 +168,9 @@ def _typed_line_arrives(
     def arrived() -> list[str]:
         return [line for line in connection.lines(since) if predicate(line)]
 
-    wait_or_rest(lambda: arrived() or ignored(), timing.RELAY, [connection, process], session.at_rest,
-                 timing.ALIVE_PROBE)
+    wait_or_rest(
+        lambda: arrived() or ignored(), timing.RELAY, [connection, process], session.at_rest, timing.ALIVE_PROBE
+    )
     found = arrived()
     return found[0] if found else None
 
@@ -192,6 +197,7 @@ F = TypeVar("F", bound=Callable[..., None])
 
 def _told_if_ended_after_name(check: F) -> F:
     """A client check whose failure is told as _fail_if_ended_after_name when that is what happened."""
+
     @functools.wraps(check)
     def run(client_session: ClientSession, *args: object, **kwargs: object) -> None:
         try:
@@ -237,8 +243,12 @@ def _waits_for_name(session: ClientSession) -> None:
     anything typed (a usage line, then sys.exit). Linux: a client with a thread blocked reading its
     stdin waits; elsewhere one that ends before the name is typed does not."""
     process = session.process
-    wait_probing(lambda: process.poll() is not None or rest.reading_keyboard(process) is not False,
-                 timing.PROMPT, [process], timing.ALIVE_PROBE)
+    wait_probing(
+        lambda: process.poll() is not None or rest.reading_keyboard(process) is not False,
+        timing.PROMPT,
+        [process],
+        timing.ALIVE_PROBE,
+    )
     _fail_if_ended_without_reading(process)
 
 
@@ -251,7 +261,7 @@ def _fail_if_ended_without_reading(process: StudentProcess) -> None:
             expected="Entrez votre nom :  (puis le programme attend la saisie)",
             received=process.stdout.tail(3) or None,
             hint='Demandez le nom au clavier, au lancement : nom = input("Entrez votre nom : ") (pas sur la '
-                 "ligne de commande : le correcteur, comme l'utilisateur, le tape).",
+            "ligne de commande : le correcteur, comme l'utilisateur, le tape).",
         )
 
 
@@ -281,7 +291,8 @@ def test_demande_le_nom(client_session: ClientSession, scope: CheckScope) -> Non
             "Le client plante juste après avoir lu le nom.",
             sent=NAME,
             received=trace,
-            hint=PORT_HINT if "ConnectionRefusedError" in trace
+            hint=PORT_HINT
+            if "ConnectionRefusedError" in trace
             else "Lisez la dernière ligne de la trace d'erreur : elle dit quelle instruction a échoué.",
         )
     if not reacted:
@@ -306,7 +317,7 @@ def test_nom_envoye(client_session: ClientSession) -> None:
     sent = f"{NAME} (le nom tapé)" + (f", puis {MESSAGES[0]}" if late else "")
     hint = (
         "Juste après connect(), envoyez le nom seul, terminé par un saut de ligne : "
-        "client.sendall((nom + \"\\n\").encode(\"utf-8\"))."
+        'client.sendall((nom + "\\n").encode("utf-8")).'
     )
     if first is None and connection.partial().strip():
         first = connection.partial()
@@ -371,7 +382,7 @@ def test_envoi_des_messages(client_session: ClientSession) -> None:
             sent="\n".join(MESSAGES),
             expected="\n".join(MESSAGES),
             received="\n".join(received),
-            hint="Envoyez exactement message + \"\\n\" pour chaque ligne tapée, rien d'autre.",
+            hint='Envoyez exactement message + "\\n" pour chaque ligne tapée, rien d\'autre.',
         )
 
 
@@ -382,11 +393,11 @@ def _shown(process: StudentProcess, text: str, timeout: float, since: int) -> bo
 def _shown_unless_alone_in_input(process: StudentProcess, text: str, since: int) -> bool:
     """_shown within RECEIVE_S; sooner False when the client is left with its main thread alone, waiting in
     input() (Linux): no other thread could show the line before something is typed."""
+
     def shown() -> bool:
         return _shown(process, text, 0, since)
 
-    wait_probing(lambda: shown() or rest.alone_at_keyboard(process), RECEIVE_S, [process.stdout],
-                 timing.ALIVE_PROBE)
+    wait_probing(lambda: shown() or rest.alone_at_keyboard(process), RECEIVE_S, [process.stdout], timing.ALIVE_PROBE)
     return shown()
 
 
@@ -448,12 +459,22 @@ def test_quitter_avec_exit(client_session: ClientSession, scope: CheckScope) -> 
     if code is None:
         expected = f"la connexion fermée et le programme terminé en {seconds(timing.EXIT)} s"
         # What it did with the typed line first: it may still be on its way to the scripted server.
-        wait_or_rest(lambda: _sent_as_message(connection, "exit"), timing.RELAY_FALLBACK, [connection, process],
-                     client_session.at_rest, timing.ALIVE_PROBE)
+        wait_or_rest(
+            lambda: _sent_as_message(connection, "exit"),
+            timing.RELAY_FALLBACK,
+            [connection, process],
+            client_session.at_rest,
+            timing.ALIVE_PROBE,
+        )
         if _sent_as_message(connection, "exit"):
-            fail("Le programme tourne encore après exit : « exit » a été envoyé au serveur comme un message "
-                 "ordinaire, le client ne reconnaît pas cette commande.", sent="exit", expected=expected,
-                 received=connection.describe_received(), hint=EXIT_COMMAND_HINT)
+            fail(
+                "Le programme tourne encore après exit : « exit » a été envoyé au serveur comme un message "
+                "ordinaire, le client ne reconnaît pas cette commande.",
+                sent="exit",
+                expected=expected,
+                received=connection.describe_received(),
+                hint=EXIT_COMMAND_HINT,
+            )
         summary = "Le programme tourne encore après exit"
         summary += " (la connexion est fermée)" if connection.closed else " et la connexion n'est pas fermée"
         summary += " : un thread resté bloqué dans recv() le garde en vie." if held_on.held else "."
@@ -483,9 +504,7 @@ def _cpu_seconds(process: StudentProcess) -> float | None:
     return usage[0] if usage is not None else None
 
 
-def _no_endless_loop(
-    process: StudentProcess, bytes_before: int, cpu_before: float | None, since: float
-) -> None:
+def _no_endless_loop(process: StudentProcess, bytes_before: int, cpu_before: float | None, since: float) -> None:
     """Fail when, since the server left, the client printed a flood or kept a processor busy."""
     printed = process.stdout.total_bytes - bytes_before
     if printed > FLOOD_BYTES:
@@ -516,11 +535,15 @@ def test_serveur_ferme(client_session: ClientSession, scope: CheckScope) -> None
     bytes_before, cpu_before, since = process.stdout.total_bytes, _cpu_seconds(process), time.monotonic()
     mark = process.stdout.mark()
     connection.close()
+
     # Linux: a client left with nothing but its main thread waiting in input() will not end by itself,
     # it ends at the next typed line; it gets that line at once instead of after timing.EXIT.
     def ended_waiting_or_flooding() -> bool:
-        return (process.poll() is not None or rest.alone_at_keyboard(process)
-                or process.stdout.total_bytes - bytes_before > FLOOD_BYTES)
+        return (
+            process.poll() is not None
+            or rest.alone_at_keyboard(process)
+            or process.stdout.total_bytes - bytes_before > FLOOD_BYTES
+        )
 
     wait_probing(ended_waiting_or_flooding, timing.EXIT, [process, process.stdout], timing.ALIVE_PROBE)
     ended = _ended(process, 0) is not None

@@ -39,8 +39,8 @@ THREAD_HINT = (
 FRAMING_HINT = (
     "TCP transporte un flot d'octets, pas des messages : un recv() peut contenir deux lignes, ou une "
     "moitié de ligne (voire la moitié d'un caractère UTF-8). Accumulez les octets dans un tampon et ne "
-    "décodez et ne traitez que les lignes complètes, terminées par \"\\n\" ; ou lisez avec "
-    "fichier = connexion.makefile(\"r\", encoding=\"utf-8\") puis fichier.readline()."
+    'décodez et ne traitez que les lignes complètes, terminées par "\\n" ; ou lisez avec '
+    'fichier = connexion.makefile("r", encoding="utf-8") puis fichier.readline().'
 )
 LOST_HINT = (
     "Des messages se perdent : protégez la liste des clients par un verrou (threading.Lock), ne laissez "
@@ -59,6 +59,7 @@ ECHO_HINT = (
 
 
 # --- shared helpers -------------------------------------------------------------------------------------
+
 
 def _quoted(lines: list[str]) -> str:
     return "\n  ".join(f"« {line} »" for line in lines) or "rien"
@@ -87,26 +88,37 @@ def _join_all(room: ChatRoom, names: list[str]) -> list[ScriptedClient]:
         started = time.monotonic()
         clients.append(room.join(name))
         joined = f"{name} se connecte et envoie « {name} »"
-        if room.join_evidence and not any(name in line for source in _room_sources(room)
-                                          for line in source.lines(marks.get(source, 0))):
+        if room.join_evidence and not any(
+            name in line for source in _room_sources(room) for line in source.lines(marks.get(source, 0))
+        ):
             _name_garbled(room, name, marks[room.console])
             crashed = causes.crash(room.server.process, f"à l'arrivée {de(name)}")
             if crashed is not None:
                 fail(crashed.summary, sent=joined, received=crashed.received, hint=crashed.hint)
-            waited = (f" en {seconds(room.last_join_timeout)} s"
-                      if time.monotonic() - started >= room.last_join_timeout else "")
-            fail(f"{name} s'est connecté et a envoyé son nom, mais le serveur ne l'a pas pris en compte{waited}, "
-                 "alors qu'il avait pris ceux d'avant.", sent=joined,
-                 expected=f"la console affiche « {name} (127.0.0.1) a rejoint le chat. »",
-                 received=_quoted(room.console.lines(marks[room.console])[-3:]), hint=THREAD_HINT)
+            waited = (
+                f" en {seconds(room.last_join_timeout)} s"
+                if time.monotonic() - started >= room.last_join_timeout
+                else ""
+            )
+            fail(
+                f"{name} s'est connecté et a envoyé son nom, mais le serveur ne l'a pas pris en compte{waited}, "
+                "alors qu'il avait pris ceux d'avant.",
+                sent=joined,
+                expected=f"la console affiche « {name} (127.0.0.1) a rejoint le chat. »",
+                received=_quoted(room.console.lines(marks[room.console])[-3:]),
+                hint=THREAD_HINT,
+            )
         dropped = [client for client in clients if client.closed]
         if dropped:
             when = "juste après son arrivée" if dropped[0] is clients[-1] else f"à l'arrivée du client {name}"
-            fail(f"Le serveur a fermé la connexion du client {dropped[0].name} {when}, sans qu'il soit parti.",
-                 sent=joined, expected=f"le client {dropped[0].name} reste connecté",
-                 received=dropped[0].describe_received(),
-                 hint="Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des "
-                      "clients). " + THREAD_HINT)
+            fail(
+                f"Le serveur a fermé la connexion du client {dropped[0].name} {when}, sans qu'il soit parti.",
+                sent=joined,
+                expected=f"le client {dropped[0].name} reste connecté",
+                received=dropped[0].describe_received(),
+                hint="Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des "
+                "clients). " + THREAD_HINT,
+            )
     return clients
 
 
@@ -114,9 +126,13 @@ def _name_garbled(room: ChatRoom, name: str, since: int) -> None:
     """A name with accents the server announced, but not intact: a UTF-8 fault, not a name not taken."""
     shown = room.console.lines(since)
     if not name.isascii() and any("rejoint" in line.lower() or "join" in line.lower() for line in shown):
-        fail(f"Le nom « {name} » n'apparaît pas intact sur la console du serveur.",
-             sent=f"{name} se connecte et envoie « {name} »", expected=f"{name} (127.0.0.1) a rejoint le chat.",
-             received=_quoted(shown[-3:]), hint=UTF8_HINT)
+        fail(
+            f"Le nom « {name} » n'apparaît pas intact sur la console du serveur.",
+            sent=f"{name} se connecte et envoie « {name} »",
+            expected=f"{name} (127.0.0.1) a rejoint le chat.",
+            received=_quoted(shown[-3:]),
+            hint=UTF8_HINT,
+        )
 
 
 def _echo_only(sender: ScriptedClient, since: int, message: str, recipients: list[ScriptedClient]) -> bool:
@@ -124,8 +140,15 @@ def _echo_only(sender: ScriptedClient, since: int, message: str, recipients: lis
     return causes.arrived(sender, message, since) and not any(causes.arrived(r, message) for r in recipients)
 
 
-def _say(room: ChatRoom, sender: ScriptedClient, message: str, recipients: list[ScriptedClient], *,
-         summary: str | None = None, hint: str | None = None) -> dict[ScriptedClient, str]:
+def _say(
+    room: ChatRoom,
+    sender: ScriptedClient,
+    message: str,
+    recipients: list[ScriptedClient],
+    *,
+    summary: str | None = None,
+    hint: str | None = None,
+) -> dict[ScriptedClient, str]:
     """room.say (the line each recipient got), with the fault named when it fails: an echo to the sender
     alone, or the caller's diagnosis (`summary` before the harness's own, `hint` instead of its)."""
     mark = sender.mark()
@@ -138,9 +161,13 @@ def _say(room: ChatRoom, sender: ScriptedClient, message: str, recipients: list[
             hint = None  # the harness told the traceback, with the hint of its exception
         elif _echo_only(sender, mark, message, recipients):
             summary, hint = ECHO_SUMMARY.format(name=sender.name), ECHO_HINT
-        raise CheckFailure(f"{summary} {failure.summary}" if summary else failure.summary, sent=failure.sent,
-                           expected=failure.expected, received=failure.received,
-                           hint=hint or failure.hint) from failure
+        raise CheckFailure(
+            f"{summary} {failure.summary}" if summary else failure.summary,
+            sent=failure.sent,
+            expected=failure.expected,
+            received=failure.received,
+            hint=hint or failure.hint,
+        ) from failure
 
 
 def _layout(line: str, name: str, message: str) -> str:
@@ -155,8 +182,10 @@ def _layout(line: str, name: str, message: str) -> str:
 def _remark_separator(scope: CheckScope, line: str, name: str) -> None:
     relay = matching.parse_relay(line, name)
     if relay is not None and not relay.exact_separator:
-        scope.remark(f"Séparateur accepté, mais différent de l'énoncé : « {line} » ; l'énoncé écrit "
-                     "« Nom : message » (un espace de chaque côté du deux-points).")
+        scope.remark(
+            f"Séparateur accepté, mais différent de l'énoncé : « {line} » ; l'énoncé écrit "
+            "« Nom : message » (un espace de chaque côté du deux-points)."
+        )
 
 
 def _expect_relay(scope: CheckScope, recipient: ScriptedClient, since: int, name: str, message: str) -> None:
@@ -167,24 +196,39 @@ def _expect_relay(scope: CheckScope, recipient: ScriptedClient, since: int, name
         _remark_separator(scope, relayed[0], name)
         return
     summary, hint = matching.diagnose_relay(lines, name, message)
-    fail(summary, sent=_sent(name, message), expected=f"{recipient.name} reçoit « {name} : {message} »",
-         received=_quoted(lines[-3:]), hint=hint)
+    fail(
+        summary,
+        sent=_sent(name, message),
+        expected=f"{recipient.name} reçoit « {name} : {message} »",
+        received=_quoted(lines[-3:]),
+        hint=hint,
+    )
 
 
-def _expect_announce(room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str,
-                     expected: str, hint: str) -> str:
+def _expect_announce(
+    room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str, expected: str, hint: str
+) -> str:
     """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
     line = room.wait_line_or_rest(room.console, lambda text: keyword in text.lower(), timeout, since=since)
     shown = _quoted(room.console.lines(since)[-3:])
     if line is None:
-        fail(f"La console du serveur n'affiche pas « {expected} ».", sent=sent, expected=expected,
-             received=shown, hint=hint)
+        fail(
+            f"La console du serveur n'affiche pas « {expected} ».",
+            sent=sent,
+            expected=expected,
+            received=shown,
+            hint=hint,
+        )
     if name not in line:
         # The name kept its "\n": it ends a line of its own, or one that another thread's print ran into.
         kept_newline = any(earlier.rstrip().endswith(name) for earlier in room.console.lines(since))
-        fail(f"La console annonce « {line.strip()} » sans le nom {name} sur la même ligne.", sent=sent,
-             expected=expected, received=shown,
-             hint=matching.STRIP_HINT if kept_newline else "Affichez le nom reçu en première ligne du client.")
+        fail(
+            f"La console annonce « {line.strip()} » sans le nom {name} sur la même ligne.",
+            sent=sent,
+            expected=expected,
+            received=shown,
+            hint=matching.STRIP_HINT if kept_newline else "Affichez le nom reçu en première ligne du client.",
+        )
     return line
 
 
@@ -196,21 +240,33 @@ def _require_healthy(room: ChatRoom, situation: str, hint: str = causes.TRACE_HI
     verdict waits until the server is at rest (Linux), or timing.DRAIN."""
     process = room.server.process
     at_rest = SeenTwice(room.at_rest)
-    wait_probing(lambda: process.poll() is not None or causes.traceback_seen(process) or at_rest(), timing.DRAIN,
-                 [process, process.stdout, process.stderr], timing.ALIVE_PROBE)
+    wait_probing(
+        lambda: process.poll() is not None or causes.traceback_seen(process) or at_rest(),
+        timing.DRAIN,
+        [process, process.stdout, process.stderr],
+        timing.ALIVE_PROBE,
+    )
     crashed = causes.crash(process, situation)
     if crashed is not None:
-        fail(crashed.summary, expected="le serveur continue de tourner, sans trace d'erreur",
-             received=crashed.received, hint=hint if crashed.hint == causes.TRACE_HINT else crashed.hint)
+        fail(
+            crashed.summary,
+            expected="le serveur continue de tourner, sans trace d'erreur",
+            received=crashed.received,
+            hint=hint if crashed.hint == causes.TRACE_HINT else crashed.hint,
+        )
 
 
 def _require_waiting(room: ChatRoom, situation: str, expected: str) -> None:
     """The server does not keep a processor busy once it has nothing to do (Linux; see spinning)."""
     spin = spinning(room.server.process)
     if spin is not None:
-        fail(f"{situation}, le serveur occupe le processeur sans arrêt ({spin.french()}) alors qu'il n'a plus "
-             "rien à faire : une boucle tourne à vide.", expected=expected,
-             received=_quoted(room.console.lines()[-3:]), hint=SPIN_HINT)
+        fail(
+            f"{situation}, le serveur occupe le processeur sans arrêt ({spin.french()}) alors qu'il n'a plus "
+            "rien à faire : une boucle tourne à vide.",
+            expected=expected,
+            received=_quoted(room.console.lines()[-3:]),
+            hint=SPIN_HINT,
+        )
 
 
 # Numbered messages (S05, S11): "message 3 de Membre07", to check that nothing is lost and order is kept.
@@ -230,25 +286,35 @@ def _glued(layouts: list[str]) -> bool:
 def _check_layouts(recipient: ScriptedClient, numbered: list[tuple[str, re.Match[str]]]) -> None:
     """Every numbered line a recipient got is laid out alike. A server that never puts the sender's name in
     front of a message is not judged here: S03 judges that."""
-    if not any(found.group(2) in line[:found.start()] for line, found in numbered):
+    if not any(found.group(2) in line[: found.start()] for line, found in numbered):
         return
     layouts: dict[str, str] = {}
     for line, found in numbered:
         layouts.setdefault(_layout(line, found.group(2), found.group(0)), line)
     if len(layouts) > 1 and _glued(list(layouts)):
-        fail(f"{recipient.name} a reçu des lignes collées : le serveur envoie une ligne sans « \\n » à la "
-             "fin, et la suivante s'y colle.", expected="chaque ligne envoyée par le serveur terminée par « \\n »",
-             received=_quoted(list(layouts.values())[:3]), hint=causes.NEWLINE_HINT)
+        fail(
+            f"{recipient.name} a reçu des lignes collées : le serveur envoie une ligne sans « \\n » à la "
+            "fin, et la suivante s'y colle.",
+            expected="chaque ligne envoyée par le serveur terminée par « \\n »",
+            received=_quoted(list(layouts.values())[:3]),
+            hint=causes.NEWLINE_HINT,
+        )
     if len(layouts) > 1:
-        fail(f"{recipient.name} a reçu des messages mal découpés : ils n'ont pas tous la même forme.",
-             expected="chaque message sur sa propre ligne, « Nom : message »",
-             received=_quoted(list(layouts.values())[:3]), hint=FRAMING_HINT)
+        fail(
+            f"{recipient.name} a reçu des messages mal découpés : ils n'ont pas tous la même forme.",
+            expected="chaque message sur sa propre ligne, « Nom : message »",
+            received=_quoted(list(layouts.values())[:3]),
+            hint=FRAMING_HINT,
+        )
 
 
 def _numbered_lines(recipient: ScriptedClient, senders: set[str], mark: int) -> list[tuple[str, re.Match[str]]]:
     """The numbered lines a recipient got since `mark` from one of `senders`."""
-    return [(line, found) for line in recipient.lines(mark)
-            if (found := _NUMBERED.search(line)) and found.group(2) in senders]
+    return [
+        (line, found)
+        for line in recipient.lines(mark)
+        if (found := _NUMBERED.search(line)) and found.group(2) in senders
+    ]
 
 
 def _check_framing(clients: list[ScriptedClient], marks: dict[str, int]) -> None:
@@ -271,19 +337,25 @@ def _check_deliveries(clients: list[ScriptedClient], marks: dict[str, int], coun
         for sender, indices in sorted(got.items()):
             missing = sorted(set(range(count)) - set(indices))
             if missing:
-                fail(f"{recipient.name} n'a pas reçu {len(missing)} message(s) de {sender}.",
-                     sent=f"{sender} envoie « {_numbered(sender, 0)} » … « {_numbered(sender, count - 1)} »",
-                     expected=f"{recipient.name} reçoit les {count} messages",
-                     received=f"il manque les n° {', '.join(map(str, missing))}", hint=LOST_HINT)
+                fail(
+                    f"{recipient.name} n'a pas reçu {len(missing)} message(s) de {sender}.",
+                    sent=f"{sender} envoie « {_numbered(sender, 0)} » … « {_numbered(sender, count - 1)} »",
+                    expected=f"{recipient.name} reçoit les {count} messages",
+                    received=f"il manque les n° {', '.join(map(str, missing))}",
+                    hint=LOST_HINT,
+                )
             if indices != list(range(count)):
-                fail(f"{recipient.name} a reçu les messages de {sender} dans le désordre ou en double.",
-                     expected=f"les n° {', '.join(map(str, range(count)))}, dans cet ordre",
-                     received=f"les n° {', '.join(map(str, indices))}",
-                     hint="Relayez chaque message une seule fois, dès qu'il est lu, dans l'ordre de lecture.")
+                fail(
+                    f"{recipient.name} a reçu les messages de {sender} dans le désordre ou en double.",
+                    expected=f"les n° {', '.join(map(str, range(count)))}, dans cet ordre",
+                    received=f"les n° {', '.join(map(str, indices))}",
+                    hint="Relayez chaque message une seule fois, dès qu'il est lu, dans l'ordre de lecture.",
+                )
 
 
-def _wait_deliveries(room: ChatRoom, clients: list[ScriptedClient], marks: dict[str, int], count: int,
-                     deadline: float) -> bool:
+def _wait_deliveries(
+    room: ChatRoom, clients: list[ScriptedClient], marks: dict[str, int], count: int, deadline: float
+) -> bool:
     """Wait until each client got every other client's last numbered message. False at the deadline, or
     as soon as a client still waiting receives nothing more for timing.RELAY or the server is at rest
     (it has stalled)."""
@@ -301,14 +373,26 @@ def _wait_deliveries(room: ChatRoom, clients: list[ScriptedClient], marks: dict[
     return True
 
 
-def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedClient, since: int,
-                    messages: list[str], summary: str, *, sent: str) -> None:
+def _expect_segment(
+    room: ChatRoom,
+    sender: ScriptedClient,
+    recipient: ScriptedClient,
+    since: int,
+    messages: list[str],
+    summary: str,
+    *,
+    sent: str,
+) -> None:
     """After raw sends, the recipient got each message exactly once, in order, each on a line laid out like
     any relay of this server (whatever its prefix: S03 judges that)."""
     expected = f"{recipient.name} reçoit " + " puis ".join(f"« {sender.name} : {m} »" for m in messages)
     end = "fin du bloc"
-    relayed = room.wait_line_or_rest(recipient, lambda line: matching.contains_message(line, messages[-1]),
-                             room.track_record.relay_timeout(), since=since)
+    relayed = room.wait_line_or_rest(
+        recipient,
+        lambda line: matching.contains_message(line, messages[-1]),
+        room.track_record.relay_timeout(),
+        since=since,
+    )
     if relayed is None:
         hint = FRAMING_HINT
         crashed = causes.crash(room.server.process, "après ce bloc")
@@ -324,19 +408,27 @@ def _expect_segment(room: ChatRoom, sender: ScriptedClient, recipient: ScriptedC
     reference = _layout(last, sender.name, end)
     got = [message for line in lines for message in messages if _layout(line, sender.name, message) == reference]
     if got != messages:
-        fail(summary, sent=sent, expected=expected,
-             received=_quoted([line for line in lines if not matching.contains_message(line, end)]),
-             hint=FRAMING_HINT)
+        fail(
+            summary,
+            sent=sent,
+            expected=expected,
+            received=_quoted([line for line in lines if not matching.contains_message(line, end)]),
+            hint=FRAMING_HINT,
+        )
 
 
 # --- the checks -----------------------------------------------------------------------------------------
+
 
 @verification("S01", "Le serveur démarre", points=1)
 def test_demarrage(room: ChatRoom) -> None:
     room.connect_silent()
     room.connect_silent()
-    _require_healthy(room, "après avoir accepté deux connexions",
-                     "La boucle d'accept() doit tourner sans fin (while True) et ne jamais planter.")
+    _require_healthy(
+        room,
+        "après avoir accepté deux connexions",
+        "La boucle d'accept() doit tourner sans fin (while True) et ne jamais planter.",
+    )
 
 
 @verification("S02", "Le serveur enregistre le nom", points=1, requires=NEEDS_START, todo=1)
@@ -345,11 +437,17 @@ def test_enregistre_nom(room: ChatRoom, scope: CheckScope) -> None:
     room.join("Alice")
     expected = "Alice (127.0.0.1) a rejoint le chat."
     # room.join already waited for a line naming Alice: more waiting only helps a line that names her.
-    line = _expect_announce(room, mark, "Alice", "rejoint", timing.JOIN if room.join_evidence else 0,
-                            sent="Alice se connecte et envoie « Alice »",
-                            expected=expected,
-                            hint="Lisez la première ligne envoyée par le client (son nom), retirez le \"\\n\" avec "
-                                 ".strip(), puis affichez print(f\"{nom} ({adresse[0]}) a rejoint le chat.\").")
+    line = _expect_announce(
+        room,
+        mark,
+        "Alice",
+        "rejoint",
+        timing.JOIN if room.join_evidence else 0,
+        sent="Alice se connecte et envoie « Alice »",
+        expected=expected,
+        hint='Lisez la première ligne envoyée par le client (son nom), retirez le "\\n" avec '
+        '.strip(), puis affichez print(f"{nom} ({adresse[0]}) a rejoint le chat.").',
+    )
     if "127.0.0.1" not in line:
         scope.remark(f"L'adresse du client n'est pas affichée : « {line} » (l'énoncé : « {expected} »).")
 
@@ -366,9 +464,14 @@ def test_prefixe(room: ChatRoom, scope: CheckScope) -> None:
 def test_diffusion(room: ChatRoom) -> None:
     clients = _join_all(room, ["Alice", "Bob", "Charlie"])
     for sender in clients:
-        _say(room, sender, f"Salut, ici {sender.name}", _others(clients, sender),
-             hint="Envoyez chaque message à tous les clients connectés sauf l'expéditeur "
-                  "(une boucle sur la liste des clients).")
+        _say(
+            room,
+            sender,
+            f"Salut, ici {sender.name}",
+            _others(clients, sender),
+            hint="Envoyez chaque message à tous les clients connectés sauf l'expéditeur "
+            "(une boucle sur la liste des clients).",
+        )
 
 
 @verification("S05", "Plusieurs clients simultanés", points=2, requires=NEEDS_START, todo=2)
@@ -401,12 +504,23 @@ def test_utf8(room: ChatRoom) -> None:
     messages = ["Ça va, Zoé ? Déjà l'été, garçon ! 🎉", "こんにちは 🌸 très bien, merci", "漢字とかな « œuf » €"]
     for sender, message in zip(speakers, messages, strict=True):
         recipients = [client for client in speakers if client is not sender]
-        received = _say(room, sender, message, recipients, hint=UTF8_HINT,
-                        summary="Un message avec accents, emoji ou idéogrammes n'est pas arrivé intact (UTF-8).")
+        received = _say(
+            room,
+            sender,
+            message,
+            recipients,
+            hint=UTF8_HINT,
+            summary="Un message avec accents, emoji ou idéogrammes n'est pas arrivé intact (UTF-8).",
+        )
         for line in received.values():
             if shows_names and sender.name not in line:
-                fail(f"Le nom « {sender.name} » n'est pas arrivé intact.", sent=_sent(sender.name, message),
-                     expected=f"{sender.name} : {message}", received=f"« {line} »", hint=UTF8_HINT)
+                fail(
+                    f"Le nom « {sender.name} » n'est pas arrivé intact.",
+                    sent=_sent(sender.name, message),
+                    expected=f"{sender.name} : {message}",
+                    received=f"« {line} »",
+                    hint=UTF8_HINT,
+                )
 
 
 @verification("S07", "Départ propre", points=1, requires=NEEDS_START, todo=4)
@@ -417,11 +531,18 @@ def test_depart_propre(room: ChatRoom) -> None:
     patience = timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK  # no join shown: no departure either
     left = "Après le départ de Bob"
     try:
-        _expect_announce(room, mark, "Bob", "quitt", patience, sent="Bob ferme sa connexion",
-                         expected="Bob a quitté le chat.",
-                         hint="Quand la lecture renvoie b\"\" (ou \"\"), le client a fermé la connexion : sortez de "
-                              "sa boucle, retirez-le de la liste, fermez sa connexion et affichez « Bob a quitté le "
-                              "chat. ».")
+        _expect_announce(
+            room,
+            mark,
+            "Bob",
+            "quitt",
+            patience,
+            sent="Bob ferme sa connexion",
+            expected="Bob a quitté le chat.",
+            hint='Quand la lecture renvoie b"" (ou ""), le client a fermé la connexion : sortez de '
+            "sa boucle, retirez-le de la liste, fermez sa connexion et affichez « Bob a quitté le "
+            "chat. ».",
+        )
     except CheckFailure:  # what the server did first: it crashed, or it spins
         _require_healthy(room, "au départ de Bob")
         _require_waiting(room, left, "« Bob a quitté le chat. », puis le serveur attend sans rien faire")
@@ -444,30 +565,38 @@ def test_depart_brutal(room: ChatRoom) -> None:
     marks: dict[LineSource, int] = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
     # Evidence that the server saw the reset: its departure line, or a traceback (S07 judges the line).
-    room.first_match_or_rest(marks, lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
-                    timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK)
+    room.first_match_or_rest(
+        marks,
+        lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
+        timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK,
+    )
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
     # Clients vanish while Alice's next message is on its way to them: a send to one of them fails, or not,
     # as the server's threads are scheduled. Tried again, so that such a bug is caught on every run. They
     # all join now: a join after a departure would meet S07's faults (a loop spinning on b"").
     passers_by = _join_all(room, [f"Passant{n:02d}" for n in range((VANISH_TRIES - 1) * VANISHING)])
-    tries = [[eve]] + [passers_by[n:n + VANISHING] for n in range(0, len(passers_by), VANISHING)]
+    tries = [[eve]] + [passers_by[n : n + VANISHING] for n in range(0, len(passers_by), VANISHING)]
     for attempt, vanishing in enumerate(tries, start=1):
         try:
             _speak_while_vanishing(room, alice, charlie, vanishing)
         except CheckFailure as failure:
             if attempt == 1:
                 raise
-            raise CheckFailure(f"Comportement instable (vu au {attempt}e essai sur {VANISH_TRIES}) : {failure.summary}",
-                               sent=failure.sent, expected=failure.expected, received=failure.received,
-                               hint=failure.hint) from failure
+            raise CheckFailure(
+                f"Comportement instable (vu au {attempt}e essai sur {VANISH_TRIES}) : {failure.summary}",
+                sent=failure.sent,
+                expected=failure.expected,
+                received=failure.received,
+                hint=failure.hint,
+            ) from failure
     _say(room, charlie, "Oui, on continue.", [alice], summary=cut, hint=RESET_HINT)
     _require_healthy(room, "après la coupure brutale de plusieurs clients", RESET_HINT)
 
 
-def _speak_while_vanishing(room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient,
-                           vanishing: list[ScriptedClient]) -> None:
+def _speak_while_vanishing(
+    room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, vanishing: list[ScriptedClient]
+) -> None:
     """Alice speaks and, at that moment, every `vanishing` client cuts its connection: Charlie still gets
     her message, and Alice is still served."""
     for client in vanishing:
@@ -481,26 +610,44 @@ def _speak_while_vanishing(room: ChatRoom, alice: ScriptedClient, charlie: Scrip
     sent = f"Alice envoie « {question} » et {who} coupe{'nt' if len(vanishing) > 1 else ''} sa connexion au même moment"
     patience = room.track_record.relay_timeout()
     if room.wait_line_or_rest(charlie, lambda line: question in line, patience, since=mark) is None:
-        charlie.fail_expected(patience, since=mark, hint=RESET_HINT, sent=sent,
-                              expected="Charlie reçoit quand même le message d'Alice")
+        charlie.fail_expected(
+            patience, since=mark, hint=RESET_HINT, sent=sent, expected="Charlie reçoit quand même le message d'Alice"
+        )
     try:
-        _say(room, alice, "Ils sont partis, on continue.", [charlie],
-             summary="Après la coupure brutale de clients, Alice n'est plus servie.", hint=RESET_HINT)
+        _say(
+            room,
+            alice,
+            "Ils sont partis, on continue.",
+            [charlie],
+            summary="Après la coupure brutale de clients, Alice n'est plus servie.",
+            hint=RESET_HINT,
+        )
     except CheckFailure:
         if alice.closed and room.server.process.poll() is None and not causes.traceback_seen(room.server.process):
-            fail(f"Le serveur a fermé la connexion d'Alice : un envoi raté vers {who}, parti au même moment, a "
-                 "arrêté le thread de celle qui parlait.", sent=sent, expected="Alice reste connectée",
-                 received=alice.describe_received(), hint=RESET_HINT)
+            fail(
+                f"Le serveur a fermé la connexion d'Alice : un envoi raté vers {who}, parti au même moment, a "
+                "arrêté le thread de celle qui parlait.",
+                sent=sent,
+                expected="Alice reste connectée",
+                received=alice.describe_received(),
+                hint=RESET_HINT,
+            )
         raise
 
 
 @verification("S09", "Journal du serveur", points=1, requires=NEEDS_START, todo=3)
 def test_journal(room: ChatRoom, scope: CheckScope) -> None:
     waiting = "Serveur en attente de connexions..."
-    if room.wait_line_or_rest(room.console, lambda line: "en attente de connexion" in line.lower(),
-                              timing.JOIN) is None:
-        fail("La console du serveur n'affiche pas qu'il attend des connexions.", expected=waiting,
-             received=_quoted(room.console.lines()[-3:]), hint=f"Au démarrage, affichez print(\"{waiting}\").")
+    if (
+        room.wait_line_or_rest(room.console, lambda line: "en attente de connexion" in line.lower(), timing.JOIN)
+        is None
+    ):
+        fail(
+            "La console du serveur n'affiche pas qu'il attend des connexions.",
+            expected=waiting,
+            received=_quoted(room.console.lines()[-3:]),
+            hint=f'Au démarrage, affichez print("{waiting}").',
+        )
     alice, bob = _join_all(room, ["Alice", "Bob"])
     mark = room.console.mark()
     exchanges = [(alice, "Bonjour !"), (bob, "Salut Alice !"), (alice, "Tout va bien ?")]
@@ -512,18 +659,30 @@ def test_journal(room: ChatRoom, scope: CheckScope) -> None:
         expected = f"une ligne « {sender.name} : {message} »"
         logged = [line for line in console if matching.is_relay(line, sender.name, message)]
         if not any(matching.contains_message(line, message) for line in console):
-            fail("La console du serveur n'affiche pas les messages reçus.", sent=_sent(sender.name, message),
-                 expected=expected, received=_quoted(console[-4:]),
-                 hint="Affichez chaque message reçu avec print(f\"{nom} : {message}\").")
+            fail(
+                "La console du serveur n'affiche pas les messages reçus.",
+                sent=_sent(sender.name, message),
+                expected=expected,
+                received=_quoted(console[-4:]),
+                hint='Affichez chaque message reçu avec print(f"{nom} : {message}").',
+            )
         if not logged:
             summary, hint = matching.diagnose_relay(console, sender.name, message)
-            fail(f"Sur la console du serveur : {summary}", sent=_sent(sender.name, message), expected=expected,
-                 received=_quoted(console[-4:]), hint=hint)
+            fail(
+                f"Sur la console du serveur : {summary}",
+                sent=_sent(sender.name, message),
+                expected=expected,
+                received=_quoted(console[-4:]),
+                hint=hint,
+            )
         if len(logged) > 1:
-            fail(f"La console du serveur affiche {len(logged)} fois « {sender.name} : {message} » au lieu d'une.",
-                 sent=_sent(sender.name, message), expected=expected, received=_quoted(logged),
-                 hint="Affichez chaque message une seule fois, quand vous le recevez (pas dans la boucle de "
-                      "diffusion).")
+            fail(
+                f"La console du serveur affiche {len(logged)} fois « {sender.name} : {message} » au lieu d'une.",
+                sent=_sent(sender.name, message),
+                expected=expected,
+                received=_quoted(logged),
+                hint="Affichez chaque message une seule fois, quand vous le recevez (pas dans la boucle de diffusion).",
+            )
         _remark_separator(scope, logged[0], sender.name)
 
 
@@ -532,8 +691,9 @@ def _wait_all_logged(room: ChatRoom, messages: list[str], *, since: int) -> None
     message after the next one (the thread that relays first and prints after can be overtaken)."""
     deadline = time.monotonic() + timing.RELAY
     for message in messages:
-        room.wait_line_or_rest(room.console, functools.partial(_logs, message), max(0.0, deadline - time.monotonic()),
-                               since=since)
+        room.wait_line_or_rest(
+            room.console, functools.partial(_logs, message), max(0.0, deadline - time.monotonic()), since=since
+        )
 
 
 def _logs(message: str, line: str) -> bool:
@@ -549,16 +709,28 @@ def test_flux_tcp(room: ChatRoom, scope: CheckScope) -> None:
     mark = alice.mark()
     block = "Zoé\nPremier message\n".encode("utf-8")
     zoe.send_raw(block)
-    _expect_segment(room, zoe, alice, mark, ["Premier message"],
-                    "Le nom et le premier message, envoyés dans un même segment TCP, ne donnent pas "
-                    "exactement un message relayé.", sent=f"Zoé se connecte et envoie d'un seul bloc {block!r}")
+    _expect_segment(
+        room,
+        zoe,
+        alice,
+        mark,
+        ["Premier message"],
+        "Le nom et le premier message, envoyés dans un même segment TCP, ne donnent pas exactement un message relayé.",
+        sent=f"Zoé se connecte et envoie d'un seul bloc {block!r}",
+    )
 
     mark = alice.mark()
     block = b"ligne une\nligne deux\n"
     zoe.send_raw(block)
-    _expect_segment(room, zoe, alice, mark, ["ligne une", "ligne deux"],
-                    "Deux messages envoyés dans un même segment TCP ne donnent pas deux messages relayés.",
-                    sent=f"Zoé envoie d'un seul bloc {block!r}")
+    _expect_segment(
+        room,
+        zoe,
+        alice,
+        mark,
+        ["ligne une", "ligne deux"],
+        "Deux messages envoyés dans un même segment TCP ne donnent pas deux messages relayés.",
+        sent=f"Zoé envoie d'un seul bloc {block!r}",
+    )
 
     mark = alice.mark()
     line = "café ☕\n".encode("utf-8")
@@ -568,9 +740,15 @@ def test_flux_tcp(room: ChatRoom, scope: CheckScope) -> None:
     # Not a sleep: a round trip through the server on other connections shows its loops have run meanwhile.
     _say(room, bob, "pendant ce temps", [alice])
     zoe.send_raw(second)
-    _expect_segment(room, zoe, alice, mark, ["café ☕"],
-                    "Un caractère UTF-8 coupé entre deux segments TCP ne donne pas le bon message.",
-                    sent=f"Zoé envoie {first!r}, puis plus tard {second!r} (le « é » est coupé en deux)")
+    _expect_segment(
+        room,
+        zoe,
+        alice,
+        mark,
+        ["café ☕"],
+        "Un caractère UTF-8 coupé entre deux segments TCP ne donne pas le bon message.",
+        sent=f"Zoé envoie {first!r}, puis plus tard {second!r} (le « é » est coupé en deux)",
+    )
 
 
 def _burst(room: ChatRoom, scope: CheckScope, members: list[ScriptedClient], count: int) -> None:
@@ -583,8 +761,10 @@ def _burst(room: ChatRoom, scope: CheckScope, members: list[ScriptedClient], cou
         if leaving:
             leaving[0].close()
             leaving[1].reset()
-        leaving = [scope.track(ScriptedClient.connect(room.server.host, room.server.port, f"Passant{index + n}"))
-                   for n in range(2)]
+        leaving = [
+            scope.track(ScriptedClient.connect(room.server.host, room.server.port, f"Passant{index + n}"))
+            for n in range(2)
+        ]
 
 
 @verification("S11", "Charge (avancé)", points=0.5, requires=NEEDS_START, todo=2)
@@ -607,11 +787,16 @@ def test_charge(room: ChatRoom, scope: CheckScope) -> None:
     _require_waiting(room, "Après la charge (des clients sont partis)", "le serveur attend sans rien faire")
     cut = [member for member in members if member.closed]
     if cut:
-        fail(f"{LOAD.capitalize()}, le serveur a fermé la connexion du client {cut[0].name}.",
-             expected="chaque client reste connecté et reçoit tous les messages",
-             received=cut[0].describe_received(marks[cut[0].name]), hint=LOCK_HINT)
+        fail(
+            f"{LOAD.capitalize()}, le serveur a fermé la connexion du client {cut[0].name}.",
+            expected="chaque client reste connecté et reçoit tous les messages",
+            received=cut[0].describe_received(marks[cut[0].name]),
+            hint=LOCK_HINT,
+        )
     _check_deliveries(members, marks, count)
     if not delivered:
-        fail(f"Les messages ne sont pas tous arrivés en {seconds(LOAD_DEADLINE_S)} s.",
-             sent=f"30 clients envoient {count} messages chacun, sans attendre",
-             hint="Le serveur est trop lent sous la charge : pas de sleep, pas de verrou gardé pendant un envoi.")
+        fail(
+            f"Les messages ne sont pas tous arrivés en {seconds(LOAD_DEADLINE_S)} s.",
+            sent=f"30 clients envoient {count} messages chacun, sans attendre",
+            hint="Le serveur est trop lent sous la charge : pas de sleep, pas de verrou gardé pendant un envoi.",
+        )

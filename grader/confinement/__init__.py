@@ -50,13 +50,28 @@ if TYPE_CHECKING:  # each name is imported on first use
     from grader.confinement.status import assess, current
 
 _HOMES = {
-    "DISABLE_VARIABLE": "launch", "LaunchError": "launch", "Launched": "launch", "start": "launch",
-    "add_hook": "launch", "MARK": "launch", "kept_ready": "launch", "Confinement": "model", "assess": "status",
+    "DISABLE_VARIABLE": "launch",
+    "LaunchError": "launch",
+    "Launched": "launch",
+    "start": "launch",
+    "add_hook": "launch",
+    "MARK": "launch",
+    "kept_ready": "launch",
+    "Confinement": "model",
+    "assess": "status",
     "current": "status",
 }
 __all__ = [
-    "DISABLE_VARIABLE", "MARK", "Confinement", "LaunchError", "Launched", "add_hook", "assess", "current",
-    "kept_ready", "start",
+    "DISABLE_VARIABLE",
+    "MARK",
+    "Confinement",
+    "LaunchError",
+    "Launched",
+    "add_hook",
+    "assess",
+    "current",
+    "kept_ready",
+    "start",
 ]
 
 

@@ -78,8 +78,9 @@ def restrict(
     scopes = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if scoped and version >= 6 else 0
     attr = struct.pack("=QQQ", handled_fs, handled_net, scopes)[: 8 if version < 4 else 16 if version < 6 else 24]
     buffer = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = _check(libc.syscall(_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)),
-                     "create_ruleset")
+    ruleset = _check(
+        libc.syscall(_CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)), "create_ruleset"
+    )
     try:
         for path in readable:
             _add_path(libc, ruleset, path, READ)

@@ -97,7 +97,12 @@ def adopt_orphans() -> None:
 
 
 def start(
-    script: str, *, workdir: Path, port: int, popen_options: dict[str, object], extra_env: dict[str, str] | None = None,
+    script: str,
+    *,
+    workdir: Path,
+    port: int,
+    popen_options: dict[str, object],
+    extra_env: dict[str, str] | None = None,
 ) -> Launched:
     """Start `script` (in `workdir`, a fresh copy) confined; `popen_options` (pipes, session) are the caller's.
     Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder)."""
@@ -110,8 +115,14 @@ def start(
         popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     writable = [str(run_root)]
-    order = {"script": script, "workdir": str(workdir), "env": env, "writable": writable, "ports": [port],
-             "hooks": list(hooks)}
+    order = {
+        "script": script,
+        "workdir": str(workdir),
+        "env": env,
+        "writable": writable,
+        "ports": [port],
+        "hooks": list(hooks),
+    }
     return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
 
 
@@ -123,8 +134,14 @@ def probe() -> tuple[str, ...]:
     try:
         workdir = root / "travail"
         workdir.mkdir()
-        order = {"script": "", "workdir": str(workdir), "env": _STARTUP_ENV, "writable": [str(root)], "ports": None,
-                 "hooks": []}
+        order = {
+            "script": "",
+            "workdir": str(workdir),
+            "env": _STARTUP_ENV,
+            "writable": [str(root)],
+            "ports": None,
+            "hooks": [],
+        }
         spawned = _spawn(options, [str(root)], workdir)
         try:
             launched = _ordered(spawned, order)

@@ -56,16 +56,21 @@ def private_proc() -> None:
     processes, their command lines and terminals are out of sight."""
     libc = _libc()
     _check(libc.mount(None, b"/", None, ctypes.c_ulong(_MS_REC | _MS_PRIVATE), None), "mount --make-rprivate /")
-    _check(libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(_MS_NOSUID | _MS_NODEV | _MS_NOEXEC), None),
-           "mount proc")
+    _check(
+        libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(_MS_NOSUID | _MS_NODEV | _MS_NOEXEC), None), "mount proc"
+    )
 
 
 def drop_capabilities() -> None:
     """No capability left, now or after an exec (bounding set emptied): the namespace's rights are gone."""
     libc = _libc()
     for capability in range(64):
-        if libc.prctl(_PR_CAPBSET_DROP, ctypes.c_ulong(capability), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                      ctypes.c_ulong(0)) != 0:
+        if (
+            libc.prctl(
+                _PR_CAPBSET_DROP, ctypes.c_ulong(capability), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)
+            )
+            != 0
+        ):
             break  # past the last capability this kernel knows
     header = (ctypes.c_uint32 * 2)(_CAPABILITY_V3, 0)
     data = (ctypes.c_uint32 * 6)()

@@ -18,20 +18,22 @@ def _quoted(path: str) -> str:
 def profile(writable: list[str]) -> str:
     """The SBPL profile text."""
     places = " ".join(f"(subpath {_quoted(path)})" for path in writable)
-    return "\n".join([
-        "(version 1)",
-        "(allow default)",
-        "(deny file-write*)",
-        f'(allow file-write* {places} (literal "/dev/null"))',
-        "(deny network*)",
-        '(allow network-outbound (remote ip "localhost:*"))',
-        '(allow network-inbound)',
-        '(allow network-bind)',
-        "(allow network* (remote unix-socket))",
-        "(deny signal)",
-        "(allow signal (target same-sandbox))",
-        "",
-    ])
+    return "\n".join(
+        [
+            "(version 1)",
+            "(allow default)",
+            "(deny file-write*)",
+            f'(allow file-write* {places} (literal "/dev/null"))',
+            "(deny network*)",
+            '(allow network-outbound (remote ip "localhost:*"))',
+            "(allow network-inbound)",
+            "(allow network-bind)",
+            "(allow network* (remote unix-socket))",
+            "(deny signal)",
+            "(allow signal (target same-sandbox))",
+            "",
+        ]
+    )
 
 
 def available() -> bool:

@@ -219,7 +219,7 @@ def _students_frames(trace: types.TracebackType | None, first_file: str | None) 
         trace = trace.tb_next
     if first_file is not None:
         starts = [i for i, frame in enumerate(frames) if frame.tb_frame.f_code.co_filename == first_file]
-        frames = frames[starts[0]:] if starts else []
+        frames = frames[starts[0] :] if starts else []
     kept: types.TracebackType | None = None
     for frame in reversed(frames):
         if frame.tb_frame.f_code.co_filename != HIDDEN_FILE:
@@ -248,4 +248,3 @@ def _run(script: str) -> None:
         trace = _students_frames(error.__traceback__, path)
         sys.excepthook(type(error), error.with_traceback(trace), trace)
         sys.exit(1)
-

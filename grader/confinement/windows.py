@@ -21,9 +21,17 @@ ACTIVE_PROCESSES = 32
 
 
 class _IoCounters(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_ulonglong) for name in (
-        "ReadOperationCount", "WriteOperationCount", "OtherOperationCount",
-        "ReadTransferCount", "WriteTransferCount", "OtherTransferCount")]
+    _fields_ = [
+        (name, ctypes.c_ulonglong)
+        for name in (
+            "ReadOperationCount",
+            "WriteOperationCount",
+            "OtherOperationCount",
+            "ReadTransferCount",
+            "WriteTransferCount",
+            "OtherTransferCount",
+        )
+    ]
 
 
 class _BasicLimits(ctypes.Structure):
@@ -67,10 +75,18 @@ def join_job() -> list[str]:
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
     job = kernel32.CreateJobObjectW(None, None)
     info = job_limits()
-    if not job or not kernel32.SetInformationJobObject(
-        job, _EXTENDED_LIMIT_INFORMATION, ctypes.byref(info), ctypes.sizeof(info)
-    ) or not kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()):
+    if (
+        not job
+        or not kernel32.SetInformationJobObject(
+            job, _EXTENDED_LIMIT_INFORMATION, ctypes.byref(info), ctypes.sizeof(info)
+        )
+        or not kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess())
+    ):
         raise OSError(ctypes.get_last_error(), "Job Object")  # type: ignore[attr-defined]
     # The handle stays open for the life of this process: when it ends, the job kills the rest.
-    return [(f"Job Object (mémoire ≤ {limits.MEMORY_BYTES // 2**20} Mo par processus, ≤ {ACTIVE_PROCESSES} "
-             "processus, tous arrêtés avec le programme)")]
+    return [
+        (
+            f"Job Object (mémoire ≤ {limits.MEMORY_BYTES // 2**20} Mo par processus, ≤ {ACTIVE_PROCESSES} "
+            "processus, tous arrêtés avec le programme)"
+        )
+    ]

@@ -52,8 +52,12 @@ class ExportOptions:
     def gradebook(self) -> list[str]:
         """The options asked that hand the grade straight to a platform's gradebook, where no word can
         say it is partial (the files a teacher reads, --csv --json --junit --html, say it themselves)."""
-        asked = {"--feuille-moodle": self.moodle_worksheet, "--gradescope": self.gradescope,
-                 "--classroom": self.classroom, "--vpl": self.vpl}
+        asked = {
+            "--feuille-moodle": self.moodle_worksheet,
+            "--gradescope": self.gradescope,
+            "--classroom": self.classroom,
+            "--vpl": self.vpl,
+        }
         return [flag for flag, value in asked.items() if value]
 
     def any_asked(self) -> bool:
@@ -101,8 +105,9 @@ def usage_problem(options: ExportOptions, submission_count: int) -> str | None:
 Renderer = Callable[[list[SubmissionReport]], str]
 
 
-def _file_exports(options: ExportOptions, single: bool,
-                  similarity: list[Pair] | None = None) -> list[tuple[Path | None, str, Renderer]]:
+def _file_exports(
+    options: ExportOptions, single: bool, similarity: list[Pair] | None = None
+) -> list[tuple[Path | None, str, Renderer]]:
     """(destination, file encoding, renderer) of every file format."""
     return [
         (options.csv, csv_grades.ENCODING, lambda reports: csv_grades.render(reports, options.csv_format)),
@@ -168,8 +173,13 @@ def _fill_worksheet(path: Path, reports: list[SubmissionReport], absent_zero: bo
     print(moodle_worksheet.summary(filled, destination, absent_zero), file=sys.stderr)
 
 
-def write_exports(reports: list[SubmissionReport], options: ExportOptions, *, single: bool = False,
-                  similarity: list[Pair] | None = None) -> None:
+def write_exports(
+    reports: list[SubmissionReport],
+    options: ExportOptions,
+    *,
+    single: bool = False,
+    similarity: list[Pair] | None = None,
+) -> None:
     """Write every export asked. `single`: one submission graded on its own (not a class), whose --json
     is the submission's object itself. `similarity`: the class's pairs (--similarite), for --html."""
     problem = usage_problem(options, len(reports))

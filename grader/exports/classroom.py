@@ -104,8 +104,18 @@ def render(report: SubmissionReport) -> str:
     }
     if report.fatal_error:
         data["message"] = report.fatal_error
-        data["tests"].insert(0, {"name": "Correction", "status": "error", "message": report.fatal_error,
-                                 "test_code": report.fatal_error, "line_no": 0, "score": 0, "max_score": 0})
+        data["tests"].insert(
+            0,
+            {
+                "name": "Correction",
+                "status": "error",
+                "message": report.fatal_error,
+                "test_code": report.fatal_error,
+                "line_no": 0,
+                "score": 0,
+                "max_score": 0,
+            },
+        )
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -134,7 +144,14 @@ def render_grade(report: SubmissionReport) -> str:
         won = index < passed
         verdict = "obtenus" if won else "perdus"
         name = title if parts == 1 else f"{title} — partie {index + 1}/{parts} ({size} point(s) {verdict})"
-        tests.append({"name": name, "status": "pass" if won else "fail", "line_no": 0,
-                      "score": report.note if index == 0 else 0, "max_score": 0})
+        tests.append(
+            {
+                "name": name,
+                "status": "pass" if won else "fail",
+                "line_no": 0,
+                "score": report.note if index == 0 else 0,
+                "max_score": 0,
+            }
+        )
     data = {"version": VERSION, "status": _overall(report), "max_score": NOTE_MAX, "tests": tests}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

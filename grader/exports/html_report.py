@@ -123,9 +123,14 @@ _SYMBOL = {  # (symbol, css class, sort value): failures first when sorted ascen
     "missing": ("", "st-s", "2"),
     "passed": ("✓", "st-p", "4"),
 }
-_LEGEND = (("✓", "st-p", "réussie"), ("✗", "st-f", "échouée"), ("✗", "st-b", "bonus tenté, échoué"),
-           ("·", "st-n", "bonus non tenté"), ("–", "st-s", "non évaluée (prérequis échoué)"),
-           ("!", "st-e", "erreur du correcteur"))
+_LEGEND = (
+    ("✓", "st-p", "réussie"),
+    ("✗", "st-f", "échouée"),
+    ("✗", "st-b", "bonus tenté, échoué"),
+    ("·", "st-n", "bonus non tenté"),
+    ("–", "st-s", "non évaluée (prérequis échoué)"),
+    ("!", "st-e", "erreur du correcteur"),
+)
 
 
 def _e(text: object) -> str:
@@ -139,8 +144,9 @@ def _outcome(result: CheckResult | None) -> str:
         return "not_tried"
     if result.status is Status.FAILED and result.spec.category is Category.BONUS:
         return "bonus_failed"
-    return {Status.PASSED: "passed", Status.FAILED: "failed", Status.SKIPPED: "skipped",
-            Status.ERROR: "error"}[result.status]
+    return {Status.PASSED: "passed", Status.FAILED: "failed", Status.SKIPPED: "skipped", Status.ERROR: "error"}[
+        result.status
+    ]
 
 
 def _histogram(grades: list[float]) -> str:
@@ -190,8 +196,7 @@ def pass_rates(reports: list[SubmissionReport]) -> list[PassRate]:
         outcomes = [_outcome(next((r for r in report.results if r.spec.id == spec.id), None)) for report in reports]
         passed = outcomes.count("passed")
         skipped, not_tried, missing = outcomes.count("skipped"), outcomes.count("not_tried"), outcomes.count("missing")
-        rates.append(PassRate(spec, passed, len(outcomes) - skipped - not_tried - missing, skipped, not_tried,
-                              missing))
+        rates.append(PassRate(spec, passed, len(outcomes) - skipped - not_tried - missing, skipped, not_tried, missing))
     return rates
 
 
@@ -223,7 +228,8 @@ def _rate_rows(reports: list[SubmissionReport]) -> str:
         "<p class='muted'>Réussites / soumissions où la vérification a été évaluée (un bonus : celles qui l'ont "
         "tenté) ; à droite, ce que ce dénominateur laisse de côté.</p>"
         "<table><tr><th>Vérification</th><th>Réussite</th><th>réussies / évaluées</th><th>hors du compte</th></tr>"
-        + "".join(rows) + "</table>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -232,8 +238,9 @@ def _failed_ids(report: SubmissionReport) -> str:
 
 
 def _grid(reports: list[SubmissionReport], checks: list[CheckSpec]) -> str:
-    head = ('<th data-type="text">Étudiant</th><th data-type="num">Note</th><th data-type="num">Bonus</th>'
-            + "".join(f'<th data-type="num" title="{_e(spec.title)}">{_e(spec.id)}</th>' for spec in checks))
+    head = '<th data-type="text">Étudiant</th><th data-type="num">Note</th><th data-type="num">Bonus</th>' + "".join(
+        f'<th data-type="num" title="{_e(spec.title)}">{_e(spec.id)}</th>' for spec in checks
+    )
     rows = []
     for index, report in enumerate(reports, start=1):
         label = student_label(report)
@@ -242,8 +249,10 @@ def _grid(reports: list[SubmissionReport], checks: list[CheckSpec]) -> str:
         for spec in checks:
             outcome = _outcome(by_id.get(spec.id))
             symbol, css, value = _SYMBOL[outcome]
-            cells.append(f'<td class="c {css}" data-v="{value}" title="{_e(spec.id)} : {_e(outcome_label(outcome))}">'
-                         f"{symbol}</td>")
+            cells.append(
+                f'<td class="c {css}" data-v="{value}" title="{_e(spec.id)} : {_e(outcome_label(outcome))}">'
+                f"{symbol}</td>"
+            )
         grade = "—" if report.fatal_error else french_number(report.note)
         rows.append(
             f'<tr data-nom="{_e(label.casefold())}" data-echecs="{_e(_failed_ids(report))}">'
@@ -251,14 +260,15 @@ def _grid(reports: list[SubmissionReport], checks: list[CheckSpec]) -> str:
             f'<td data-v="{report.note}" class="grade">{_e(grade)}</td>'
             f'<td data-v="{report.bonus}">{_e(french_number(report.bonus))}</td>{"".join(cells)}</tr>'
         )
-    options = "".join(f'<option value="{_e(spec.id)}">a échoué à {_e(spec.id)} — {_e(spec.title)}</option>'
-                      for spec in checks)
+    options = "".join(
+        f'<option value="{_e(spec.id)}">a échoué à {_e(spec.id)} — {_e(spec.title)}</option>' for spec in checks
+    )
     legend = "".join(f'<span><b class="{css}">{symbol}</b> {label}</span>' for symbol, css, label in _LEGEND)
     return (
         '<div class="controls"><input id="filtre-nom" type="search" placeholder="Filtrer par nom…" '
         'aria-label="Filtrer par nom"><select id="filtre-echec" aria-label="Filtrer par vérification échouée">'
         f'<option value="">toutes les soumissions</option>{options}</select><span id="compte" class="muted"></span>'
-        '</div>'
+        "</div>"
         f'<p class="legend muted">{legend}</p>'
         '<p class="muted grid-note">Cliquez un titre de colonne pour trier, un nom pour ouvrir le détail.</p>'
         f'<div class="grid"><table id="classe"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
@@ -267,9 +277,15 @@ def _grid(reports: list[SubmissionReport], checks: list[CheckSpec]) -> str:
 
 
 def outcome_label(outcome: str) -> str:
-    return {"failed": "échouée", "error": "erreur du correcteur", "bonus_failed": "bonus tenté, échoué",
-            "skipped": "non évaluée (prérequis échoué)", "not_tried": "bonus non tenté", "missing": "non corrigée",
-            "passed": "réussie"}[outcome]
+    return {
+        "failed": "échouée",
+        "error": "erreur du correcteur",
+        "bonus_failed": "bonus tenté, échoué",
+        "skipped": "non évaluée (prérequis échoué)",
+        "not_tried": "bonus non tenté",
+        "missing": "non corrigée",
+        "passed": "réussie",
+    }[outcome]
 
 
 def _student_section(index: int, report: SubmissionReport) -> str:
@@ -324,15 +340,21 @@ def _similarity(pairs: list[Pair] | None) -> str:
         return ""
     threshold = round(FLAG_THRESHOLD * 100)
     suspects = flagged(pairs)
-    intro = (f"<p class='muted'>Part du code propre (fichiers de départ soustraits, noms, textes et commentaires "
-             f"ignorés) de la plus petite des deux soumissions qui se retrouve dans l'autre ; paires à {threshold} % "
-             f"ou plus, sur {len(pairs)} comparées. Un indice à examiner, pas une preuve.</p>")
+    intro = (
+        f"<p class='muted'>Part du code propre (fichiers de départ soustraits, noms, textes et commentaires "
+        f"ignorés) de la plus petite des deux soumissions qui se retrouve dans l'autre ; paires à {threshold} % "
+        f"ou plus, sur {len(pairs)} comparées. Un indice à examiner, pas une preuve.</p>"
+    )
     if not suspects:
         return f"<h2>Similarité</h2>{intro}<p>Aucune paire à {threshold} % ou plus.</p>"
-    rows = "".join(f"<tr><td>{round(pair.score * 100)} %</td><td>{_e(pair.first)}</td><td>{_e(pair.second)}</td></tr>"
-                   for pair in suspects)
-    return (f"<h2>Similarité</h2>{intro}<table><tr><th>part commune</th><th>soumission</th><th>soumission</th></tr>"
-            f"{rows}</table>")
+    rows = "".join(
+        f"<tr><td>{round(pair.score * 100)} %</td><td>{_e(pair.first)}</td><td>{_e(pair.second)}</td></tr>"
+        for pair in suspects
+    )
+    return (
+        f"<h2>Similarité</h2>{intro}<table><tr><th>part commune</th><th>soumission</th><th>soumission</th></tr>"
+        f"{rows}</table>"
+    )
 
 
 def render(reports: list[SubmissionReport], similarity: list[Pair] | None = None) -> str:

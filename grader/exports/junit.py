@@ -42,8 +42,11 @@ def _suite(parent: ET.Element, report: SubmissionReport) -> dict[str, int]:
     label = clean_text(student_label(report))
     suite = ET.SubElement(parent, "testsuite", name=label, time=f"{report.duration_s:.3f}")
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("note", dot_number(report.note)), ("bonus", dot_number(report.bonus)),
-                        ("soumission", clean_text(report.submission))):
+    for name, value in (
+        ("note", dot_number(report.note)),
+        ("bonus", dot_number(report.bonus)),
+        ("soumission", clean_text(report.submission)),
+    ):
         ET.SubElement(properties, "property", name=name, value=value)
     if report.selection:
         ET.SubElement(properties, "property", name="note_partielle", value=report.partial_note())

@@ -38,8 +38,13 @@ from grader.model import SubmissionReport
 # and the name of the "feedback comments" plugin (the column of its editor field).
 RECORD_TITLES = ("Identifier", "Identifiant")
 GRADE_TITLES = ("Grade", "Note")
-MODIFIED_TITLES = ("Last modified (grade)", "Dernière modification (note)", "Zuletzt geändert (Bewertung)",
-                   "Última modificación (calificación)", "Laatst gewijzigd (beoordeling)")
+MODIFIED_TITLES = (
+    "Last modified (grade)",
+    "Dernière modification (note)",
+    "Zuletzt geändert (Bewertung)",
+    "Última modificación (calificación)",
+    "Laatst gewijzigd (beoordeling)",
+)
 FEEDBACK_TITLES = ("Feedback comments", "Feedback par commentaires", "Commentaires de feedback")
 ABSENT_COMMENT = "Aucune soumission corrigée pour ce participant."
 
@@ -151,7 +156,7 @@ def _feedback_column(header: list[str]) -> int | None:
 def _decimal(rows: list[list[str]], grade: int) -> str:
     """The decimal separator of the worksheet's language, read from its own numbers."""
     for row in rows:
-        for cell in row[grade:grade + 2]:
+        for cell in row[grade : grade + 2]:
             if _NUMBER_CELL.match(cell) and not cell.isdigit():
                 return "," if "," in cell else "."
     return "."
@@ -222,8 +227,12 @@ def _grades(reports: list[SubmissionReport]) -> dict[str, SubmissionReport]:
 
 def _serialise(cells: list[str], layout: _Layout) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, layout.dialect, quoting=csv.QUOTE_ALL if layout.quote_all else csv.QUOTE_MINIMAL,
-                        lineterminator=layout.newline)
+    writer = csv.writer(
+        buffer,
+        layout.dialect,
+        quoting=csv.QUOTE_ALL if layout.quote_all else csv.QUOTE_MINIMAL,
+        lineterminator=layout.newline,
+    )
     writer.writerow(cells)
     return buffer.getvalue()
 
@@ -279,9 +288,13 @@ def summary(result: FillResult, destination: Path, absent_zero: bool) -> str:
     if result.unknown:
         lines.append(f"  Absents de la feuille (non notés dans Moodle) : {', '.join(result.unknown)}.")
     if result.feedback_first:
-        lines.append("  La colonne des commentaires est la première de la feuille : l'importeur de Moodle l'ignore "
-                     "dans cette position ; laissez-la à sa place d'origine.")
+        lines.append(
+            "  La colonne des commentaires est la première de la feuille : l'importeur de Moodle l'ignore "
+            "dans cette position ; laissez-la à sa place d'origine."
+        )
     if not result.feedback_column:
-        lines.append("  Pas de colonne « Commentaires de feedback » : activez ce type de feedback dans le devoir "
-                     "pour importer aussi les commentaires.")
+        lines.append(
+            "  Pas de colonne « Commentaires de feedback » : activez ce type de feedback dans le devoir "
+            "pour importer aussi les commentaires."
+        )
     return "\n".join(lines)

@@ -72,7 +72,7 @@ def diagram(result: CheckResult) -> str:
     return (
         f'<svg class="sequence" role="img" aria-label="Échanges de {_e(result.spec.id)}" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-        f'{"".join(parts)}</svg>'
+        f"{''.join(parts)}</svg>"
     )
 
 

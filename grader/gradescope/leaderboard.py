@@ -10,8 +10,11 @@ def entries(load: dict) -> list[dict]:
     """Throughput (higher first), p99 latency and losses (lower first), as Gradescope's leaderboard wants."""
     return [
         {"name": "Débit (lignes/s)", "value": round(float(load.get("debit_lignes_s") or 0.0), 1)},
-        {"name": "Latence p99 (ms)", "value": round(float((load.get("latence_ms") or {}).get("p99") or 0.0), 1),
-         "order": "asc"},
+        {
+            "name": "Latence p99 (ms)",
+            "value": round(float((load.get("latence_ms") or {}).get("p99") or 0.0), 1),
+            "order": "asc",
+        },
         {"name": "Pertes (%)", "value": round(float(load.get("pertes_pct") or 0.0), 2), "order": "asc"},
     ]
 

@@ -27,14 +27,14 @@ LOCK_HINT = (
     "rattrapez les erreurs d'une connexion coupée (try/except OSError)."
 )
 UTF8_HINT = (
-    "Décodez ce que vous recevez avec .decode(\"utf-8\") et encodez ce que vous envoyez avec "
-    ".encode(\"utf-8\") : ni \"ascii\", ni \"latin-1\", ni errors=\"ignore\" ou \"replace\" à l'envoi."
+    'Décodez ce que vous recevez avec .decode("utf-8") et encodez ce que vous envoyez avec '
+    '.encode("utf-8") : ni "ascii", ni "latin-1", ni errors="ignore" ou "replace" à l\'envoi.'
 )
 TRACE_HINT = (
     "La dernière ligne de la trace d'erreur dit quelle instruction a échoué, et pourquoi : un client qui "
     "part ou un envoi qui échoue ne doit pas arrêter le serveur (try/except OSError autour de recv et sendall)."
 )
-NEWLINE_HINT = "Terminez chaque ligne envoyée aux clients par « \\n » : f\"{nom} : {message}\\n\"."
+NEWLINE_HINT = 'Terminez chaque ligne envoyée aux clients par « \\n » : f"{nom} : {message}\\n".'
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
 # The exception of a traceback -> the hint of that fault, first match wins.
@@ -79,19 +79,26 @@ def crash(process: StudentProcess, situation: str) -> Cause | None:
     if code is not None:
         process.stderr.wait_eof(timing.DRAIN)
         trace = process.traceback_tail()
-        return Cause(f"Le serveur s'est arrêté (code {code}) {situation}.",
-                     trace or process.stdout.tail(8) or "rien", hint_for(trace) if trace else TRACE_HINT)
+        return Cause(
+            f"Le serveur s'est arrêté (code {code}) {situation}.",
+            trace or process.stdout.tail(8) or "rien",
+            hint_for(trace) if trace else TRACE_HINT,
+        )
     if traceback_seen(process):
         error = error_line(process)
-        return Cause(f"Le serveur a affiché une erreur non rattrapée (Traceback) {situation} : « {error} ».",
-                     error, hint_for(error))
+        return Cause(
+            f"Le serveur a affiché une erreur non rattrapée (Traceback) {situation} : « {error} ».",
+            error,
+            hint_for(error),
+        )
     return None
 
 
 def arrived(connection: LineConnection, text: str, since: int = 0) -> bool:
     """The text reached this connection since `since`, in a whole line or in bytes still without end of line."""
-    return (any(contains_message(line, text) for line in connection.lines(since))
-            or contains_message(connection.partial(), text))
+    return any(contains_message(line, text) for line in connection.lines(since)) or contains_message(
+        connection.partial(), text
+    )
 
 
 def unterminated(connection: LineConnection, text: str) -> bool:

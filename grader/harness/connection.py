@@ -200,8 +200,7 @@ class LineConnection(LineSource):
             )
         except OSError as exc:
             fail(
-                f"{self.label} ne peut pas envoyer : la connexion a été fermée par l'autre côté "
-                f"({os_error(exc)}).",
+                f"{self.label} ne peut pas envoyer : la connexion a été fermée par l'autre côté ({os_error(exc)}).",
                 sent=shown,
             )
 
@@ -375,4 +374,3 @@ class ScriptedServer(Observable):
         self._listener.close()
         for connection in self.connections:
             connection.close()
-

@@ -19,7 +19,7 @@ _SEPARATOR = re.compile(r"[ \t]*:[ \t]*")
 EXACT_SEPARATOR = " : "
 STRIP_HINT = (
     "Le nom lu sur la connexion garde sa fin de ligne : retirez-la avec .strip() "
-    "(nom = conn.recv(1024).decode(\"utf-8\").strip())."
+    '(nom = conn.recv(1024).decode("utf-8").strip()).'
 )
 
 
@@ -77,7 +77,7 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
         return (
             "Rien n'a été reçu.",
             "Le serveur doit renvoyer chaque message reçu à tous les autres clients connectés "
-            "(une boucle sur la liste des clients, avec sendall(texte.encode(\"utf-8\"))).",
+            '(une boucle sur la liste des clients, avec sendall(texte.encode("utf-8"))).',
         )
     for previous, line in pairwise(lines):
         # The name kept its "\n": it ends a line of its own, or a welcome text sent without end of line.
@@ -91,12 +91,11 @@ def diagnose_relay(lines: list[str], name: str, message: str) -> tuple[str, str]
             "Ce qui est arrivé n'est pas du texte mais des octets quelconques.",
             "Les octets reçus ne forment pas du texte : envoyez aux clients du texte encodé en UTF-8, une ligne "
             "par message : "
-            "sendall(f\"{nom} : {message}\\n\".encode(\"utf-8\")).",
+            'sendall(f"{nom} : {message}\\n".encode("utf-8")).',
         )
     return (
         f"Aucune des lignes reçues ne contient « {message.strip()} ».",
-        "Le serveur doit renvoyer le message de chaque client à tous les autres clients, "
-        "pas seulement à l'expéditeur.",
+        "Le serveur doit renvoyer le message de chaque client à tous les autres clients, pas seulement à l'expéditeur.",
     )
 
 

@@ -28,9 +28,7 @@ class OutputStream(LineSource):
     of lines starting with one of them (a traceback) is kept apart, so a flood cannot hide it.
     """
 
-    def __init__(
-        self, name: str, pipe: IO[bytes] | None = None, *, block_markers: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, name: str, pipe: IO[bytes] | None = None, *, block_markers: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.name = name
         self.total_bytes = 0
@@ -52,9 +50,7 @@ class OutputStream(LineSource):
         self.blocks_seen = 0
         self._thread: threading.Thread | None = None
         if pipe is not None:
-            self._thread = threading.Thread(
-                target=self._read, args=(pipe,), name=f"harness-{name}", daemon=True
-            )
+            self._thread = threading.Thread(target=self._read, args=(pipe,), name=f"harness-{name}", daemon=True)
             self._thread.start()
 
     # -- feeding -------------------------------------------------------------------------------------

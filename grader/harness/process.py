@@ -81,9 +81,7 @@ def isolation_options() -> IsolationOptions:
     return {"start_new_session": True}
 
 
-def kill_process_tree(
-    popen: subprocess.Popen, members: Callable[[], set[int]], tree: set[int], timeout: float
-) -> None:
+def kill_process_tree(popen: subprocess.Popen, members: Callable[[], set[int]], tree: set[int], timeout: float) -> None:
     """Kill a program started with `isolation_options()` and what it started: its process group (POSIX)
     or its tree (Windows: taskkill /T); then, on Linux, `tree` and every process `members()` finds (the
     processes of its namespace, or its descendants) until none is left."""
@@ -152,9 +150,7 @@ class StudentProcess(Observable):
         self._stdin_broken = False
         self._threads = [
             threading.Thread(target=self._reap, name=f"harness-wait-{label}", daemon=True),
-            threading.Thread(
-                target=self._write_stdin, args=(popen.stdin,), name=f"harness-stdin-{label}", daemon=True
-            ),
+            threading.Thread(target=self._write_stdin, args=(popen.stdin,), name=f"harness-stdin-{label}", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -169,8 +165,13 @@ class StudentProcess(Observable):
             workdir=Path(workdir),
             port=port,
             extra_env=env,
-            popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-                           "bufsize": 0, **isolation_options()},
+            popen_options={
+                "stdin": subprocess.PIPE,
+                "stdout": subprocess.PIPE,
+                "stderr": subprocess.PIPE,
+                "bufsize": 0,
+                **isolation_options(),
+            },
         )
         return cls(launched, label=label, workdir=Path(workdir), stacks=StackChannel(launched.pid))
 

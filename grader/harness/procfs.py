@@ -269,21 +269,49 @@ def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
 LOOP, DATA, THREAD, CHILD = "loop", "data", "thread", "child"
 _Bound = tuple[int, str] | None
 _X86_64_WAITS: dict[int, tuple[str, _Bound]] = {
-    0: (DATA, None), 45: (DATA, None), 47: (DATA, None), 43: (LOOP, None), 288: (LOOP, None),
-    23: (LOOP, (4, "pointer")), 270: (LOOP, (4, "pointer")), 7: (LOOP, (2, "int")), 271: (LOOP, (2, "pointer")),
-    232: (LOOP, (3, "int")), 281: (LOOP, (3, "int")), 441: (LOOP, (3, "pointer")), 202: (THREAD, (3, "pointer")),
-    61: (CHILD, None), 247: (CHILD, None), 34: (CHILD, None), 130: (CHILD, None), 128: (CHILD, (2, "pointer")),
+    0: (DATA, None),
+    45: (DATA, None),
+    47: (DATA, None),
+    43: (LOOP, None),
+    288: (LOOP, None),
+    23: (LOOP, (4, "pointer")),
+    270: (LOOP, (4, "pointer")),
+    7: (LOOP, (2, "int")),
+    271: (LOOP, (2, "pointer")),
+    232: (LOOP, (3, "int")),
+    281: (LOOP, (3, "int")),
+    441: (LOOP, (3, "pointer")),
+    202: (THREAD, (3, "pointer")),
+    61: (CHILD, None),
+    247: (CHILD, None),
+    34: (CHILD, None),
+    130: (CHILD, None),
+    128: (CHILD, (2, "pointer")),
 }
 # The generic numbering of the kernel (arm64, RISC-V, LoongArch).
 _GENERIC_WAITS: dict[int, tuple[str, _Bound]] = {
-    63: (DATA, None), 207: (DATA, None), 212: (DATA, None), 202: (LOOP, None), 242: (LOOP, None),
-    72: (LOOP, (4, "pointer")), 73: (LOOP, (2, "pointer")), 22: (LOOP, (3, "int")), 441: (LOOP, (3, "pointer")),
-    98: (THREAD, (3, "pointer")), 260: (CHILD, None), 95: (CHILD, None), 133: (CHILD, None),
+    63: (DATA, None),
+    207: (DATA, None),
+    212: (DATA, None),
+    202: (LOOP, None),
+    242: (LOOP, None),
+    72: (LOOP, (4, "pointer")),
+    73: (LOOP, (2, "pointer")),
+    22: (LOOP, (3, "int")),
+    441: (LOOP, (3, "pointer")),
+    98: (THREAD, (3, "pointer")),
+    260: (CHILD, None),
+    95: (CHILD, None),
+    133: (CHILD, None),
     137: (CHILD, (2, "pointer")),
 }
 _WAIT_SYSCALLS = {
-    "x86_64": _X86_64_WAITS, "amd64": _X86_64_WAITS, "aarch64": _GENERIC_WAITS, "arm64": _GENERIC_WAITS,
-    "riscv64": _GENERIC_WAITS, "loongarch64": _GENERIC_WAITS,
+    "x86_64": _X86_64_WAITS,
+    "amd64": _X86_64_WAITS,
+    "aarch64": _GENERIC_WAITS,
+    "arm64": _GENERIC_WAITS,
+    "riscv64": _GENERIC_WAITS,
+    "loongarch64": _GENERIC_WAITS,
 }
 _FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET (flags masked off)
 

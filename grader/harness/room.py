@@ -121,9 +121,7 @@ class ChatRoom:
     def _connect(self, name: str, *, send_name: bool) -> ScriptedClient:
         ready = self.server.take_ready_socket()
         try:
-            client = ScriptedClient.connect(
-                self.server.host, self.server.port, name, sock=ready, send_name=send_name
-            )
+            client = ScriptedClient.connect(self.server.host, self.server.port, name, sock=ready, send_name=send_name)
         except CheckFailure:
             self._check_server_alive(f"avant la connexion {de(name or 'un client')}", wait=True)
             raise
@@ -131,9 +129,7 @@ class ChatRoom:
         return client
 
     # -- talking -------------------------------------------------------------------------------------
-    def say(
-        self, sender: ScriptedClient, message: str, recipients: list[ScriptedClient]
-    ) -> dict[ScriptedClient, str]:
+    def say(self, sender: ScriptedClient, message: str, recipients: list[ScriptedClient]) -> dict[ScriptedClient, str]:
         """Send `message` from sender, then wait (timing.RELAY in all; timing.RELAY_FALLBACK once this
         server has let a relay deadline expire without ever relaying anything) until every recipient
         received a line containing it, or, with no recipient, until the console logged it; sooner
@@ -182,18 +178,18 @@ class ChatRoom:
             self.track_record.relays = False
 
     def _wait_logged(self, sender: ScriptedClient, message: str, mark: int) -> None:
-        found = self.wait_line_or_rest(self.console, lambda line: contains_message(line, message), timing.RELAY,
-                                       since=mark)
+        found = self.wait_line_or_rest(
+            self.console, lambda line: contains_message(line, message), timing.RELAY, since=mark
+        )
         if found is not None:
             return
         self._check_server_alive(f"après le message {de(sender.label)}", wait=True)
         fail(
-            f"La console du serveur n'a pas affiché le message {de(sender.label)} en "
-            f"{seconds(timing.RELAY)} s.",
+            f"La console du serveur n'a pas affiché le message {de(sender.label)} en {seconds(timing.RELAY)} s.",
             sent=f"{sender.label} → « {message} »",
             expected=f"{sender.name} : {message}",
             received=self.console.tail(8) or "rien",
-            hint="Le serveur affiche chaque message reçu avec print(f\"{nom} : {message}\").",
+            hint='Le serveur affiche chaque message reçu avec print(f"{nom} : {message}").',
         )
 
     def _fail_relay(
@@ -226,8 +222,8 @@ class ChatRoom:
             else:
                 summary = (
                     f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} en {seconds(waited)} s."
-                    if waited is not None else
-                    f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} : le serveur s'est "
+                    if waited is not None
+                    else f"Le message {de(sender.label)} n'est pas arrivé à {recipient.label} : le serveur s'est "
                     "remis à attendre sans l'envoyer."
                 )
             hint = diagnose_relay(lines, sender.name, message)[1]
@@ -334,21 +330,32 @@ class ChatRoom:
         return resting
 
     def first_match_or_rest(
-        self, cursors: dict[LineSource, int], predicate: Callable[[str], bool], timeout: float,
-        *, stop: Callable[[], bool] | None = None,
+        self,
+        cursors: dict[LineSource, int],
+        predicate: Callable[[str], bool],
+        timeout: float,
+        *,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[LineSource, str] | None:
         """waiting.first_match, ended sooner once the server stays at rest (two looks in a row): what has
         not come by then will not come before a client acts, so its absence needs no deadline."""
         rest = SeenTwice(self.at_rest, every=timing.ALIVE_PROBE)
-        return first_match(cursors, predicate, timeout, stop=lambda: (stop is not None and stop()) or rest(),
-                          also=[self.server.process], probe_s=timing.ALIVE_PROBE)
+        return first_match(
+            cursors,
+            predicate,
+            timeout,
+            stop=lambda: (stop is not None and stop()) or rest(),
+            also=[self.server.process],
+            probe_s=timing.ALIVE_PROBE,
+        )
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, sources: Iterable[Observable]) -> bool:
         """wait_for(predicate), ended sooner once the server stays at rest (see first_match_or_rest)."""
         return wait_or_rest(predicate, timeout, [*sources, self.server.process], self.at_rest, timing.ALIVE_PROBE)
 
-    def wait_line_or_rest(self, source: LineSource, predicate: Callable[[str], bool], timeout: float,
-                          since: int = 0) -> str | None:
+    def wait_line_or_rest(
+        self, source: LineSource, predicate: Callable[[str], bool], timeout: float, since: int = 0
+    ) -> str | None:
         """source.wait_line, ended sooner once the server stays at rest (see first_match_or_rest)."""
         found = self.first_match_or_rest({source: since}, predicate, timeout)
         return found[1] if found else None
@@ -386,8 +393,9 @@ class ChatRoom:
         """The exit code if the process ends within timing.DRAIN (a connection closed by a dying server is seen
         before its exit is); None as soon as /proc shows it alive after that, back in its server loop
         (rest.serving), which a program on its way out never is."""
-        wait_probing(lambda: process.poll() is not None or rest.serving(process), timing.DRAIN, [process],
-                     timing.ALIVE_PROBE)
+        wait_probing(
+            lambda: process.poll() is not None or rest.serving(process), timing.DRAIN, [process], timing.ALIVE_PROBE
+        )
         return process.poll()
 
     def close(self) -> None:
@@ -395,4 +403,3 @@ class ChatRoom:
         for client in self.clients:
             client.close()
         self.server.close()
-

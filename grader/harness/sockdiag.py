@@ -66,8 +66,16 @@ def _rows(answer: bytes) -> tuple[list[Row], bool]:
             raise OSError("sock_diag refused the request")
         _, state, _, _, local, remote, _, unread, sent, _, inode = _MESSAGE.unpack_from(answer, offset + _HEADER.size)
         listening = state == _TCP_LISTEN
-        rows.append(Row(socket.ntohs(local), socket.ntohs(remote), f"{state:02X}", 0 if listening else sent,
-                        0 if listening else unread, str(inode)))
+        rows.append(
+            Row(
+                socket.ntohs(local),
+                socket.ntohs(remote),
+                f"{state:02X}",
+                0 if listening else sent,
+                0 if listening else unread,
+                str(inode),
+            )
+        )
         offset += (length + 3) & ~3
     return rows, False
 
@@ -89,4 +97,3 @@ def tcp_rows(port: int) -> list[Row] | None:
     except (OSError, struct.error):
         return None
     return rows
-

@@ -23,8 +23,8 @@ CALM_LOOKS = 2  # in a row with no runnable thread: the program waits, not spinn
 BUSY_SHARE = 0.6  # of the looks with a runnable thread, for a verdict of spinning
 MIN_CPU_SHARE = 0.05  # and processor time over the window (a runnable thread that never runs is not spinning)
 SPIN_HINT = (
-    "Quand recv() renvoie b\"\" (ou readline() renvoie \"\"), le client est parti : ce n'est pas un message "
-    "vide, et chaque nouvel appel renverra aussitôt b\"\" ; une boucle qui continue tourne alors à vide et "
+    'Quand recv() renvoie b"" (ou readline() renvoie ""), le client est parti : ce n\'est pas un message '
+    'vide, et chaque nouvel appel renverra aussitôt b"" ; une boucle qui continue tourne alors à vide et '
     "occupe le processeur. Testez if not donnees: break, puis retirez le client de la liste, fermez sa "
     "connexion et annoncez son départ."
 )

@@ -128,8 +128,11 @@ def parse_dump(lines: list[str], workdir: Path) -> list[ThreadWait]:
                 threads[-1].append((frame["path"], int(frame["line"]), frame["function"]))
     waits = []
     for frames in threads:
-        mine = [Frame(shown, line, function, source_line(workdir / shown, line))
-                for path, line, function in frames if (shown := relative_path(path, workdir)) is not None]
+        mine = [
+            Frame(shown, line, function, source_line(workdir / shown, line))
+            for path, line, function in frames
+            if (shown := relative_path(path, workdir)) is not None
+        ]
         if mine:
             main = frames[-1][2] == "<module>" or mine[-1].function == "<module>"
             waits.append(ThreadWait(main, tuple(mine)))
@@ -160,8 +163,11 @@ def _function_calls(path: Path, line: int, name: str) -> bool:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError):
         return False
-    holders = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-               and node.lineno <= line <= (node.end_lineno or 0)]
+    holders = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0)
+    ]
     holder: ast.AST = max(holders, key=lambda node: node.lineno) if holders else tree  # the innermost
     for node in ast.walk(holder):
         if isinstance(node, ast.Call):

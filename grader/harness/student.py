@@ -26,7 +26,7 @@ ADDRESS_IN_USE = ("Address already in use", "EADDRINUSE", "WinError 10048")
 SPINNING_LOOKS = 5  # /proc looks needed to call a server that never listens "spinning"...
 SPINNING_SHARE = 0.8  # ...when at least this share of them found it computing
 PORT_HINT = (
-    'Lisez le port et l\'hôte dans l\'environnement : PORT = int(os.environ.get("CHAT_PORT", 55555)) '
+    "Lisez le port et l'hôte dans l'environnement : PORT = int(os.environ.get(\"CHAT_PORT\", 55555)) "
     'et HOTE = os.environ.get("CHAT_HOTE", "127.0.0.1").'
 )
 
@@ -225,8 +225,9 @@ def _connect_when_listening(process: StudentProcess, port: int, timeout: float, 
             ready.close()
             if may_retry:
                 raise _PortTaken
-            fail(f"Le port {port} donné au serveur (CHAT_PORT) est pris par un autre programme : relancez la "
-                 "correction.")
+            fail(
+                f"Le port {port} donné au serveur (CHAT_PORT) est pris par un autre programme : relancez la correction."
+            )
         return ready
 
 
@@ -269,9 +270,7 @@ class _StartProbe:
         if diagnosis is not None:
             self._fail(diagnosis)
         self.process.kill_tree()
-        where = (
-            "n'écoute sur aucun port" if procfs.available() else f"n'écoute pas sur le port {self.port} (CHAT_PORT)"
-        )
+        where = "n'écoute sur aucun port" if procfs.available() else f"n'écoute pas sur le port {self.port} (CHAT_PORT)"
         summary = f"Le serveur {where} au bout de {seconds(timeout)} s."
         if self.process.memory_exhausted():
             fail(f"{summary} Pendant ce temps, {MEMORY_EXHAUSTED}.", received=_printed(self.process), hint=MEMORY_HINT)
@@ -329,8 +328,11 @@ def _printed(process: StudentProcess) -> str | None:
 def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
     code = process.poll()
     if process.memory_exhausted():
-        fail(f"Le serveur s'est arrêté au démarrage (code {code}) : {MEMORY_EXHAUSTED}.",
-             received=process.traceback_tail() or None, hint=MEMORY_HINT)
+        fail(
+            f"Le serveur s'est arrêté au démarrage (code {code}) : {MEMORY_EXHAUSTED}.",
+            received=process.traceback_tail() or None,
+            hint=MEMORY_HINT,
+        )
     if process.has_traceback():
         fail(
             f"Le serveur s'est arrêté au démarrage (code {code}) sans écouter sur le port {port}.",
@@ -344,7 +346,7 @@ def _fail_exited(process: StudentProcess, port: int) -> NoReturn:
         received=printed,
         hint="Le serveur doit rester en vie : après bind() et listen(), une boucle « while True: » "
         "accepte les clients un par un avec accept(). Si rien ne s'exécute, vérifiez la condition "
-        "if __name__ == \"__main__\": (deux tirets bas de chaque côté).",
+        'if __name__ == "__main__": (deux tirets bas de chaque côté).',
     )
 
 

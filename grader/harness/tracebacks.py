@@ -14,10 +14,14 @@ from pathlib import Path
 FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>.+))?$')
 _HEADERS = (
     ("Traceback (most recent call last):", "Trace d'erreur (l'appel le plus récent en dernier) :"),
-    ("During handling of the above exception, another exception occurred:",
-     "Pendant le traitement de cette exception, une autre s'est produite :"),
-    ("The above exception was the direct cause of the following exception:",
-     "Cette exception a directement causé la suivante :"),
+    (
+        "During handling of the above exception, another exception occurred:",
+        "Pendant le traitement de cette exception, une autre s'est produite :",
+    ),
+    (
+        "The above exception was the direct cause of the following exception:",
+        "Cette exception a directement causé la suivante :",
+    ),
 )
 _THREAD = re.compile(r"^Exception in thread (?P<name>.+?):?$")
 FOLDED = "  …"
@@ -64,7 +68,7 @@ def readable(block: list[str], workdir: Path, max_lines: int = 12) -> list[str]:
     exception = [_translated(line) for line in tail]
     room = max(1, max_lines - len(exception))
     if len(kept) > room:
-        kept = [*head[:2], FOLDED, *kept[-(room - min(2, len(head)) - 1):]] if room > 3 else kept[-room:]
+        kept = [*head[:2], FOLDED, *kept[-(room - min(2, len(head)) - 1) :]] if room > 3 else kept[-room:]
     return kept + exception
 
 

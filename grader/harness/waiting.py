@@ -73,8 +73,13 @@ def wait_probing(predicate: Callable[[], T], timeout: float, sources: Iterable[O
             return result
 
 
-def wait_or_rest(predicate: Callable[[], object], timeout: float, sources: Iterable[Observable],
-                 at_rest: Callable[[], bool], probe_s: float) -> bool:
+def wait_or_rest(
+    predicate: Callable[[], object],
+    timeout: float,
+    sources: Iterable[Observable],
+    at_rest: Callable[[], bool],
+    probe_s: float,
+) -> bool:
     """wait_probing(predicate), ended sooner once at_rest() holds at two looks in a row, probe_s apart
     (SeenTwice): a program at rest does nothing more before it gets input, so what has not come by then
     will not come. at_rest() is looked at before predicate(), so that nothing that came before it is
@@ -137,9 +142,7 @@ class LineSource(Observable):
         source has ended); None when the system cannot tell."""
         return None
 
-    def wait_line(
-        self, predicate: Callable[[str], bool], timeout: float, since: int = 0
-    ) -> str | None:
+    def wait_line(self, predicate: Callable[[str], bool], timeout: float, since: int = 0) -> str | None:
         """The first line numbered `since` or later that satisfies predicate; None at the deadline or
         when the source has ended without one."""
         found = first_match({self: since}, predicate, timeout)

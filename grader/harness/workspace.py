@@ -67,9 +67,7 @@ class Workspace:
         if not any(self.has(name) or close_name(name, self.top_level_names()) for name in PROGRAMS):
             notes = "".join(f"\n  - {note}" for note in self.skipped)
             self.cleanup()
-            raise SubmissionError(
-                f"Ni serveur_exo.py ni client_exo.py dans « {self.source} »." + notes
-            )
+            raise SubmissionError(f"Ni serveur_exo.py ni client_exo.py dans « {self.source} »." + notes)
 
     def has(self, filename: str) -> bool:
         return (self.snapshot / filename).is_file()
