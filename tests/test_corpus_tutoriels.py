@@ -74,8 +74,10 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
 # Races of the student's program that a check meets, or not, as the threads are scheduled (measured, 5 runs):
 # tuto_abandonne_expediteur drops a sender whose send to a vanishing client fails: S08 tries it eight times
 # and fails it every run, S11's load (passers-by that reset while 30 members talk) meets it or not;
-# tuto_jeton_pseudo's reset handler broadcasts to sockets already dead: S08 caught it in 4 runs of 5.
-RACY = {"tuto_abandonne_expediteur": {"S11"}, "tuto_jeton_pseudo": {"S08"}}
+# tuto_jeton_pseudo's reset handler broadcasts to sockets already dead: S08 caught it in 4 runs of 5;
+# tuto_sans_pseudo sends its welcome from the accept loop without try/except: a passer-by of S11 that resets
+# before the welcome goes out kills the server, in 4 runs of 5 (CI, 30 November). Still open (issue 14, point 5).
+RACY = {"tuto_abandonne_expediteur": {"S11"}, "tuto_jeton_pseudo": {"S08"}, "tuto_sans_pseudo": {"S11"}}
 NEVER_SAID = {  # a cause that would send the student to change code that is right
     "tuto_bienvenue_puis_inscription": {"S08": "propre message en retour"},
     "tuto_boucle_meurt_sur_reset": {"S08": "propre message en retour"},
