@@ -49,12 +49,13 @@ class GradingResult:
 
 
 def run_grader(
-    *args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None
+    *args: str, timeout: float = GRADING_TIMEOUT_S, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess:
-    """`python -m grader *args` from the repository root, output captured as text (env: added variables)."""
+    """`python -m grader *args` from `cwd` (the repository root), output captured as text (env: added
+    variables)."""
     return subprocess.run(
         [sys.executable, "-m", "grader", *args],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness.waiting import wait_probing
-from tests.grading import CORPUS, ROOT, SOLUTION
+from tests.grading import CORPUS, ROOT, SOLUTION, run_grader
 
 START_S = 10.0
 
@@ -108,28 +108,9 @@ def test_the_replay_shows_the_bug_of_the_buggy_server(replay_s03: Path, tmp_path
 
 
 def test_a_check_that_passed_or_a_client_check_is_not_replayed(tmp_path: Path) -> None:
-    run = [sys.executable, "-m", "grader", str(SOLUTION), "--rejouer"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    passed = subprocess.run(
-        [*run, "S02"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=150,
-        stdin=subprocess.DEVNULL,
-    )
+    env = {"PYTHONPATH": str(ROOT)}
+    passed = run_grader(str(SOLUTION), "--rejouer", "S02", cwd=tmp_path, env=env)
     assert "Rien à rejouer : S02 n'a pas échoué." in passed.stdout
-    client = subprocess.run(
-        [*run, "C03"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=150,
-        stdin=subprocess.DEVNULL,
-    )
+    client = run_grader(str(SOLUTION), "--rejouer", "C03", cwd=tmp_path, env=env)
     assert client.returncode == 2 and "n'est pas une vérification du serveur" in client.stderr
     assert list(tmp_path.iterdir()) == []
