@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from grader.harness import timing
+from grader.harness import procfs, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.output import TAIL_BYTES
 from grader.harness.room import ChatRoom
+from grader.harness.waiting import SeenTwice, wait_probing
 from grader.harness.workspace import Workspace
 
 TIME_PREFIX = r"\[\d\d:\d\d\] "
@@ -337,3 +338,13 @@ def test_ctrl_c_closes_every_connection(room: ChatRoom) -> None:
     expect_closed_by_server(bob)
     assert room.console.wait_line(lambda line: line.startswith("Serveur arrêté (2 connexion"), timing.DRAIN)
     assert not room.server.process.has_traceback(), room.server.process.stderr.text()
+
+
+@pytest.mark.skipif(not procfs.available(), reason="only Linux's /proc tells what each thread waits for")
+def test_at_rest_every_thread_waits_without_a_deadline(room: ChatRoom) -> None:
+    """Between two messages, nothing in the reference can act by itself (the accept loop, each client's
+    reader and writer, the console): the grader may conclude early that nothing more will come."""
+    alice, bob = room.join("Alice"), room.join("Bob")
+    room.say(alice, "bonjour", [bob])
+    resting = SeenTwice(room.at_rest)
+    assert wait_probing(resting, timing.RELAY, [room.server.process], timing.ALIVE_PROBE)
