@@ -8,6 +8,7 @@ What a thread waits for is only read here; what it means (a program at rest) is 
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import select
@@ -120,12 +121,17 @@ def family(root: int) -> set[int]:
         if not _alive(_stat_fields(pid)):
             continue  # a zombie: nothing left to run
         found.add(pid)
+        if not _children_listed():
+            return descendants(root)
         for thread in threads:
-            children = tasks / thread / "children"
-            if not children.exists():
-                return descendants(root)
-            todo.extend(int(child) for child in _read(children).split())
+            todo.extend(int(child) for child in _read(tasks / thread / "children").split())
     return found
+
+
+@functools.cache
+def _children_listed() -> bool:
+    """Whether this kernel keeps the list of each thread's children (/proc/<pid>/task/<tid>/children)."""
+    return (PROC / "thread-self" / "children").exists()
 
 
 def kill_until_none(candidates: Callable[[], set[int]], first: Iterable[int], timeout: float) -> None:

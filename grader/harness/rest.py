@@ -59,11 +59,17 @@ def stillness(process: StudentProcess) -> Stillness | None:
     deadline (point 1 of the rule); None when one of them may act by itself, or when /proc cannot tell.
     `process.pid` is the student's own program (under a confining launcher too): its main thread is the
     program's."""
-    found = [procfs.waits(pid) for pid in [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]]
-    if any(threads is None for threads in found):
+    # The program's own threads first: a busy one ends the look before its children are even listed.
+    own = procfs.waits(process.pid)
+    if own is None:
         return None
-    processes = [threads for threads in found if threads]
-    return Stillness(processes[0][0], [thread for threads in processes for thread in threads])
+    threads = list(own)
+    for child in sorted(procfs.family(process.pid) - {process.pid}):
+        theirs = procfs.waits(child)
+        if theirs is None:
+            return None
+        threads += theirs
+    return Stillness(own[0], threads)
 
 
 def idle(process: StudentProcess) -> bool:
