@@ -2,7 +2,7 @@
 
 `grade(path, *args)` runs `python -m grader PATH --json FILE *args` in a subprocess and caches the result
 for the whole test session, so that several tests can assert on one run: one grading per submission and
-options. `grade_all` fills that cache for a module's tests before they run, a few gradings at a time (they
+options. `grade_together` fills that cache for a module's tests before they run, a few gradings at a time (they
 mostly wait on the students' programs, so they overlap well on two cores).
 """
 
@@ -29,12 +29,12 @@ CORPUS = ROOT / "tests" / "soumissions"
 SOLUTION = ROOT / "solution"
 STARTERS = ROOT / "exercice"
 GRADING_TIMEOUT_S = 150
-# Gradings run at once by grade_all: each uses about a third of a core (measured), so three keep two cores
+# Gradings run at once by grade_together: each uses about a third of a core (measured), so three keep two cores
 # busy without starving the students' programs, even with another program using one of them.
 PARALLEL_GRADINGS = 3
-# pytest-timeout's bound for a test whose module fixture grades every submission of the module (grade_all):
+# pytest-timeout's bound for a test whose module fixture grades every submission of the module (grade_together):
 # a few tens of gradings, three at a time, on a loaded 2-core machine.
-GRADE_ALL_TIMEOUT_S = 600
+GRADE_TOGETHER_TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def grade_without_procfs(path: Path, *args: str) -> GradingResult:
     return _graded(path, args, {SWITCH_VARIABLE: "1"})
 
 
-def grade_all(submissions: Iterable[tuple[Path, tuple[str, ...]]]) -> None:
+def grade_together(submissions: Iterable[tuple[Path, tuple[str, ...]]]) -> None:
     """grade() each (path, arguments), PARALLEL_GRADINGS at a time, so that the tests find them graded. A
     grading that fails (a timeout) is not cached: the test that needs it runs it again and tells why."""
     with ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS) as pool:

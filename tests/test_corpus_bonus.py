@@ -6,12 +6,12 @@ import pytest
 
 from tests.grading import (
     CORPUS,
-    GRADE_ALL_TIMEOUT_S,
+    GRADE_TOGETHER_TIMEOUT_S,
     SOLUTION,
     assert_failures_named,
     docstring_lines,
     grade,
-    grade_all,
+    grade_together,
     selected,
 )
 
@@ -42,10 +42,10 @@ def _only(folder: str) -> tuple[str, ...]:
 @pytest.fixture(scope="module", autouse=True)
 def graded(request: pytest.FixtureRequest) -> None:
     """Every grading of the selected tests, started together (the reference's full grading included)."""
-    grade_all([*((CORPUS / folder, _only(folder)) for folder in selected(request, "folder")), (SOLUTION, ())])
+    grade_together([*((CORPUS / folder, _only(folder)) for folder in selected(request, "folder")), (SOLUTION, ())])
 
 
-@pytest.mark.timeout(GRADE_ALL_TIMEOUT_S)  # the first test runs the module's gradings
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_bonus_corpus(folder: str) -> None:
     bonuses, failures = EXPECTED[folder]

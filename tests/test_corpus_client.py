@@ -6,13 +6,13 @@ import pytest
 
 from tests.grading import (
     CORPUS,
-    GRADE_ALL_TIMEOUT_S,
+    GRADE_TOGETHER_TIMEOUT_S,
     SOLUTION,
     STARTERS,
     assert_failures_named,
     docstring_lines,
     grade,
-    grade_all,
+    grade_together,
     selected,
 )
 
@@ -40,10 +40,10 @@ EXPECTED_FAILURES: dict[str, dict[str, tuple[str, ...]]] = {
 def graded(request: pytest.FixtureRequest) -> None:
     """Every grading of the selected tests, started together."""
     folders = [CORPUS / folder for folder in selected(request, "folder")]
-    grade_all((path, ONLY_CLIENT) for path in (*folders, SOLUTION, STARTERS))
+    grade_together((path, ONLY_CLIENT) for path in (*folders, SOLUTION, STARTERS))
 
 
-@pytest.mark.timeout(GRADE_ALL_TIMEOUT_S)  # the first test runs the module's gradings
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED_FAILURES))
 def test_client_corpus(folder: str) -> None:
     result = grade(CORPUS / folder, *ONLY_CLIENT)

@@ -24,12 +24,12 @@ from tests import test_corpus_client, test_corpus_serveur
 from tests.etapes import steps
 from tests.grading import (
     CORPUS,
-    GRADE_ALL_TIMEOUT_S,
+    GRADE_TOGETHER_TIMEOUT_S,
     SOLUTION,
     GradingResult,
     assert_failures_named,
     grade,
-    grade_all,
+    grade_together,
     grade_without_procfs,
     selected,
 )
@@ -91,7 +91,7 @@ def mutants(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
     """Each mutant written in a folder of its own; those of the selected tests graded together."""
     root = tmp_path_factory.mktemp("mutants")
     folders = {name: _mutant_folder(root, name) for name in MUTANTS}
-    grade_all((folders[name], ("--only", MUTANTS[name].only)) for name in selected(request, "name"))
+    grade_together((folders[name], ("--only", MUTANTS[name].only)) for name in selected(request, "name"))
     return folders
 
 
@@ -101,7 +101,7 @@ def _expected(mutant: Mutant) -> dict[str, str]:
     return {check: "echouee" if check in mutant.failures else "reussie" for check in [prerequisite, *checks]}
 
 
-@pytest.mark.timeout(GRADE_ALL_TIMEOUT_S)  # the first test runs the mutants' gradings
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the mutants' gradings
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_a_mutant_fails_exactly_the_check_of_its_bug(mutants: dict[str, Path], name: str) -> None:
     result = grade(mutants[name], "--only", MUTANTS[name].only)

@@ -10,13 +10,13 @@ import pytest
 
 from tests.grading import (
     CORPUS,
-    GRADE_ALL_TIMEOUT_S,
+    GRADE_TOGETHER_TIMEOUT_S,
     SOLUTION,
     STARTERS,
     assert_failures_named,
     docstring_lines,
     grade,
-    grade_all,
+    grade_together,
     run_grader,
     selected,
 )
@@ -86,7 +86,7 @@ STARTER_SERVER = (STARTERS, _only(*SERVER_IDS))
 @pytest.fixture(scope="module", autouse=True)
 def graded(request: pytest.FixtureRequest) -> None:
     """Every grading of the selected tests, started together."""
-    grade_all(
+    grade_together(
         [
             *((CORPUS / folder, _only(*EXPECTED[folder][0])) for folder in selected(request, "folder")),
             UNLOCKED_REGISTRY,
@@ -95,7 +95,7 @@ def graded(request: pytest.FixtureRequest) -> None:
     )
 
 
-@pytest.mark.timeout(GRADE_ALL_TIMEOUT_S)  # the first test runs the module's gradings
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_server_corpus(folder: str) -> None:
     checks, failures = EXPECTED[folder]

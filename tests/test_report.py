@@ -15,7 +15,7 @@ from grader.model import CheckResult, Evidence, Status, SubmissionReport
 from grader.next_step import STARTER_FILES, TODOS, next_step
 from grader.render import LiveReport, print_summary
 from grader.starter import untouched_files
-from tests.grading import CORPUS, GRADE_ALL_TIMEOUT_S, SOLUTION, STARTERS, grade, grade_all
+from tests.grading import CORPUS, GRADE_TOGETHER_TIMEOUT_S, SOLUTION, STARTERS, grade, grade_together
 
 SCREEN_LINES = 45  # a laptop terminal
 
@@ -141,11 +141,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "after_todo_1": after_todo_1,
         **{folder: CORPUS / folder for folder in ("sans_threads", "valide_threads")},
     }
-    grade_all((folder, ()) for folder in folders.values())
+    grade_together((folder, ()) for folder in folders.values())
     return folders
 
 
-@pytest.mark.timeout(GRADE_ALL_TIMEOUT_S)  # the first test runs the module's gradings
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 def test_a_perfect_run_fits_one_screen(graded: dict[str, Path]) -> None:
     lines = report_lines(graded["solution"])
     assert len(lines) <= SCREEN_LINES and lines[-1] == "Note : 20 / 20"
