@@ -80,6 +80,15 @@ def at_rest(process: StudentProcess, port: int, connections: Iterable[LineSource
     return idle(process) and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
 
 
+def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
+    """The program (on `port`) holds bytes for the connection of the client port `peer`, which takes in
+    nothing more (its window is closed), and no thread of it can run: it stays so until that client reads
+    or leaves, whatever it does otherwise (a thread blocked in the send, or a loop that keeps the bytes).
+    False when unknown."""
+    pids = [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]
+    return bool(procfs.unsent(port, peer)) and procfs.asleep(pids) is True
+
+
 def ignores_input(process: StudentProcess) -> bool:
     """Typed bytes wait unread in the program's stdin while it is idle: nobody will read them before
     something else happens (a thread blocked on stdin, or on a select() that watches it, would have been
