@@ -62,6 +62,21 @@ def running(pid: int) -> bool:
     return bool(fields) and fields[0] == "R"
 
 
+def asleep(pids: Iterable[int]) -> bool | None:
+    """Whether no thread of these processes can run: each one is blocked ("S" or "D"), whatever it waits
+    for and whether or not its wait has a deadline. None when /proc cannot tell."""
+    states = []
+    for pid in pids:
+        try:
+            threads = os.listdir(PROC / str(pid) / "task") if available() else []
+        except OSError:
+            continue
+        states += [_stat_fields(int(thread))[:1] for thread in threads]
+    if not states:
+        return None
+    return all(state in (["S"], ["D"]) for state in states)
+
+
 def _alive(fields: list[str]) -> bool:
     return bool(fields) and fields[0] not in ("Z", "X")
 
@@ -420,6 +435,15 @@ def tcp_quiet(port: int) -> bool:
         if row.remote == port and (row.sent or row.unread):
             return False
     return listening
+
+
+def unsent(port: int, remote: int) -> int | None:
+    """The bytes the socket of local `port` connected to `remote` holds for its peer, not acknowledged yet
+    (sent or waiting for room in the peer's window); None when the table does not show that connection."""
+    for row in _tcp_rows(port):
+        if row.local == port and row.remote == remote:
+            return row.sent
+    return None
 
 
 def usage(pids: Iterable[int]) -> tuple[float, int]:

@@ -71,7 +71,7 @@ class ChatRoom:
         return cls(start_server(workspace), track_record)
 
     # -- joining -------------------------------------------------------------------------------------
-    def join(self, name: str) -> ScriptedClient:
+    def join(self, name: str, *, narrow: bool = False) -> ScriptedClient:
         """Connect, send the name, and wait for evidence that the server took it: a console line
         containing the name (after the send), or a line containing it at any connected client.
 
@@ -80,10 +80,10 @@ class ChatRoom:
         timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
         fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
         succeed: the server ended, or it closed this connection or one that was open before it, or
-        it is at rest (at_rest)."""
+        it is at rest (at_rest). A `narrow` client takes in little at a time (ScriptedClient.connect)."""
         marks = self._remember_marks()
         open_before = [client for client in self.clients if not client.closed]
-        client = self._connect(name, send_name=True)
+        client = self._connect(name, send_name=True, narrow=narrow)
         crowded = bool(open_before)
         timeout = timing.JOIN_FALLBACK if self.join_evidence is False else self.track_record.join_timeout(crowded)
         sources = {source: marks.get(source, 0) for source in self._sources()}
@@ -125,10 +125,12 @@ class ChatRoom:
         client.label = label
         return client
 
-    def _connect(self, name: str, *, send_name: bool) -> ScriptedClient:
-        ready = self.server.take_ready_socket()
+    def _connect(self, name: str, *, send_name: bool, narrow: bool = False) -> ScriptedClient:
+        ready = None if narrow else self.server.take_ready_socket()  # connected already: too late to narrow
         try:
-            client = ScriptedClient.connect(self.server.host, self.server.port, name, sock=ready, send_name=send_name)
+            client = ScriptedClient.connect(
+                self.server.host, self.server.port, name, sock=ready, send_name=send_name, narrow=narrow
+            )
         except CheckFailure:
             self._check_server_alive(f"avant la connexion {de(name or 'un client')}", wait=True)
             raise
@@ -335,6 +337,11 @@ class ChatRoom:
         resting = rest.at_rest(self.server.process, self.server.port, self.clients)
         self.track_record.rests = self.track_record.rests or resting
         return resting
+
+    def holds_for(self, client: ScriptedClient) -> bool:
+        """Linux: the server holds bytes for `client`, which reads nothing more, and cannot go on until it
+        does (rest.held_by_window). False when unknown."""
+        return rest.held_by_window(self.server.process, self.server.port, client.local_port)
 
     def first_match_or_rest(
         self,
