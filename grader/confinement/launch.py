@@ -103,9 +103,11 @@ def start(
     port: int,
     popen_options: dict[str, object],
     extra_env: dict[str, str] | None = None,
+    processes: int | None = None,
 ) -> Launched:
     """Start `script` (in `workdir`, a fresh copy) confined; `popen_options` (pipes, session) are the caller's.
-    Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder)."""
+    Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder). `processes`:
+    its ceiling of processes and threads where one applies (None: the grading's, limits.PROCESSES)."""
     adopt_orphans()
     run_root = Path(workdir).parent
     temp = run_root / "temp"
@@ -115,7 +117,7 @@ def start(
         popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     writable = [str(run_root)]
-    order = {
+    order: dict[str, object] = {
         "script": script,
         "workdir": str(workdir),
         "env": env,
@@ -123,6 +125,8 @@ def start(
         "ports": [port],
         "hooks": list(hooks),
     }
+    if processes is not None:
+        order["processes"] = processes
     return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
 
 

@@ -91,7 +91,9 @@ def _confine(order: dict, layers: list[str]) -> list[str]:
     from grader.confinement import limits, platform
 
     # Counted per user namespace (Linux 5.14+): only the student's own; never applied to root by Linux.
-    applied = limits.apply(limit_processes=NAMESPACES in layers and os.getuid() != 0)
+    applied = limits.apply(
+        limit_processes=NAMESPACES in layers and os.getuid() != 0, processes=order.get("processes", limits.PROCESSES)
+    )
     for hook in order["hooks"]:
         import runpy
 
