@@ -43,10 +43,10 @@ def surviving_processes() -> list[int]:
     """Linux: the live student programs this process started, directly or not, and what they started;
     [] on other systems. Every student program is started by `confinement.start`, which makes this
     process a child subreaper: a program that leaves its parent (setsid, double fork, an empty
-    environment...) stays in this tree."""
+    environment...) stays in this tree, read from the kernel's lists of children (not the whole machine)."""
     if not procfs.available():
         return []
-    return sorted(pid for pid in procfs.descendants(os.getpid()) - {os.getpid()} if _student(pid))
+    return sorted(pid for pid in procfs.family(os.getpid()) - {os.getpid()} if _student(pid))
 
 
 def _student(pid: int) -> bool:
