@@ -350,4 +350,5 @@ def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monke
         assert not rest.idle(alone) and not rest.alone_at_keyboard(alone)
         assert procfs.listening_ports([alone.pid]) == [] and not procfs.tcp_quiet(1)
     finally:
+        monkeypatch.undo()  # killed as it was started, through /proc: the namespace's end is waited for
         alone.kill_tree()
