@@ -9,7 +9,6 @@ se fait donc dans un second thread.
 - le thread de réception affiche chaque ligne reçue dès qu'elle arrive.
 """
 
-import argparse
 import os
 import socket
 import sys
@@ -98,20 +97,45 @@ def boucle_clavier(connexion):
             envoyer(connexion, message)
 
 
+AIDE = f"""Utilisation : python client_exo.py [--hote ADRESSE] [--port NUMÉRO]
+
+Lance le client de chat et le connecte au serveur.
+  --hote ADRESSE   adresse du serveur (défaut : {HOTE})
+  --port NUMÉRO    port du serveur (défaut : {PORT})
+  --aide           affiche cette aide
+Les valeurs par défaut viennent des variables d'environnement CHAT_HOTE et CHAT_PORT, si elles existent."""
+
+
 def lire_arguments():
-    """Options --hote et --port, pour qui lance le client à la main (par défaut : CHAT_HOTE, CHAT_PORT)."""
-    parseur = argparse.ArgumentParser(description="Client de chat.")
-    parseur.add_argument("--hote", default=HOTE, help="adresse du serveur")
-    parseur.add_argument("--port", type=int, default=PORT, help="port du serveur")
-    return parseur.parse_args()
+    """Lit les options --hote et --port, pour qui lance le client à la main. Renvoie (hote, port).
+
+    Le module argparse ferait ce travail, mais il écrit son aide et ses erreurs en anglais.
+    Chaque option est suivie de sa valeur, par exemple : python client_exo.py --port 6000
+    """
+    hote, port = HOTE, str(PORT)
+    arguments = sys.argv[1:]  # sys.argv[0] est le nom du programme
+    while arguments:
+        option = arguments.pop(0)
+        if option in ("-h", "--aide", "--help"):
+            print(AIDE)
+            sys.exit(0)
+        elif option == "--hote" and arguments:
+            hote = arguments.pop(0)
+        elif option == "--port" and arguments:
+            port = arguments.pop(0)
+        else:
+            sys.exit(f"Erreur : option inconnue, ou sans valeur : {option}.\nPour l'aide : python client_exo.py --aide")
+    if not port.isdigit() or int(port) > 65535:
+        sys.exit(f"Erreur : le port doit être un nombre entier de 0 à 65535, pas « {port} ».")
+    return hote, int(port)
 
 
 def main():
-    arguments = lire_arguments()
+    hote, port = lire_arguments()
     nom = demander_nom()
     if nom is None:
         return
-    connexion = se_connecter(arguments.hote, arguments.port)
+    connexion = se_connecter(hote, port)
     envoyer(connexion, nom)  # la première ligne envoyée est le nom
     # daemon=True : ce thread ne doit pas empêcher le programme de se terminer.
     recepteur = threading.Thread(target=recevoir, args=(connexion,), daemon=True)

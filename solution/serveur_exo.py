@@ -14,7 +14,6 @@ Le fichier se lit de haut en bas, dans l'ordre où les choses se passent :
 Le protocole complet est décrit dans docs/protocole.md.
 """
 
-import argparse
 import os
 import queue
 import socket
@@ -54,13 +53,12 @@ def afficher(texte):
 
 
 def main():
-    arguments = lire_arguments()
+    hote, port = lire_arguments()
     try:
-        serveur = creer_serveur(arguments.hote, arguments.port)
+        serveur = creer_serveur(hote, port)
     except OSError as erreur:
         print(
-            f"Impossible d'écouter sur {arguments.hote}:{arguments.port} ({erreur.strerror}). "
-            "Un autre serveur utilise-t-il déjà ce port ?",
+            f"Impossible d'écouter sur {hote}:{port} ({erreur.strerror}). Un autre serveur utilise-t-il déjà ce port ?",
             file=sys.stderr,
         )
         sys.exit(1)
@@ -77,12 +75,39 @@ def main():
         arreter(serveur)  # partie 7
 
 
+AIDE = f"""Utilisation : python serveur_exo.py [--hote ADRESSE] [--port NUMÉRO]
+
+Lance le serveur de chat (arrêt : Ctrl-C).
+  --hote ADRESSE   adresse d'écoute (défaut : {HOTE})
+  --port NUMÉRO    port d'écoute (défaut : {PORT})
+  --aide           affiche cette aide
+Les valeurs par défaut viennent des variables d'environnement CHAT_HOTE et CHAT_PORT, si elles existent."""
+
+
 def lire_arguments():
-    """Options --hote et --port, pour qui lance le serveur à la main (par défaut : CHAT_HOTE, CHAT_PORT)."""
-    parseur = argparse.ArgumentParser(description="Serveur de chat multi-clients.")
-    parseur.add_argument("--hote", default=HOTE, help=f"adresse d'écoute (défaut : {HOTE})")
-    parseur.add_argument("--port", type=int, default=PORT, help=f"port d'écoute (défaut : {PORT})")
-    return parseur.parse_args()
+    """Lit les options --hote et --port, pour qui lance le serveur à la main. Renvoie (hote, port).
+
+    Le module argparse ferait ce travail, mais il écrit son aide et ses erreurs en anglais.
+    Chaque option est suivie de sa valeur, par exemple : python serveur_exo.py --port 6000
+    """
+    hote, port = HOTE, str(PORT)
+    arguments = sys.argv[1:]  # sys.argv[0] est le nom du programme
+    while arguments:
+        option = arguments.pop(0)
+        if option in ("-h", "--aide", "--help"):
+            print(AIDE)
+            sys.exit(0)
+        elif option == "--hote" and arguments:
+            hote = arguments.pop(0)
+        elif option == "--port" and arguments:
+            port = arguments.pop(0)
+        else:
+            sys.exit(
+                f"Erreur : option inconnue, ou sans valeur : {option}.\nPour l'aide : python serveur_exo.py --aide"
+            )
+    if not port.isdigit() or int(port) > 65535:
+        sys.exit(f"Erreur : le port doit être un nombre entier de 0 à 65535, pas « {port} ».")
+    return hote, int(port)
 
 
 def creer_serveur(hote, port):
@@ -93,9 +118,12 @@ def creer_serveur(hote, port):
     serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     serveur.bind((hote, port))
     serveur.listen(128)  # jusqu'à 128 connexions en attente d'accept()
-    # accept() se réveille chaque seconde : sous Windows, Ctrl-C n'interrompt pas un accept()
-    # qui attend. Les connexions acceptées, elles, restent bloquantes (sans délai).
-    serveur.settimeout(1.0)
+    # Sous Linux et macOS, Ctrl-C interrompt tout de suite un accept() qui attend : le serveur
+    # peut dormir jusqu'au prochain client. Sous Windows, non : accept() attendrait sans fin et
+    # Ctrl-C ne ferait rien. Là seulement, accept() se réveille donc chaque seconde (délai de 1 s)
+    # pour laisser Python voir le Ctrl-C. Les connexions acceptées, elles, restent sans délai.
+    if sys.platform == "win32":  # "win32" : Windows, même en 64 bits
+        serveur.settimeout(1.0)
     return serveur
 
 
@@ -110,7 +138,7 @@ def boucle_acceptation(serveur):
         try:
             connexion, adresse = serveur.accept()
         except socket.timeout:
-            continue  # personne en une seconde : on recommence
+            continue  # Windows seulement : personne en une seconde, on recommence
         # daemon=True : Python n'attend pas la fin d'un thread « daemon » pour terminer le
         # programme. Sans cela, après Ctrl-C, le serveur resterait bloqué tant qu'un client
         # est connecté. Tous les threads de ce serveur sont des daemons.

@@ -17,6 +17,12 @@ ONLY_S01_S03 = GradingOptions(only="S01,S03")  # what `honest()` answers for
 SEND = "import sys; sys.stdout.write(sys.argv[1]); sys.exit(int(sys.argv[2]))"
 
 
+def every_class_export(out: Path) -> list[str]:
+    """The options that ask a class grading for each of its exports, written in `out`."""
+    files = {"--csv": "notes.csv", "--json": "classe.json", "--junit": "junit.xml", "--html": "classe.html"}
+    return [word for option, name in files.items() for word in (option, str(out / name))]
+
+
 def batch_options(
     jobs: int = 2, quiet: bool = True, grading: GradingOptions = SCRIPTED_ONLY, **exports: Path
 ) -> BatchOptions:

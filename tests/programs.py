@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,27 @@ import pytest
 from grader.harness.process import StudentProcess
 from grader.harness.scope import CheckScope
 from grader.harness.workspace import Workspace
+
+STUDENT = "nobody"  # an ordinary user that root can become (Gradescope runs the students' programs as one)
+STUDENT_PYTHON = "/usr/bin/python3"  # a Python that user can run
+
+
+def cannot_become_student() -> str | None:
+    """Why this session cannot run a program as STUDENT (French), or None when it can: it is root, with
+    setpriv, the user and a Python that user can run."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "il faut être root (comme sur Gradescope) pour changer d'utilisateur"
+    if shutil.which("setpriv") is None:
+        return "setpriv (util-linux) est absent"
+    import pwd  # POSIX only
+
+    try:
+        pwd.getpwnam(STUDENT)
+    except KeyError:
+        return f"l'utilisateur {STUDENT} n'existe pas"
+    if not os.access(STUDENT_PYTHON, os.X_OK):
+        return f"{STUDENT_PYTHON} est absent"
+    return None
 
 
 def write_program(folder: Path, name: str, source: str) -> Path:

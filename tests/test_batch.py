@@ -13,6 +13,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ from grader.batch.worker import TOKEN_VARIABLE, Worker
 from grader.formats import french_number
 from grader.harness import procfs
 from grader.model import Student
-from tests.batch_scripts import SCRIPTED_ONLY, batch_options
-from tests.grading import CORPUS, SOLUTION, STARTERS, grade, run_grader
+from tests.batch_scripts import SCRIPTED_ONLY, batch_options, every_class_export
+from tests.grading import CORPUS, GRADE_TOGETHER_TIMEOUT_S, SOLUTION, STARTERS, grade, grade_together, run_grader
 from tests.html_check import HtmlChecker
 
 HANG = """
@@ -213,31 +214,26 @@ def moodle_class(tmp_path_factory):
     return download, zip_tree(download, root / "TD3-Serveur de chat-42.zip"), students
 
 
-@pytest.fixture(scope="module")
-def class_run(moodle_class, tmp_path_factory):
-    """The folder graded once with every class export: (exit code, output, elapsed, export folder)."""
-    download, _, _ = moodle_class
-    out = tmp_path_factory.mktemp("exports")
+def _timed_class_run(download: Path, out: Path) -> tuple[int, str, float, Path]:
     started = time.monotonic()
     done = run_grader(
-        str(download),
-        *ONLY_CLASS_CHECKS,
-        UNCONFINED_ACCEPTED,
-        "--jobs",
-        "2",
-        "--csv",
-        str(out / "notes.csv"),
-        "--json",
-        str(out / "classe.json"),
-        "--junit",
-        str(out / "junit.xml"),
-        "--html",
-        str(out / "classe.html"),
-        timeout=600,
+        str(download), *ONLY_CLASS_CHECKS, UNCONFINED_ACCEPTED, "--jobs", "2", *every_class_export(out), timeout=600
     )
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started, out
 
 
+@pytest.fixture(scope="module")
+def class_run(moodle_class, tmp_path_factory):
+    """The folder graded once with every class export: (exit code, output, elapsed, export folder); the
+    same submissions are graded alone meanwhile, for the tests that compare."""
+    download, _, students = moodle_class
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(_timed_class_run, download, tmp_path_factory.mktemp("exports"))
+        grade_together((source, ONLY_CLASS_CHECKS) for _, source in students.values() if source is not None)
+        return running.result()
+
+
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the class and its submissions alone
 def test_class_exit_code_time_and_summary(class_run):
     code, output, elapsed, _ = class_run
     assert code == 1, output

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.batch_scripts import every_class_export
 from tests.grading import CORPUS, ROOT, SOLUTION
 from tests.html_check import HtmlChecker
 from tests.witness import Witness
@@ -160,14 +161,7 @@ def batch(tmp_path_factory):
                 ONLY,
                 "--jobs",
                 "2",
-                "--csv",
-                str(out / "notes.csv"),
-                "--json",
-                str(out / "classe.json"),
-                "--html",
-                str(out / "classe.html"),
-                "--junit",
-                str(out / "junit.xml"),
+                *every_class_export(out),
             ],
             cwd=kit_copy,
             env={**os.environ, "HOME": str(home)},

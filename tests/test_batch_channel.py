@@ -21,11 +21,11 @@ import pytest
 from grader.batch import BatchItem, run_batch
 from grader.batch import worker as worker_module
 from grader.batch.runner import expected_of, grade_all
-from grader.batch.validation import InvalidReport, validated_report
+from grader.batch.validation import MAX_LINES, InvalidReport, fitted, validated_report
 from grader.batch.worker import GradingOptions
 from grader.catalogue import load_catalogue
 from grader.harness import procfs
-from grader.model import Student
+from grader.model import Arrow, Evidence, Student, SubmissionReport
 from tests.batch_scripts import ONLY_S01_S03, SEND, batch_options, honest, sent
 
 # A student program started by the grading process: it tries every descriptor of its parent through
@@ -132,6 +132,24 @@ def test_validation_keeps_the_parts_of_a_failure():
         ("→ Bob",),
         "Bob",
     )
+
+
+def test_a_long_exchange_is_cut_to_fit_not_refused():
+    """S11 failing with 30 clients: 42 sections, 27 000 lines and 9 000 arrows. The grading process sends it
+    cut to the bounds, the latest lines kept, and its verdict counts."""
+    expected = expected_of(ONLY_S01_S03, 30.0)
+    honest_report = SubmissionReport.from_dict(honest(), expected.catalogue)
+    lines = tuple(f"ligne {i}" for i in range(600))
+    crowd = [Evidence("echanges", f"Membre{n:02d} — échanges", lines) for n in range(42)]
+    arrows = tuple(Arrow(f"Membre{n % 30:02d}", n % 2 == 0, f"message {n}") for n in range(9000))
+    honest_report.results[0].evidence, honest_report.results[0].arrows = tuple(crowd), arrows
+    with pytest.raises(InvalidReport):
+        validated_report(honest_report.to_dict(), expected)
+    report = validated_report(fitted(honest_report).to_dict(), expected)
+    first = report.results[0]
+    assert first.arrows[-1] == arrows[-1] and len(first.arrows) == MAX_LINES // 4
+    assert first.evidence[0].lines[0].startswith("… (") and first.evidence[0].lines[-1] == "ligne 599"
+    assert report.note == honest_report.note
 
 
 @pytest.mark.parametrize("case", MALFORMED)

@@ -9,33 +9,22 @@ is neither refused nor warned.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from grader.confinement import DISABLE_VARIABLE, current
-from tests.grading import ROOT, SOLUTION
+from tests.grading import SOLUTION, run_grader
 
-UNCONFINED = {**os.environ, DISABLE_VARIABLE: "non"}
+UNCONFINED = {DISABLE_VARIABLE: "non"}
 WARNING = "Attention : les programmes des étudiants ne sont pas confinés sur cette machine"
 
 
 def grader_run(*args: str, env: dict[str, str] = UNCONFINED) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args, "--only", "S01"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=150,
-        stdin=subprocess.DEVNULL,
-    )
+    """The grader on S01 only, on a machine without confinement unless `env` (added variables) says so."""
+    return run_grader(*args, "--only", "S01", env=env)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +64,6 @@ def test_a_student_checking_their_work_is_neither_refused_nor_warned():
 
 @pytest.mark.skipif(not current().confined, reason="cette machine ne confine pas les programmes des étudiants")
 def test_a_confined_class_needs_no_option_and_gets_no_warning(classe, tmp_path):
-    done = grader_run(str(classe), "--csv", str(tmp_path / "notes.csv"), env=dict(os.environ))
+    done = grader_run(str(classe), "--csv", str(tmp_path / "notes.csv"), env={})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Attention" not in done.stderr and (tmp_path / "notes.csv").exists()

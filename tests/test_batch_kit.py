@@ -43,8 +43,15 @@ def starters_class(root: Path) -> Path:
     return root / "classe"
 
 
-def grades_of(report: Path) -> list[float]:
-    return [submission["note"] for submission in json.loads(report.read_text(encoding="utf-8"))["soumissions"]]
+def assert_honest_grades(grading: list[str], report: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+    """`grading` (a command that names a class of starters) graded on ONLY: each starter has its honest grade."""
+    command = [*grading, "--only", ONLY, "--json", str(report), "-q", "--sans-isolation"]
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    grades = [submission["note"] for submission in json.loads(report.read_text(encoding="utf-8"))["soumissions"]]
+    assert grades == [HONEST_GRADE, HONEST_GRADE]
 
 
 # -- the seal ----------------------------------------------------------------------------------------
@@ -134,23 +141,8 @@ def test_a_pyc_dropped_in_the_kit_does_not_change_a_grade(tmp_path):
     )
     loaded = subprocess.run([sys.executable, "-c", probe, str(kit_root)], capture_output=True, text=True, check=True)
     assert "'PASSED'" in loaded.stdout, "the forged .pyc is what a plain import loads"
-    classe = starters_class(tmp_path)
-    relative = os.path.relpath(classe, kit_root)  # the class as a teacher types it, from where they are
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        relative,
-        "--only",
-        ONLY,
-        "--json",
-        str(tmp_path / "r.json"),
-        "-q",
-        "--sans-isolation",
-    ]
-    done = subprocess.run(command, cwd=kit_root, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]
+    relative = os.path.relpath(starters_class(tmp_path), kit_root)  # as a teacher types it, from where they are
+    assert_honest_grades([sys.executable, "-m", "grader", relative], tmp_path / "r.json", cwd=kit_root)
 
 
 def test_a_grader_package_planted_in_the_working_folder_is_never_run(tmp_path):
@@ -167,20 +159,5 @@ def test_a_grader_package_planted_in_the_working_folder_is_never_run(tmp_path):
     script.parent.mkdir()
     script.write_text("import sys\nfrom grader.cli import main\nsys.exit(main())\n", encoding="utf-8")
     classe = starters_class(tmp_path)
-    command = [
-        sys.executable,
-        str(script),
-        str(classe),
-        "--only",
-        ONLY,
-        "--json",
-        str(tmp_path / "r.json"),
-        "-q",
-        "--sans-isolation",
-    ]
-    done = subprocess.run(
-        command, cwd=planted.parent, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
+    assert_honest_grades([sys.executable, str(script), str(classe)], tmp_path / "r.json", cwd=planted.parent, env=env)
     assert not marker.exists(), "the planted package ran"
-    assert grades_of(tmp_path / "r.json") == [HONEST_GRADE, HONEST_GRADE]

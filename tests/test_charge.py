@@ -12,6 +12,7 @@ import pytest
 
 from grader.charge.latency import LatencyHistogram, bucket_middle, bucket_of, exact_percentile
 from tests.grading import CORPUS, ROOT, SOLUTION
+from tests.programs import STUDENT, STUDENT_PYTHON, cannot_become_student
 
 DROPPER = CORPUS / "charge_pertes"  # drops relayed lines number 10, 20, 30... (one in ten, exactly)
 LOAD_TIMEOUT_S = 60
@@ -52,6 +53,42 @@ def test_reference_small_load_has_no_loss_and_consistent_figures(tmp_path: Path)
     if sys.platform.startswith("linux"):
         assert data["serveur"]["cpu_s"] > 0 and data["serveur"]["memoire_max_mo"] > 1
     assert "Test de charge" in output and "tient la charge" in output
+
+
+# Run as the ordinary user: the task ceiling of the confinement (limits.PROCESSES) applies to it only.
+CROWD = 300  # the reference's two threads per client: more than a grading's 512 tasks
+CROWD_SCRIPT = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT)!r})
+from grader.charge.generator import LoadConfig
+from grader.charge.runner import measure, raise_fd_limit
+raise_fd_limit({CROWD})
+result = measure(__import__("pathlib").Path({str(SOLUTION)!r}), LoadConfig(clients={CROWD}, messages=1))
+print(json.dumps([result.failure, result.errors, result.lost]))
+"""
+NO_ORDINARY_USER = cannot_become_student()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(NO_ORDINARY_USER is not None, reason=f"pas d'utilisateur ordinaire : {NO_ORDINARY_USER}")
+def test_the_load_tool_gives_its_server_room_for_the_crowd() -> None:
+    """An ordinary user's server gets a ceiling of tasks that fits the crowd sent to it (a grading keeps 512):
+    the reference, two threads per client, holds 300 clients without an error."""
+    import pwd  # POSIX only
+
+    user = pwd.getpwnam(STUDENT)
+    as_user = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups"]
+    done = subprocess.run(
+        [*as_user, STUDENT_PYTHON, "-c", CROWD_SCRIPT],
+        cwd="/",
+        env={"HOME": "/tmp", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=LOAD_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [None, 0, 0]
 
 
 def test_dropped_lines_are_counted_exactly(tmp_path: Path) -> None:

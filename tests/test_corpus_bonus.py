@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, assert_failures_named, docstring_lines, grade
+from tests.grading import (
+    CORPUS,
+    GRADE_TOGETHER_TIMEOUT_S,
+    SOLUTION,
+    assert_failures_named,
+    docstring_lines,
+    grade,
+    grade_together,
+    selected,
+)
 
 BONUS_IDS = tuple(f"B0{n}" for n in range(1, 8))
 CLIENT_AND_BONUS_IDS = tuple(f"C0{n}" for n in range(1, 8)) + BONUS_IDS
@@ -26,10 +35,21 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
 }
 
 
+def _only(folder: str) -> tuple[str, ...]:
+    return ("--only", ",".join((*SERVER_IDS, *EXPECTED[folder][0])))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def graded(request: pytest.FixtureRequest) -> None:
+    """Every grading of the selected tests, started together (the reference's full grading included)."""
+    grade_together([*((CORPUS / folder, _only(folder)) for folder in selected(request, "folder")), (SOLUTION, ())])
+
+
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_bonus_corpus(folder: str) -> None:
     bonuses, failures = EXPECTED[folder]
-    result = grade(CORPUS / folder, "--only", ",".join((*SERVER_IDS, *bonuses)))
+    result = grade(CORPUS / folder, *_only(folder))
     assert result.statuses() == {**dict.fromkeys(SERVER_IDS, "reussie"), **bonuses}, result.output
     assert_failures_named(result, failures)
     assert result.exit_code == 0, "un bonus manqué ne change pas le code de sortie"

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, STARTERS, assert_failures_named, docstring_lines, grade
+from tests.grading import (
+    CORPUS,
+    GRADE_TOGETHER_TIMEOUT_S,
+    SOLUTION,
+    STARTERS,
+    assert_failures_named,
+    docstring_lines,
+    grade,
+    grade_together,
+    selected,
+)
 
 CLIENT_IDS = tuple(f"C0{n}" for n in range(1, 8))
 ONLY_CLIENT = ("--only", ",".join(CLIENT_IDS))
@@ -26,6 +36,14 @@ EXPECTED_FAILURES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def graded(request: pytest.FixtureRequest) -> None:
+    """Every grading of the selected tests, started together."""
+    folders = [CORPUS / folder for folder in selected(request, "folder")]
+    grade_together((path, ONLY_CLIENT) for path in (*folders, SOLUTION, STARTERS))
+
+
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED_FAILURES))
 def test_client_corpus(folder: str) -> None:
     result = grade(CORPUS / folder, *ONLY_CLIENT)

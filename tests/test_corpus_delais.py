@@ -22,7 +22,17 @@ import pytest
 
 from tests import test_corpus_client, test_corpus_serveur
 from tests.etapes import steps
-from tests.grading import CORPUS, SOLUTION, GradingResult, assert_failures_named, grade, grade_without_procfs
+from tests.grading import (
+    CORPUS,
+    GRADE_TOGETHER_TIMEOUT_S,
+    SOLUTION,
+    GradingResult,
+    assert_failures_named,
+    grade,
+    grade_together,
+    grade_without_procfs,
+    selected,
+)
 
 BURN_CPU = "while True:\n    pass"
 PARALLEL_RUNS = 4
@@ -77,9 +87,12 @@ def _mutant_folder(root: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mutants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def mutants(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, Path]:
+    """Each mutant written in a folder of its own; those of the selected tests graded together."""
     root = tmp_path_factory.mktemp("mutants")
-    return {name: _mutant_folder(root, name) for name in MUTANTS}
+    folders = {name: _mutant_folder(root, name) for name in MUTANTS}
+    grade_together((folders[name], ("--only", MUTANTS[name].only)) for name in selected(request, "name"))
+    return folders
 
 
 def _expected(mutant: Mutant) -> dict[str, str]:
@@ -88,6 +101,7 @@ def _expected(mutant: Mutant) -> dict[str, str]:
     return {check: "echouee" if check in mutant.failures else "reussie" for check in [prerequisite, *checks]}
 
 
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the mutants' gradings
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_a_mutant_fails_exactly_the_check_of_its_bug(mutants: dict[str, Path], name: str) -> None:
     result = grade(mutants[name], "--only", MUTANTS[name].only)

@@ -1,12 +1,25 @@
-"""The server checks S01..S11, end to end: the server corpus, the reference server and the starter."""
+"""The server checks S01..S11, end to end: the server corpus, the reference server and the starter.
+
+The module's gradings run a few at a time before its tests (`graded`); the reference's repeated runs are
+`slow` (its full grading, once, is in tests/test_corpus_bonus.py).
+"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.grading import CORPUS, SOLUTION, STARTERS, assert_failures_named, docstring_lines, grade, run_grader
+from tests.grading import (
+    CORPUS,
+    GRADE_TOGETHER_TIMEOUT_S,
+    SOLUTION,
+    STARTERS,
+    assert_failures_named,
+    docstring_lines,
+    grade,
+    grade_together,
+    run_grader,
+    selected,
+)
 
 SERVER_IDS = tuple(f"S{n:02d}" for n in range(1, 12))
 ALL = SERVER_IDS
@@ -20,9 +33,9 @@ def _only(*ids: str) -> tuple[str, ...]:
 # run passes. A buggy server is graded on the check that names its bug and a few that must still pass:
 # each check it fails by a deadline costs seconds, and the suite must stay short. Graded on S01..S11,
 # they fail (measured): reponse_a_l_expediteur and sans_threads S03..S11; nom_dans_boucle_accept S05;
-# ascii_seulement S06, S10; socket_mort_tue_le_thread S07, S08, S11; sans_depart S07;
-# traceback_sur_reset S08, S11; affichages_sans_fin S07 (and S11 on a loaded machine: its endless loops
-# eat the processor); recv_sans_decoupage S10, S11.
+# ascii_seulement S06, S10; socket_mort_tue_le_thread S07, S08; sans_depart S07; traceback_sur_reset S08;
+# affichages_sans_fin S07 (and S11 on a loaded machine: its endless loops eat the processor);
+# recv_sans_decoupage S10, S11. (S11 makes nobody leave: a departure's fault is S07's or S08's alone.)
 EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "valide_threads": (ALL, {}),
     "valide_asyncio": (ALL, {}),
@@ -52,13 +65,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "ascii_seulement": (("S03", "S06", "S10", "S11"), {"S06": ("UTF-8", "ascii"), "S10": ("UTF-8",)}),
     "socket_mort_tue_le_thread": (("S03", "S07"), {"S07": ("Après le départ de Bob", "try/except")}),
     "sans_depart": (("S03", "S07"), {"S07": ("Bob a quitté le chat.",)}),
-    "traceback_sur_reset": (
-        ("S07", "S08", "S11"),
-        {
-            "S08": ("Trace d'erreur", "ConnectionResetError"),
-            "S11": ("Trace d'erreur",),
-        },
-    ),
+    "traceback_sur_reset": (("S07", "S08"), {"S08": ("Trace d'erreur", "ConnectionResetError")}),
     "port_en_dur": (("S01", "S02"), {"S01": ("55555", "CHAT_PORT")}),
     "plante_au_demarrage": (("S01",), {"S01": ("au démarrage", "SOCK_STREM")}),
     "n_ecoute_jamais": (("S01",), {"S01": ("n'écoute", "input()")}),
@@ -66,8 +73,23 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "recv_sans_decoupage": (("S03", "S10", "S11"), {"S10": ("segment", "tampon"), "S11": ("découp",)}),
 }
 SKIPPED_AFTER_S01 = {"port_en_dur", "plante_au_demarrage", "n_ecoute_jamais"}
+UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou", _only("S04", "S07", "S11"))
+STARTER_SERVER = (STARTERS, _only(*SERVER_IDS))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def graded(request: pytest.FixtureRequest) -> None:
+    """Every grading of the selected tests, started together."""
+    grade_together(
+        [
+            *((CORPUS / folder, _only(*EXPECTED[folder][0])) for folder in selected(request, "folder")),
+            UNLOCKED_REGISTRY,
+            STARTER_SERVER,
+        ]
+    )
+
+
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_server_corpus(folder: str) -> None:
     checks, failures = EXPECTED[folder]
@@ -83,7 +105,7 @@ def test_server_corpus(folder: str) -> None:
 def test_unlocked_registry_fails_only_under_load_and_says_why() -> None:
     """The race of an unlocked registry shows under S11's load, or not at all: both are honest outcomes,
     but every paced check passes, and a failure names the fault."""
-    result = grade(CORPUS / "registre_sans_verrou", *_only("S04", "S07", "S11"))
+    result = grade(UNLOCKED_REGISTRY[0], *UNLOCKED_REGISTRY[1])
     assert {check: result.status(check) for check in ("S01", "S04", "S07")} == dict.fromkeys(
         ("S01", "S04", "S07"), "reussie"
     ), result.output
@@ -99,6 +121,7 @@ def test_corpus_files_carry_their_bug() -> None:
         assert first_line.startswith('"""valide : ') == (folder not in buggy), folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", range(1, 6))
 def test_reference_server_passes_every_check(run: int) -> None:
     done = run_grader(str(SOLUTION), *_only(*SERVER_IDS))
@@ -106,12 +129,10 @@ def test_reference_server_passes_every_check(run: int) -> None:
 
 
 def test_starter_server_starts_and_fails_the_rest_quickly() -> None:
-    started = time.monotonic()
-    result = grade(STARTERS, *_only(*SERVER_IDS))
-    elapsed = time.monotonic() - started
+    result = grade(STARTER_SERVER[0], *STARTER_SERVER[1])
     assert result.status("S01") == "reussie", result.output
     for check in SERVER_IDS[1:]:
         assert result.status(check) in ("echouee", "ignoree"), result.output
         assert result.message(check).strip(), check
     assert result.exit_code == 1
-    assert elapsed < 20, f"{elapsed:.1f} s"
+    assert result.seconds < 20, f"{result.seconds:.1f} s"

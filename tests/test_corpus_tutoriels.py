@@ -51,8 +51,8 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
         {"S08": ("Traceback", "ConnectionResetError", "try/except OSError")},
     ),
     "tuto_tourne_sur_vide": (
-        {"S07": FAILS, "S08": PASSES, "S11": FAILS},
-        {"S07": ("processeur", "tourne à vide", 'b""'), "S11": ("processeur", 'b""')},
+        {"S07": FAILS, "S08": PASSES},
+        {"S07": ("processeur", "tourne à vide", 'b""')},
     ),
     "tuto_abandonne_expediteur": (
         {"S04": PASSES, "S07": PASSES, "S08": FAILS},
@@ -71,13 +71,11 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
         {"C01": ("sans attendre qu'on tape le nom", "input(")},
     ),
 }
-# Races of the student's program that a check meets, or not, as the threads are scheduled (measured, 5 runs):
-# tuto_abandonne_expediteur drops a sender whose send to a vanishing client fails: S08 tries it eight times
-# and fails it every run, S11's load (passers-by that reset while 30 members talk) meets it or not;
-# tuto_jeton_pseudo's reset handler broadcasts to sockets already dead: S08 caught it in 4 runs of 5;
-# tuto_sans_pseudo sends its welcome from the accept loop without try/except: a passer-by of S11 that resets
-# before the welcome goes out kills the server, in 4 runs of 5 (CI, 30 November). Still open (issue 14, point 5).
-RACY = {"tuto_abandonne_expediteur": {"S11"}, "tuto_jeton_pseudo": {"S08"}, "tuto_sans_pseudo": {"S11"}}
+# No race of a student's program decides a verdict here (issue 14, point 5). S08 holds the server in a send
+# to a client that reads nothing when that client resets (tuto_abandonne_expediteur fails at that first
+# try, every run); tuto_jeton_pseudo ignores what send() returns, so the failed send shows only at the next
+# one, after a race with the thread that removes the client: caught by S08's further tries, as « comportement
+# instable ». S11 makes nobody leave during its load, so that a departure's race is not met there.
 NEVER_SAID = {  # a cause that would send the student to change code that is right
     "tuto_bienvenue_puis_inscription": {"S08": "propre message en retour"},
     "tuto_boucle_meurt_sur_reset": {"S08": "propre message en retour"},
@@ -130,7 +128,7 @@ def test_corpus_files_carry_their_bug() -> None:
 @pytest.mark.timeout(SLOW_TIMEOUT_S)
 def test_each_buggy_submission_gets_the_same_grade_five_times() -> None:
     """Every check of each folder (the server's and B07, or the client's), five gradings in parallel: the
-    same status for every check, hence the same grade, every time (but for RACY, said with its reason)."""
+    same status for every check, hence the same grade, every time."""
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
         runs = {
             folder: [pool.submit(grade.__wrapped__, CORPUS / folder, *_everything(folder)) for _ in range(REPEATS)]
@@ -139,10 +137,7 @@ def test_each_buggy_submission_gets_the_same_grade_five_times() -> None:
         graded = {folder: [run.result() for run in folder_runs] for folder, folder_runs in runs.items()}
     changing = []
     for folder, results_ in graded.items():
-        verdicts = [
-            {check: status for check, status in result.statuses().items() if check not in RACY.get(folder, set())}
-            for result in results_
-        ]
+        verdicts = [result.statuses() for result in results_]
         changed = sorted(
             {check for verdict in verdicts for check in verdict if len({other.get(check) for other in verdicts}) > 1}
         )

@@ -24,26 +24,9 @@ import pytest
 from grader.gradescope import build
 from grader.gradescope.cli import main as gradescope_main
 from tests.grading import CORPUS, SOLUTION
+from tests.programs import STUDENT, STUDENT_PYTHON, cannot_become_student
 
-STUDENT = "nobody"
-STUDENT_PYTHON = "/usr/bin/python3"
-
-
-def _cannot_run() -> str | None:
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return "il faut être root (comme sur Gradescope) pour changer d'utilisateur"
-    if shutil.which("setpriv") is None:
-        return "setpriv (util-linux) est absent"
-    try:
-        pwd.getpwnam(STUDENT)
-    except KeyError:
-        return f"l'utilisateur {STUDENT} n'existe pas"
-    if not os.access(STUDENT_PYTHON, os.X_OK):
-        return f"{STUDENT_PYTHON} est absent"
-    return None
-
-
-CANNOT_RUN = _cannot_run()
+CANNOT_RUN = cannot_become_student()
 needs_root = pytest.mark.skipif(CANNOT_RUN is not None, reason=f"run_autograder non exécutable ici : {CANNOT_RUN}")
 
 # Each attack must fail; if one succeeds, or the program is not the student user, it exits at once (the

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import pytest
 
+from grader.checks.serveur import FILL_LENGTH, FILL_LINES
 from grader.harness import procfs, sockdiag
+from grader.harness.connection import ScriptedClient
 from grader.harness.procfs import LISTEN_STATE
 
 
@@ -33,3 +36,26 @@ def test_the_rows_of_a_port_are_those_of_the_whole_table() -> None:
                 assert [row.state for row in rows if row.remote == 0] == [LISTEN_STATE]
                 assert other.getsockname()[1] not in {row.local for row in rows}
                 assert procfs.listener_is_among(port, []) is False  # a listener, not one of these processes
+
+
+@pytest.mark.skipif(
+    sockdiag.tcp_rows(1) is None or not procfs.available(),
+    reason="sock_diag (netlink) et /proc/net/tcp : Linux seulement",
+)
+def test_a_narrow_client_that_reads_nothing_holds_the_servers_writes_soon() -> None:
+    """S08 holds a server in a send to a narrow client that reads nothing: the way to it fills long before
+    the lines Alice sends (FILL_LINES of FILL_LENGTH), and the table shows the bytes that wait for it."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        client = ScriptedClient.connect("127.0.0.1", port, "Eve", narrow=True, send_name=False)
+        accepted, _ = server.accept()
+        with accepted:
+            client.arm_reset()  # reads nothing more
+            accepted.setblocking(False)
+            written = 0
+            with contextlib.suppress(BlockingIOError):
+                while written < FILL_LINES * FILL_LENGTH:
+                    written += accepted.send(b"x" * FILL_LENGTH)
+            assert written < FILL_LINES * FILL_LENGTH / 2, written
+            assert procfs.unsent(port, client.local_port), procfs._tcp_rows(port)
+            client.reset()

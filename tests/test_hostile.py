@@ -148,6 +148,7 @@ def measured_grade(path: Path, *args: str) -> tuple[GradingResult, float | None]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rapport.json"
         command = [sys.executable, "-m", "grader", str(path), "--json", str(out), *args, "--sans-isolation"]
+        began = time.monotonic()
         if os.name == "nt":
             done = run_grader(*command[3:])
         else:
@@ -161,10 +162,11 @@ def measured_grade(path: Path, *args: str) -> tuple[GradingResult, float | None]
                 timeout=150,
                 stdin=subprocess.DEVNULL,
             )
+        seconds = time.monotonic() - began
         report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     found = re.search(r"^PEAK_RSS=(\d+)$", done.stderr, re.MULTILINE)
     peak_mb = int(found.group(1)) / (2**20 if sys.platform == "darwin" else 2**10) if found else None
-    return GradingResult(done.returncode, report, done.stdout + done.stderr), peak_mb
+    return GradingResult(done.returncode, report, done.stdout + done.stderr, seconds), peak_mb
 
 
 def write_zip_bomb(archive: Path) -> None:
@@ -222,21 +224,18 @@ def _build_layouts(root: Path) -> tuple[dict[str, Path], Path, Path]:
 @dataclass
 class Run:
     result: GradingResult
-    seconds: float
     unchanged: bool  # the graded folder is the same after the run
     peak_mb: float | None = None
 
 
 def _timed(path: Path, args: tuple[str, ...], measure: bool) -> Run:
     before = tree_digest(path) if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    began = time.monotonic()
     if measure:
         result, peak = measured_grade(path, *args)
     else:
         result, peak = grade(path, *args), None
-    seconds = time.monotonic() - began
     after = tree_digest(path) if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    return Run(result, seconds, before == after, peak)
+    return Run(result, before == after, peak)
 
 
 @dataclass
@@ -269,7 +268,7 @@ def assert_verdicts(run: Run, case: Case) -> None:
     result = run.result
     assert not grader_traceback(result.output), result.output
     assert run.unchanged, "le dossier de l'élève a changé"
-    assert run.seconds <= case.max_s, f"{run.seconds:.1f} s"
+    assert run.result.seconds <= case.max_s, f"{run.result.seconds:.1f} s"
     for check_id, (status, *words) in case.verdicts.items():
         assert result.status(check_id) == status, (check_id, result.message(check_id))
         for word in words:
@@ -318,7 +317,7 @@ def test_links_are_not_followed(runs: Runs) -> None:
 def test_batch_grades_the_rest_of_a_hostile_class(runs: Runs) -> None:
     run = runs.by_case["classe"]
     assert not grader_traceback(run.result.output), run.result.output
-    assert run.unchanged and run.seconds <= DEADLINE_CASE_S
+    assert run.unchanged and run.result.seconds <= DEADLINE_CASE_S
     assert run.peak_mb is None or run.peak_mb < MEMORY_LIMIT_MB
     assert run.result.exit_code == 1  # the zip bomb cannot be graded
     reports = {Path(item["soumission"]).name: item for item in run.result.report["soumissions"]}
@@ -332,5 +331,5 @@ def test_batch_grades_the_rest_of_a_hostile_class(runs: Runs) -> None:
 
 def test_zip_bomb_alone_is_refused_before_expansion(runs: Runs) -> None:
     run = runs.by_case["bombe seule"]
-    assert run.result.exit_code == 2 and run.seconds <= QUICK_CASE_S
+    assert run.result.exit_code == 2 and run.result.seconds <= QUICK_CASE_S
     assert "n'a pas été extraite" in run.result.output and not grader_traceback(run.result.output)

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from grader.harness import timing
+from grader.harness import procfs, timing
 from grader.harness.connection import ScriptedClient
 from grader.harness.output import TAIL_BYTES
 from grader.harness.room import ChatRoom
+from grader.harness.waiting import SeenTwice, wait_probing
 from grader.harness.workspace import Workspace
 
 TIME_PREFIX = r"\[\d\d:\d\d\] "
@@ -154,7 +155,10 @@ def test_connection_without_a_name_is_closed_silently(room: ChatRoom, first_byte
         nameless.sendall(first_bytes)
         nameless.shutdown(socket.SHUT_WR)
         assert nameless.recv(100) == b""  # the server closed its side too, having said nothing
-    alice, bob = room.join("Alice"), room.join("Bob")
+    alice = room.join("Alice")
+    # Alice's welcome (her join's evidence) may reach her before her thread prints her arrival: Bob comes after.
+    expect_console(room, "Alice (127.0.0.1) a rejoint le chat.")
+    bob = room.join("Bob")
     room.say(alice, "bonjour", [bob])
     # The server's console is read by a thread of ours that a loaded machine may leave behind the sockets.
     expect_console(room, "Bob (127.0.0.1) a rejoint le chat.")
@@ -337,3 +341,13 @@ def test_ctrl_c_closes_every_connection(room: ChatRoom) -> None:
     expect_closed_by_server(bob)
     assert room.console.wait_line(lambda line: line.startswith("Serveur arrêté (2 connexion"), timing.DRAIN)
     assert not room.server.process.has_traceback(), room.server.process.stderr.text()
+
+
+@pytest.mark.skipif(not procfs.available(), reason="only Linux's /proc tells what each thread waits for")
+def test_at_rest_every_thread_waits_without_a_deadline(room: ChatRoom) -> None:
+    """Between two messages, nothing in the reference can act by itself (the accept loop, each client's
+    reader and writer, the console): the grader may conclude early that nothing more will come."""
+    alice, bob = room.join("Alice"), room.join("Bob")
+    room.say(alice, "bonjour", [bob])
+    resting = SeenTwice(room.at_rest)
+    assert wait_probing(resting, timing.RELAY, [room.server.process], timing.ALIVE_PROBE)

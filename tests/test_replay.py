@@ -62,16 +62,7 @@ def server_by_hand(source: Path, scratch: Path) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def replay_s03(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("rapport")
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", str(CORPUS / "sans_prefixe"), "--rejouer", "S03"],
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=150,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_grader(str(CORPUS / "sans_prefixe"), "--rejouer", "S03", cwd=folder, env={"PYTHONPATH": str(ROOT)})
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"Échange de S03 écrit dans {folder / 'rejouer_S03.py'}" in done.stdout
     return folder / "rejouer_S03.py"

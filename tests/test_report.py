@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -14,7 +15,7 @@ from grader.model import CheckResult, Evidence, Status, SubmissionReport
 from grader.next_step import STARTER_FILES, TODOS, next_step
 from grader.render import LiveReport, print_summary
 from grader.starter import untouched_files
-from tests.grading import CORPUS, SOLUTION, STARTERS, grade
+from tests.grading import CORPUS, GRADE_TOGETHER_TIMEOUT_S, SOLUTION, STARTERS, grade, grade_together
 
 SCREEN_LINES = 45  # a laptop terminal
 
@@ -114,33 +115,52 @@ def report_lines(path, *args: str) -> list[str]:
     return grade(path, *args).output.rstrip("\n").splitlines()
 
 
-def test_a_perfect_run_fits_one_screen() -> None:
-    lines = report_lines(SOLUTION)
-    assert len(lines) <= SCREEN_LINES and lines[-1] == "Note : 20 / 20"
-
-
-def test_the_untouched_starter_fits_two_screens_and_starts_with_todo_1_of_the_server() -> None:
-    lines = report_lines(STARTERS)
-    assert len(lines) <= 2 * SCREEN_LINES
-    assert "fichiers de départ" in lines[1]
-    assert lines[-1].startswith("Prochaine étape : S02 « Le serveur enregistre le nom » — serveur_exo.py, TODO 1 :")
-
-
 TODO_1 = """    nom = connexion.recv(1024).decode("utf-8").strip()
     with verrou:
         clients[nom] = connexion
     print(f"{nom} ({adresse[0]}) a rejoint le chat.")
 """
+STARTER_CLOSING = "    # Pour l'instant, le serveur ne sait rien faire de ce client"
 
 
-def test_after_todo_1_the_next_step_is_todo_2(tmp_path) -> None:
-    """The starter as a student leaves it once TODO 1 of the server is done, the client untouched."""
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The submissions whose whole report the tests below read, graded together: name -> folder."""
+    root = tmp_path_factory.mktemp("rapports")
+    after_todo_1 = root / "apres_todo_1"  # the starter as a student leaves it once TODO 1 of the server is done
+    after_todo_1.mkdir()
     server = (STARTERS / "serveur_exo.py").read_text(encoding="utf-8")
-    closing = "    # Pour l'instant, le serveur ne sait rien faire de ce client"
-    assert closing in server
-    (tmp_path / "serveur_exo.py").write_text(server.replace(closing, TODO_1 + closing), encoding="utf-8")
-    (tmp_path / "client_exo.py").write_bytes((STARTERS / "client_exo.py").read_bytes())
-    lines = report_lines(tmp_path)
+    assert STARTER_CLOSING in server
+    (after_todo_1 / "serveur_exo.py").write_text(
+        server.replace(STARTER_CLOSING, TODO_1 + STARTER_CLOSING), encoding="utf-8"
+    )
+    (after_todo_1 / "client_exo.py").write_bytes((STARTERS / "client_exo.py").read_bytes())
+    folders = {
+        "solution": SOLUTION,
+        "starters": STARTERS,
+        "after_todo_1": after_todo_1,
+        **{folder: CORPUS / folder for folder in ("sans_threads", "valide_threads")},
+    }
+    grade_together((folder, ()) for folder in folders.values())
+    return folders
+
+
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
+def test_a_perfect_run_fits_one_screen(graded: dict[str, Path]) -> None:
+    lines = report_lines(graded["solution"])
+    assert len(lines) <= SCREEN_LINES and lines[-1] == "Note : 20 / 20"
+
+
+def test_the_untouched_starter_fits_two_screens_and_starts_with_todo_1_of_the_server(graded: dict[str, Path]) -> None:
+    lines = report_lines(graded["starters"])
+    assert len(lines) <= 2 * SCREEN_LINES
+    assert "fichiers de départ" in lines[1]
+    assert lines[-1].startswith("Prochaine étape : S02 « Le serveur enregistre le nom » — serveur_exo.py, TODO 1 :")
+
+
+def test_after_todo_1_the_next_step_is_todo_2(graded: dict[str, Path]) -> None:
+    """The starter as a student leaves it once TODO 1 of the server is done, the client untouched."""
+    lines = report_lines(graded["after_todo_1"])
     assert "  ✓ S02  Le serveur enregistre le nom                   1 / 1" in lines
     assert len(lines) <= 2 * SCREEN_LINES
     assert "client_exo.py est encore le fichier de départ" in lines[1]
@@ -148,8 +168,8 @@ def test_after_todo_1_the_next_step_is_todo_2(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("folder", ["sans_threads", "valide_threads"])
-def test_corpus_reports_are_short(folder: str) -> None:
-    lines = report_lines(CORPUS / folder)
+def test_corpus_reports_are_short(graded: dict[str, Path], folder: str) -> None:
+    lines = report_lines(graded[folder])
     assert len(lines) <= 2 * SCREEN_LINES
     assert lines[-1].startswith("Prochaine étape")
 

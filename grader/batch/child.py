@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     channel = _private_channel()
     args = _parser().parse_args(argv)
     # Imported once the channel is private: an import may print.
+    from grader.batch.validation import fitted
     from grader.catalogue import load_catalogue
     from grader.engine import grade
     from grader.harness.workspace import SubmissionError
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the runner turns it into "could not be graded", with this reason
         print(f"Erreur interne du correcteur ({type(error).__name__} : {error})", file=sys.stderr)
         return EXIT_INTERNAL
-    channel.write(json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8"))
+    channel.write(json.dumps(fitted(report).to_dict(), ensure_ascii=False).encode("utf-8"))
     channel.close()
     return EXIT_SENT
 

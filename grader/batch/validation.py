@@ -9,7 +9,7 @@ the runner's own catalogue and scale, never from the answer. Anything else -> `I
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.catalogue import with_prerequisites
 from grader.confinement.model import Confinement
@@ -141,6 +141,25 @@ def _details(item: dict, check_id: str) -> dict:
         "evidence": evidence,
         "arrows": arrows,
     }
+
+
+def fitted(report: SubmissionReport) -> SubmissionReport:
+    """The report a grading process sends: each failure's parts cut to what `validated_report` accepts (S11's
+    30 clients exchange more than MAX_LINES lines), so that a long exchange never makes a whole grading
+    invalid. The latest lines are kept (a failure's missing line comes last), with a line telling the cut."""
+    return replace(report, results=[_fitted(result) for result in report.results])
+
+
+def _fitted(result: CheckResult) -> CheckResult:
+    arrows = result.arrows[-(MAX_LINES // 4) :]  # two lines each: half the budget at most
+    sections = result.evidence[:MAX_SECTIONS]
+    budget = (MAX_LINES - 2 * len(arrows)) // max(1, len(sections)) - 2  # a title and a cut line each
+    evidence = tuple(part if len(part.lines) <= budget else _cut(part, budget) for part in sections)
+    return replace(result, evidence=evidence, arrows=arrows)
+
+
+def _cut(part: Evidence, kept: int) -> Evidence:
+    return replace(part, lines=(f"… ({len(part.lines) - kept} lignes plus anciennes coupées)", *part.lines[-kept:]))
 
 
 def _isolation(value: object) -> Confinement | None:

@@ -12,12 +12,16 @@ from pathlib import Path
 
 from grader.charge.generator import LoadConfig, LoadGenerator, Progress
 from grader.charge.result import LoadResult
+from grader.confinement import limits
 from grader.harness.errors import CheckFailure
 from grader.harness.output import OutputStream
 from grader.harness.student import start_server
 from grader.harness.workspace import SubmissionError, Workspace
 
 FD_MARGIN = 64
+# The server's ceiling of processes and threads (ordinary user, Linux): the grading's, plus room for a
+# server with a thread per client and per direction (the reference has two), and some more.
+TASKS_PER_CLIENT = 4
 
 
 class _ConsoleLines:
@@ -53,6 +57,12 @@ def raise_fd_limit(clients: int) -> None:
             pass
 
 
+def server_tasks(config: LoadConfig) -> int:
+    """The ceiling of processes and threads given to the server loaded by this crowd. A grading keeps
+    limits.PROCESSES (512), which a server with two threads per client meets near 250 clients."""
+    return limits.PROCESSES + TASKS_PER_CLIENT * (config.clients + config.blocked_reader)
+
+
 def measure(path: Path, config: LoadConfig, on_progress: Callable[[Progress], None] | None = None) -> LoadResult:
     """Start the submission's server, load it, stop it; every failure becomes a French `failure`."""
     result = LoadResult(submission=str(path))
@@ -62,7 +72,7 @@ def measure(path: Path, config: LoadConfig, on_progress: Callable[[Progress], No
         result.failure = str(error)
         return result
     try:
-        server = start_server(workspace)
+        server = start_server(workspace, processes=server_tasks(config))
     except CheckFailure as failure:
         result.failure = "Le serveur n'a pas démarré : " + failure.french()
         workspace.cleanup()

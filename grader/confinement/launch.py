@@ -103,10 +103,12 @@ def start(
     port: int,
     popen_options: dict[str, object],
     extra_env: dict[str, str] | None = None,
+    processes: int | None = None,
     hook_globals: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Launched:
     """Start `script` (in `workdir`, a fresh copy) confined; `popen_options` (pipes, session) are the caller's.
-    Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder).
+    Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder). `processes`:
+    its ceiling of processes and threads where one applies (None: the grading's, limits.PROCESSES).
     `hook_globals`: for a hook's path (as add_hook got it), the globals it starts with in this program."""
     adopt_orphans()
     run_root = Path(workdir).parent
@@ -118,7 +120,7 @@ def start(
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     writable = [str(run_root)]
     given = {str(Path(path).resolve()): dict(values) for path, values in (hook_globals or {}).items()}
-    order = {
+    order: dict[str, object] = {
         "script": script,
         "workdir": str(workdir),
         "env": env,
@@ -126,6 +128,8 @@ def start(
         "ports": [port],
         "hooks": [[hook, given.get(hook, {})] for hook in hooks],
     }
+    if processes is not None:
+        order["processes"] = processes
     return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
 
 

@@ -22,8 +22,9 @@ FILE_BYTES = 64 * 1024 * 1024  # any one file it writes
 PROCESSES = 512  # threads included (Linux counts them); only in a user namespace of an ordinary user
 
 
-def apply(*, limit_processes: bool) -> list[str]:
-    """Set the ceilings on this process (inherited by what it starts); French names of what was set."""
+def apply(*, limit_processes: bool, processes: int = PROCESSES) -> list[str]:
+    """Set the ceilings on this process (inherited by what it starts); French names of what was set.
+    `processes`: the task ceiling, PROCESSES for a grading (the load tool gives its server more)."""
     threading.stack_size(THREAD_STACK_BYTES)
     if resource is None:
         return []
@@ -32,7 +33,7 @@ def apply(*, limit_processes: bool) -> list[str]:
         ("RLIMIT_CORE", 0, None),
         ("RLIMIT_FSIZE", FILE_BYTES, f"fichiers ≤ {FILE_BYTES // 2**20} Mo"),
         ("RLIMIT_DATA", MEMORY_BYTES, f"mémoire ≤ {MEMORY_BYTES // 2**20} Mo"),
-        ("RLIMIT_NPROC", PROCESSES if limit_processes else None, f"≤ {PROCESSES} processus et fils"),
+        ("RLIMIT_NPROC", processes if limit_processes else None, f"≤ {processes} processus et fils"),
     ):
         number = getattr(resource, name, None)
         if number is None or value is None:

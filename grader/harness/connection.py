@@ -31,6 +31,12 @@ CLOSED_HERE = "[le correcteur ferme la connexion]"
 RESET_HERE = "[le correcteur coupe la connexion brutalement]"
 SHOWN_LINES = 8  # lines of what came back shown in a failure
 QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
+# A narrow client (ScriptedClient.connect(narrow=True)): the smallest receive buffer, and segments of the
+# Internet's minimum size, so that a server that writes to it while it reads nothing has its send
+# blocked after tens of kilobytes instead of megabytes (on loopback the kernel sizes a socket's send buffer
+# from the segment size). TCP_MAXSEG is missing on some systems: the buffer then is only smaller.
+NARROW_RECEIVE_BUFFER = 1  # the kernel rounds it up to its minimum
+NARROW_SEGMENT = 536
 
 
 class LineConnection(LineSource):
@@ -40,6 +46,7 @@ class LineConnection(LineSource):
         super().__init__()
         self.label = label
         self._sock = sock
+        self.local_port: int = sock.getsockname()[1]  # the grader's end, as the kernel's tables name it
         sock.settimeout(timing.SEND)  # bounds sendall; the reader simply keeps waiting
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -54,6 +61,7 @@ class LineConnection(LineSource):
         self._transcript: deque[tuple[float, str]] = deque(maxlen=TRANSCRIPT_ENTRIES)  # (when, entry)
         self.closed = False  # the reader has stopped: end of stream, reset, or closed here
         self._closed_here = False
+        self.received_bytes = 0  # every byte that arrived, kept or not
         self._armed = False  # arm_reset() done, reset() not yet
         self._thread = threading.Thread(target=self._read, name=f"harness-{label}", daemon=True)
         self._thread.start()
@@ -90,6 +98,7 @@ class LineConnection(LineSource):
 
     def _feed(self, data: bytes) -> None:
         with self._lock:
+            self.received_bytes += len(data)
             for raw in self._splitter.feed(data):
                 if len(self._raw) >= MAX_KEPT_LINES or self._kept_bytes + len(raw) > MAX_KEPT_BYTES:
                     self.dropped_lines += 1
@@ -218,7 +227,8 @@ class LineConnection(LineSource):
 
     def arm_reset(self) -> bool:
         """Everything reset() does before the reset itself: a reset() that follows sends it at once. The
-        peer is told nothing yet. False when the connection was already closed here."""
+        peer is told nothing yet; from now on nothing is read (what comes fills the socket's buffer, then
+        the peer's window closes). False when the connection was already closed here."""
         if not self._begin_close(RESET_HERE):
             return False
         linger = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
@@ -284,12 +294,16 @@ class ScriptedClient(LineConnection):
         *,
         sock: socket.socket | None = None,
         send_name: bool = True,
+        narrow: bool = False,
     ) -> ScriptedClient:
-        """Connect (or adopt `sock`, already connected) and send the name as the first line."""
+        """Connect (or adopt `sock`, already connected) and send the name as the first line. A `narrow`
+        client takes in little at a time (NARROW_RECEIVE_BUFFER)."""
         who = name or "un client"
         if sock is None:
             try:
-                sock = socket.create_connection((host, port), timeout=timing.CONNECT)
+                sock = (
+                    _narrow_connection(host, port) if narrow else socket.create_connection((host, port), timing.CONNECT)
+                )
             except TimeoutError:
                 fail(
                     f"{who} n'a pas pu se connecter au serveur (port {port}) en {seconds(timing.CONNECT)} s.",
@@ -309,6 +323,24 @@ class ScriptedClient(LineConnection):
                 client.close()
                 raise
         return client
+
+
+def _narrow_connection(host: str, port: int) -> socket.socket:
+    """A connection whose receive buffer and segment size are set before the handshake that fixes them."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, NARROW_RECEIVE_BUFFER)
+        if hasattr(socket, "TCP_MAXSEG"):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, NARROW_SEGMENT)
+    except OSError:
+        pass
+    sock.settimeout(timing.CONNECT)
+    try:
+        sock.connect((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class ScriptedServer(Observable):

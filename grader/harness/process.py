@@ -158,7 +158,14 @@ class StudentProcess(Observable):
 
     @classmethod
     def start(
-        cls, workdir: Path, script: str, *, port: int, label: str, env: dict[str, str] | None = None
+        cls,
+        workdir: Path,
+        script: str,
+        *,
+        port: int,
+        label: str,
+        env: dict[str, str] | None = None,
+        processes: int | None = None,
     ) -> StudentProcess:
         stacks = None if launch.disabled() else new_channel()  # without the launcher, no hook
         try:
@@ -167,6 +174,7 @@ class StudentProcess(Observable):
                 workdir=Path(workdir),
                 port=port,
                 extra_env=env,
+                processes=processes,
                 popen_options={
                     "stdin": subprocess.PIPE,
                     "stdout": subprocess.PIPE,

@@ -8,6 +8,7 @@ What a thread waits for is only read here; what it means (a program at rest) is 
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import select
@@ -59,6 +60,21 @@ def running(pid: int) -> bool:
     """True when the process's main thread is running or ready to run ("R"), not waiting for anything."""
     fields = _stat_fields(pid)
     return bool(fields) and fields[0] == "R"
+
+
+def asleep(pids: Iterable[int]) -> bool | None:
+    """Whether no thread of these processes can run: each one is blocked ("S" or "D"), whatever it waits
+    for and whether or not its wait has a deadline. None when /proc cannot tell."""
+    states = []
+    for pid in pids:
+        try:
+            threads = os.listdir(PROC / str(pid) / "task") if available() else []
+        except OSError:
+            continue
+        states += [_stat_fields(int(thread))[:1] for thread in threads]
+    if not states:
+        return None
+    return all(state in (["S"], ["D"]) for state in states)
 
 
 def _alive(fields: list[str]) -> bool:
@@ -120,12 +136,17 @@ def family(root: int) -> set[int]:
         if not _alive(_stat_fields(pid)):
             continue  # a zombie: nothing left to run
         found.add(pid)
+        if not _children_listed():
+            return descendants(root)
         for thread in threads:
-            children = tasks / thread / "children"
-            if not children.exists():
-                return descendants(root)
-            todo.extend(int(child) for child in _read(children).split())
+            todo.extend(int(child) for child in _read(tasks / thread / "children").split())
     return found
+
+
+@functools.cache
+def _children_listed() -> bool:
+    """Whether this kernel keeps the list of each thread's children (/proc/<pid>/task/<tid>/children)."""
+    return (PROC / "thread-self" / "children").exists()
 
 
 def kill_until_none(candidates: Callable[[], set[int]], first: Iterable[int], timeout: float) -> None:
@@ -414,6 +435,15 @@ def tcp_quiet(port: int) -> bool:
         if row.remote == port and (row.sent or row.unread):
             return False
     return listening
+
+
+def unsent(port: int, remote: int) -> int | None:
+    """The bytes the socket of local `port` connected to `remote` holds for its peer, not acknowledged yet
+    (sent or waiting for room in the peer's window); None when the table does not show that connection."""
+    for row in _tcp_rows(port):
+        if row.local == port and row.remote == remote:
+            return row.sent
+    return None
 
 
 def usage(pids: Iterable[int]) -> tuple[float, int]:

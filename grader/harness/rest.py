@@ -22,7 +22,9 @@ Every early conclusion of the checks goes through this module: `at_rest` itself,
 that also says what the threads at rest wait for (`ignores_input`: typed bytes nobody will read;
 `waiting_at_keyboard` / `alone_at_keyboard`: the main thread, or the only thread, in input();
 `held_by_readers`: a main thread joining threads that wait for data). `idle` (point 1 alone) serves where
-no connection or output is involved (the program will not exit by itself). No check reads /proc itself.
+no connection or output is involved (the program will not exit by itself); `held_by_window`: the program
+cannot go on until a client that reads nothing makes room (S08 resets that client then, so that a send in
+progress fails, whatever the order of the threads). No check reads /proc itself.
 
 One look here is NOT a rest and never ends a wait for what may still come: `serving`, a proof of life
 (the main thread is back in its server loop, deadline or not), which tells that a connection the server
@@ -59,11 +61,17 @@ def stillness(process: StudentProcess) -> Stillness | None:
     deadline (point 1 of the rule); None when one of them may act by itself, or when /proc cannot tell.
     `process.pid` is the student's own program (under a confining launcher too): its main thread is the
     program's."""
-    found = [procfs.waits(pid) for pid in [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]]
-    if any(threads is None for threads in found):
+    # The program's own threads first: a busy one ends the look before its children are even listed.
+    own = procfs.waits(process.pid)
+    if own is None:
         return None
-    processes = [threads for threads in found if threads]
-    return Stillness(processes[0][0], [thread for threads in processes for thread in threads])
+    threads = list(own)
+    for child in sorted(procfs.family(process.pid) - {process.pid}):
+        theirs = procfs.waits(child)
+        if theirs is None:
+            return None
+        threads += theirs
+    return Stillness(own[0], threads)
 
 
 def idle(process: StudentProcess) -> bool:
@@ -78,6 +86,16 @@ def at_rest(process: StudentProcess, port: int, connections: Iterable[LineSource
     have taken in all it printed and all that came on `connections`. False when unknown."""
     readers = [process.stdout, process.stderr, *connections]
     return idle(process) and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
+
+
+def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
+    """The program (on `port`) holds bytes for the connection of the client port `peer`, which takes in
+    nothing more (its window is closed), and no thread of it is ready to run: a thread blocked in that send
+    stays so until the client reads or leaves. Not a rest: a thread waiting on a clock may still act. The
+    caller only chooses by it the moment to reset that client, which a correct program survives at any
+    moment. False when unknown."""
+    pids = [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]
+    return bool(procfs.unsent(port, peer)) and procfs.asleep(pids) is True
 
 
 def ignores_input(process: StudentProcess) -> bool:

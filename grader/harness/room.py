@@ -71,7 +71,7 @@ class ChatRoom:
         return cls(start_server(workspace), track_record)
 
     # -- joining -------------------------------------------------------------------------------------
-    def join(self, name: str) -> ScriptedClient:
+    def join(self, name: str, *, narrow: bool = False) -> ScriptedClient:
         """Connect, send the name, and wait for evidence that the server took it: a console line
         containing the name (after the send), or a line containing it at any connected client.
 
@@ -80,10 +80,10 @@ class ChatRoom:
         timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
         fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
         succeed: the server ended, or it closed this connection or one that was open before it, or
-        it is at rest (at_rest)."""
+        it is at rest (at_rest). A `narrow` client takes in little at a time (ScriptedClient.connect)."""
         marks = self._remember_marks()
         open_before = [client for client in self.clients if not client.closed]
-        client = self._connect(name, send_name=True)
+        client = self._connect(name, send_name=True, narrow=narrow)
         crowded = bool(open_before)
         timeout = timing.JOIN_FALLBACK if self.join_evidence is False else self.track_record.join_timeout(crowded)
         sources = {source: marks.get(source, 0) for source in self._sources()}
@@ -105,10 +105,17 @@ class ChatRoom:
             self.track_record.remember_join(crowded, found is not None)
         self.last_join_timeout = timeout
         if found is not None and self.track_record.rests:
-            # The server has shown the join; let it finish with it (register the name, send notices) before
-            # the next step, so that a race of its own does not show on one run and not on the next.
-            self.wait_until(lambda: False, timing.JOIN, [])
+            self._settle()
         return client
+
+    def _settle(self) -> None:
+        """The server has shown a join: let it finish with it (register the name, send notices) before the
+        next step, so that a race of its own does not show on one run and not on the next. The wait ends
+        once the server is at rest (two looks in a row, the first at once), or at timing.JOIN. It follows
+        every join of a server that rests, so its looks are close together (timing.SETTLE_PROBE): a server
+        done with the join in a moment is not made to wait for the slower probe of the other waits."""
+        resting = SeenTwice(self.at_rest)
+        wait_probing(resting, timing.JOIN, [self.server.process], timing.SETTLE_PROBE)
 
     def connect_silent(self, label: str = "client silencieux") -> ScriptedClient:
         """A connection that sends nothing by itself (the first one reuses the readiness connection); the
@@ -118,10 +125,12 @@ class ChatRoom:
         client.label = label
         return client
 
-    def _connect(self, name: str, *, send_name: bool) -> ScriptedClient:
-        ready = self.server.take_ready_socket()
+    def _connect(self, name: str, *, send_name: bool, narrow: bool = False) -> ScriptedClient:
+        ready = None if narrow else self.server.take_ready_socket()  # connected already: too late to narrow
         try:
-            client = ScriptedClient.connect(self.server.host, self.server.port, name, sock=ready, send_name=send_name)
+            client = ScriptedClient.connect(
+                self.server.host, self.server.port, name, sock=ready, send_name=send_name, narrow=narrow
+            )
         except CheckFailure:
             self._check_server_alive(f"avant la connexion {de(name or 'un client')}", wait=True)
             raise
@@ -328,6 +337,11 @@ class ChatRoom:
         resting = rest.at_rest(self.server.process, self.server.port, self.clients)
         self.track_record.rests = self.track_record.rests or resting
         return resting
+
+    def holds_for(self, client: ScriptedClient) -> bool:
+        """Linux: the server holds bytes for `client`, which reads nothing more, and cannot go on until it
+        does (rest.held_by_window). False when unknown."""
+        return rest.held_by_window(self.server.process, self.server.port, client.local_port)
 
     def first_match_or_rest(
         self,

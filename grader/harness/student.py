@@ -177,8 +177,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(workspace: Workspace, *, timeout: float = timing.START) -> RunningServer:
-    """Compile, start, and wait until the server accepts a TCP connection on CHAT_PORT.
+def start_server(workspace: Workspace, *, timeout: float = timing.START, processes: int | None = None) -> RunningServer:
+    """Compile, start, and wait until the server accepts a TCP connection on CHAT_PORT. `processes`: its
+    ceiling of processes and threads, where one applies (None: the grading's).
 
     A free port is only free when it is handed out: another program (another grading run) may take it
     before the student's server binds it. Seen (the server fails with "address already in use", or what
@@ -189,7 +190,7 @@ def start_server(workspace: Workspace, *, timeout: float = timing.START) -> Runn
     while True:
         may_retry = next(attempts) < PORT_ATTEMPTS
         port = free_port()
-        process = StudentProcess.start(workspace.new_workdir(), SERVER, port=port, label="serveur")
+        process = StudentProcess.start(workspace.new_workdir(), SERVER, port=port, label="serveur", processes=processes)
         try:
             return RunningServer(process, HOST, port, _connect_when_listening(process, port, timeout, may_retry))
         except _PortTaken:
