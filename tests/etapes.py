@@ -3,7 +3,7 @@ its comment, in the order of the statement (docs/enonce.md), and keeps what the 
 
 `steps(tmp)` writes one submission folder per step: the server completed TODO 1 to 4 with the client as
 given, then the client completed TODO 2 to 4 with the server complete. The last one is the whole exercise
-built from the starters, with the starter's `accept()` that wakes up every second.
+built from the starters (its `accept()` waits with no deadline, except on Windows).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Grades that follow the work (issue 13): the starters completed TODO by TODO (tests/etapes.py), each step
 graded in full; adding code that works never lowers the grade, and the last step, the whole exercise built
-from the starters (timed accept() included), passes every check it implements."""
+from the starters, passes every check it implements."""
 
 from __future__ import annotations
 
