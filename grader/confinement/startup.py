@@ -7,7 +7,8 @@ it forks twice at once: the launcher (outside) waits; its child is PID 1 of the 
 reaps; the grandchild becomes the student. The grandchild (the launcher itself elsewhere) then reads its
 order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks": [[path, globals]], and
 optionally "processes"}: the grader may start a launcher before it knows what it will run), confines
-itself, and runs the script as `python SCRIPT` would (same __main__, sys.argv, sys.path[0], tracebacks that start in the student's file).
+itself, and runs the script as `python SCRIPT` would (same __main__, sys.argv, sys.path[0], tracebacks
+that start in the student's file).
 
 Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
 line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
