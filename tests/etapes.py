@@ -38,6 +38,16 @@ _SERVER_STEPS: list[Step] = [
         SERVER,
         [
             (
+                "            gerer_client(connexion, adresse)",
+                "            threading.Thread(target=gerer_client, args=(connexion, adresse), daemon=True).start()",
+            )
+        ],
+    ),
+    (
+        "TODO 3 du serveur",
+        SERVER,
+        [
+            (
                 "    pass\n",
                 "    with verrou:\n"
                 "        autres = [c for c in clients if c is not expediteur]\n"
@@ -54,16 +64,6 @@ _SERVER_STEPS: list[Step] = [
                 '        diffuser(f"{nom} : {ligne.strip()}", connexion)\n'
                 "    # Pour l'instant, le serveur ne sait rien faire de ce client",
             ),
-        ],
-    ),
-    (
-        "TODO 3 du serveur",
-        SERVER,
-        [
-            (
-                "            gerer_client(connexion, adresse)",
-                "            threading.Thread(target=gerer_client, args=(connexion, adresse), daemon=True).start()",
-            )
         ],
     ),
     (
