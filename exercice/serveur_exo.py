@@ -10,6 +10,7 @@ Vérification : python -m grader exercice/
 
 import os
 import socket
+import sys
 import threading
 
 # L'adresse et le port du serveur. Ne changez pas ces deux lignes : le correcteur choisit
@@ -56,14 +57,17 @@ def main():
     serveur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     serveur.bind((HOTE, PORT))
     serveur.listen()
-    # accept() se réveille chaque seconde, pour que Ctrl-C fonctionne aussi sous Windows.
-    serveur.settimeout(1.0)
+    # Sous Windows, Ctrl-C n'interrompt pas un accept() qui attend : là seulement, accept() se
+    # réveille chaque seconde pour laisser Python voir le Ctrl-C. Sous Linux et macOS, Ctrl-C
+    # interrompt accept() tout de suite.
+    if sys.platform == "win32":  # "win32" : Windows, même en 64 bits
+        serveur.settimeout(1.0)
     print("Serveur en attente de connexions...")
     try:
         while True:
             try:
                 connexion, adresse = serveur.accept()
-            except socket.timeout:
+            except socket.timeout:  # Windows seulement : personne en une seconde, on recommence
                 continue
             # TODO 2 : ici, le serveur s'occupe d'un client jusqu'à son départ, et pendant ce
             #          temps il n'accepte personne d'autre. Lancez plutôt gerer_client dans un

@@ -2,18 +2,22 @@
 starter, one sentence.
 
 Each check names the TODO of its starter file where what it judges is written (`todo=` of
-`@verification`). A failure whose cause is "one thread per client" belongs to TODO 2 of the server,
-whatever the check. The next step is the failed check of the lowest TODO (server first, the advanced
-checks last), so that a student who follows it goes through the starter in its order.
+`@verification`). A failure whose cause belongs to one TODO of the server belongs there whatever the
+check: "one thread per client" to TODO 2, "keep each client's connection open, its messages in a loop"
+to TODO 3 (a connection closed right after the name fails every scenario, S05's included). The next
+step is the failed check of the lowest TODO (server first, the advanced checks last), so that a student
+who follows it goes through the starter in its order.
 """
 
 from __future__ import annotations
 
 from grader.checks.serveur import THREAD_HINT
+from grader.harness.causes import KEEP_OPEN_HINT
 from grader.model import Category, CheckResult, Status, SubmissionReport
 
 STARTER_FILES = {Category.SERVER: "serveur_exo.py", Category.CLIENT: "client_exo.py"}
-THREAD_TODO = 2
+# The causes that say which TODO of the server fixes them, whatever the check (first match wins).
+TODO_OF_CAUSE = ((KEEP_OPEN_HINT, 3), (THREAD_HINT, 2))
 # What each TODO of the starters asks, in one sentence (tests/test_next_step.py keeps it in step with
 # the "# TODO n" comments of exercice/).
 TODOS = {
@@ -34,8 +38,10 @@ _ORDER = {Category.SERVER: 0, Category.CLIENT: 1}
 
 def todo_of(result: CheckResult) -> int | None:
     """The TODO of the starter this failure is fixed in."""
-    if result.spec.category is Category.SERVER and THREAD_HINT in result.hint:
-        return THREAD_TODO
+    if result.spec.category is Category.SERVER:
+        for hint, todo in TODO_OF_CAUSE:
+            if hint in result.hint:
+                return todo
     return result.spec.todo
 
 

@@ -3,7 +3,7 @@ its comment, in the order of the statement (docs/enonce.md), and keeps what the 
 
 `steps(tmp)` writes one submission folder per step: the server completed TODO 1 to 4 with the client as
 given, then the client completed TODO 2 to 4 with the server complete. The last one is the whole exercise
-built from the starters, with the starter's `accept()` that wakes up every second.
+built from the starters (its `accept()` waits with no deadline, except on Windows).
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ _SERVER_STEPS: list[Step] = [
         SERVER,
         [
             (
+                "            gerer_client(connexion, adresse)",
+                "            threading.Thread(target=gerer_client, args=(connexion, adresse), daemon=True).start()",
+            )
+        ],
+    ),
+    (
+        "TODO 3 du serveur",
+        SERVER,
+        [
+            (
                 "    pass\n",
                 "    with verrou:\n"
                 "        autres = [c for c in clients if c is not expediteur]\n"
@@ -54,16 +64,6 @@ _SERVER_STEPS: list[Step] = [
                 '        diffuser(f"{nom} : {ligne.strip()}", connexion)\n'
                 "    # Pour l'instant, le serveur ne sait rien faire de ce client",
             ),
-        ],
-    ),
-    (
-        "TODO 3 du serveur",
-        SERVER,
-        [
-            (
-                "            gerer_client(connexion, adresse)",
-                "            threading.Thread(target=gerer_client, args=(connexion, adresse), daemon=True).start()",
-            )
         ],
     ),
     (

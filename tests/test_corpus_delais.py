@@ -126,7 +126,8 @@ def _timed_corpus() -> dict[str, tuple[str, ...]]:
 
 def _submissions(mutants: dict[str, Path], walk_end: Path) -> list[tuple[Path, tuple[str, ...]]]:
     """Every program of this corpus with the arguments it is graded with: the valid ones with timed waits,
-    their mutants, the starters completed (timed accept()) and the reference (timed accept() too)."""
+    their mutants, and beside them the starters completed and the reference (their accept() is timed on
+    Windows only: here they rest, and stand for what most of a class hands in)."""
     return [
         *((CORPUS / folder, args) for folder, args in _timed_corpus().items()),
         *((mutants[name], ("--only", MUTANTS[name].only)) for name in MUTANTS),

@@ -1,14 +1,16 @@
 """Grades that follow the work (issue 13): the starters completed TODO by TODO (tests/etapes.py), each step
 graded in full; adding code that works never lowers the grade, and the last step, the whole exercise built
-from the starters (timed accept() included), passes every check it implements."""
+from the starters, passes every check it implements."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from grader.harness.exercise import CLIENT, SERVER
 from tests.etapes import steps
 from tests.grading import GradingResult, grade
 
@@ -51,3 +53,17 @@ def test_a_client_that_ends_after_its_name_gets_that_one_cause(walk) -> None:
     for check in ("C03", "C04", "C05", "C06", "C07"):
         assert result.status(check) == "echouee", f"{name} {check}\n{result.output}"
         assert "arrêté juste après avoir envoyé son nom" in result.message(check), result.message(check)
+
+
+def test_the_next_step_moves_on_with_each_todo(walk) -> None:
+    """The steps are labelled with the starters' TODO numbers, which are the order the grader checks: after
+    "TODO n" of a file, « Prochaine étape » names a later TODO (of that file, or of the client after the
+    server), or none."""
+    files = {"serveur": SERVER, "client": CLIENT}
+    order = [SERVER, CLIENT]
+    for name, result in walk[1:]:
+        _, number, _, role = name.split()  # "TODO 2 du serveur"
+        told = re.search(r"Prochaine étape : .*?—\s+(\S+?),\s+TODO\s+(\d+)", result.output, re.DOTALL)
+        if told:
+            done, named = (order.index(files[role]), int(number)), (order.index(told[1]), int(told[2]))
+            assert named > done, f"{name} : {told[0]}"

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from grader.catalogue import load_catalogue
 from grader.checks.serveur import THREAD_HINT
+from grader.harness.causes import KEEP_OPEN_HINT
 from grader.model import CheckResult, Evidence, Status, SubmissionReport
 from grader.next_step import STARTER_FILES, TODOS, next_step
 from grader.render import LiveReport, print_summary
@@ -41,7 +42,7 @@ def result(check_id: str, status: Status = Status.FAILED, *, hint: str = "", fai
     )
 
 
-def test_the_next_step_follows_the_todos_and_a_thread_cause_is_todo_2() -> None:
+def test_the_next_step_follows_the_todos_and_a_cause_names_its_todo() -> None:
     report = SubmissionReport(
         "x",
         [result("S01", Status.PASSED), result("S03", hint="relayez"), result("S05", hint=THREAD_HINT), result("C02")],
@@ -51,6 +52,9 @@ def test_the_next_step_follows_the_todos_and_a_thread_cause_is_todo_2() -> None:
     )
     report = SubmissionReport("x", [result("S03", hint="Gardez la connexion. " + THREAD_HINT), result("S07")])
     assert "S03" in next_step(report) and "TODO 2" in next_step(report)
+    # Threaded, but each connection closed after the name: every scenario fails there, and it is TODO 3.
+    report = SubmissionReport("x", [result("S03", hint=KEEP_OPEN_HINT), result("S05", hint=KEEP_OPEN_HINT)])
+    assert "S03" in next_step(report) and "serveur_exo.py, TODO 3" in next_step(report)
     report = SubmissionReport("x", [result("S10"), result("C03")])  # an advanced check comes last
     assert "C03" in next_step(report) and "client_exo.py, TODO 3" in next_step(report)
     assert next_step(SubmissionReport("x", [result("S01", Status.PASSED)])) == ""

@@ -1,16 +1,41 @@
-"""Where the student's program waits: the grader's start-up hook, the dump, and what it tells."""
+"""Where the student's program waits: the grader's start-up hook, the dump, and what it tells, on both ways
+to the hook: /proc (Linux) and the portable one (a loopback connection: macOS, Windows, and Linux with
+GRADER_SANS_PROC, which these tests set)."""
 
 from __future__ import annotations
 
+import faulthandler
 import socket
+import sys
+import tempfile
 import textwrap
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from grader.harness import procfs, stack_hook, stack_listener
 from grader.harness.process import StudentProcess
+from grader.harness.stack_channel import ProcChannel, SocketChannel
 from grader.harness.stacks import classic_causes, describe, parse_dump
-from tests.grading import CORPUS, grade
+from tests.grading import CORPUS, GradingResult, grade, grade_without_procfs
+from tests.test_corpus_client import ONLY_CLIENT
+
+PROC, PORTABLE = "/proc", "portable"
+CHANNELS = {PROC: ProcChannel, PORTABLE: SocketChannel}
+GRADERS: dict[str, Callable[..., GradingResult]] = {PROC: grade, PORTABLE: grade_without_procfs}
+
+
+@pytest.fixture(params=[PROC, PORTABLE])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The way to the hook: /proc where this machine reads it, or the portable one (GRADER_SANS_PROC)."""
+    if request.param == PROC and not procfs.available():
+        pytest.skip("pas de /proc lisible sur cette machine : seul le chemin portable s'y teste")
+    if request.param == PORTABLE:
+        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+    return request.param
+
 
 PROGRAM = """\
 import threading
@@ -40,9 +65,10 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("run", range(3))
-def test_the_hook_answers_where_each_thread_waits_and_stays_out_of_sight(tmp_path: Path, run: int) -> None:
+def test_the_hook_answers_where_each_thread_waits_and_stays_out_of_sight(tmp_path: Path, way: str, run: int) -> None:
     proc = start(tmp_path)
     try:
+        assert isinstance(proc.stacks, CHANNELS[way])
         assert proc.stdout.wait_line(lambda line: line.startswith("threads"), 10) == "threads : 2"  # not the hook's
         assert proc.stdout.wait_text(lambda text: text.endswith("Entrez votre nom : "), 10)
         assert proc.where_it_waits() == [
@@ -99,28 +125,115 @@ def blocked_lines(result_message: str) -> list[str]:
     return [line.strip() for line in lines[start + 1 :] if line.startswith("  ")]
 
 
-def test_corpus_input_in_the_server() -> None:
-    result = grade(CORPUS / "input_dans_le_serveur", "--only", "S03")
-    shown = blocked_lines(result.message("S03"))
-    assert 'thread principal : serveur_exo.py, ligne 45 : annonce = input("Annonce du serveur : ")' in shown
-    assert any(line.startswith("Le serveur attend une saisie au clavier (input(), ligne 45)") for line in shown)
+# Corpus folder -> (the grading's arguments, as the corpus tests give them: one grading serves both; the
+# failed check; where the main thread waits; the start of the cause named).
+BLOCKED = {
+    "input_dans_le_serveur": (
+        ("--only", "S02,S03"),
+        "S03",
+        'thread principal : serveur_exo.py, ligne 45 : annonce = input("Annonce du serveur : ")',
+        "Le serveur attend une saisie au clavier (input(), ligne 45)",
+    ),
+    "nom_dans_boucle_accept": (
+        ("--only", "S03,S05,S11"),
+        "S05",
+        "thread principal : serveur_exo.py, ligne 54 : nom = fichier.readline().strip()",
+        "Le nom (ou un message) est lu dans la boucle d'accept() (ligne 54)",
+    ),
+    "client_sans_thread_reception": (
+        ONLY_CLIENT,
+        "C03",
+        "thread principal : client_exo.py, ligne 19 : donnees = client.recv(1024)",
+        "Le client attend le serveur avec recv() juste après input() (ligne 19)",
+    ),
+}
+SLOW_WITHOUT_PROC = {"nom_dans_boucle_accept", "client_sans_thread_reception"}  # every deadline in full: 10 s each
 
 
-def test_corpus_name_read_in_the_accept_loop() -> None:
-    result = grade(CORPUS / "nom_dans_boucle_accept", "--only", "S03,S05,S11")
-    shown = blocked_lines(result.message("S05"))
-    assert any(line.startswith("thread principal : serveur_exo.py, ligne") and "readline" in line for line in shown)
-    assert any("est lu dans la boucle d'accept()" in line for line in shown)
-
-
-def test_corpus_client_recv_after_input() -> None:
-    result = grade(CORPUS / "client_sans_thread_reception", "--only", "C01,C02,C03,C04,C05,C06,C07")
-    shown = blocked_lines(result.message("C03"))
-    assert "thread principal : client_exo.py, ligne 19 : donnees = client.recv(1024)" in shown
-    assert any(line.startswith("Le client attend le serveur avec recv() juste après input()") for line in shown)
+@pytest.mark.parametrize(
+    ("folder", "graded_way"),
+    [
+        pytest.param(folder, way, marks=[pytest.mark.slow] if way == PORTABLE and folder in SLOW_WITHOUT_PROC else [])
+        for folder in BLOCKED
+        for way in (PROC, PORTABLE)
+    ],
+)
+def test_the_report_shows_where_a_corpus_program_waits_and_why(folder: str, graded_way: str) -> None:
+    args, check, where, cause = BLOCKED[folder]
+    if graded_way == PROC and not procfs.available():
+        pytest.skip("pas de /proc lisible sur cette machine : seul le chemin portable s'y teste")
+    shown = blocked_lines(GRADERS[graded_way](CORPUS / folder, *args).message(check))
+    assert where in shown
+    assert any(line.startswith(cause) for line in shown), shown
 
 
 def test_the_probes_of_proc_do_not_count_the_hooks_thread() -> None:
     from grader.harness import procfs, stack_hook
 
     assert stack_hook.HOOK_FD == procfs.HOOK_FD
+
+
+WAITER = """\
+import threading
+
+def attendre(evenement):
+    evenement.wait()
+"""
+
+
+def test_the_portable_dump_reads_as_faulthandlers(tmp_path: Path) -> None:
+    """The same threads dumped both ways give the same waits (the hook's own thread is left out)."""
+    (tmp_path / "attente.py").write_text(WAITER, encoding="utf-8")
+    namespace: dict[str, object] = {}
+    exec(compile(WAITER, str(tmp_path / "attente.py"), "exec"), namespace)
+    release = threading.Event()
+    waiter = threading.Thread(target=namespace["attendre"], args=(release,), daemon=True)  # type: ignore[arg-type]
+    waiter.start()
+    try:
+        with tempfile.TemporaryFile("w+") as dumped:
+            faulthandler.dump_traceback(dumped, all_threads=True)
+            dumped.seek(0)
+            classic = parse_dump(dumped.read().splitlines(), tmp_path)
+        portable_lines = stack_hook.portable_dump(sys._current_frames(), threading.get_ident()).decode().splitlines()
+        portable = parse_dump(portable_lines, tmp_path)
+    finally:
+        release.set()
+        waiter.join()
+    assert describe(classic) == ["thread 1 : attente.py, ligne 4 : evenement.wait()"]
+    assert portable == classic
+    assert not any(str(Path(__file__).name) in line for line in portable_lines)  # the dumping thread left out
+
+
+def connect(listener: stack_listener.StackListener, said: bytes) -> socket.socket:
+    connection = socket.create_connection((stack_listener.HOST, listener.port), timeout=5)
+    connection.sendall(said)
+    return connection
+
+
+def hung_up(connection: socket.socket) -> bool:
+    try:
+        return connection.recv(1) == b""
+    except ConnectionResetError:  # closed with bytes unread
+        return True
+
+
+def test_the_listener_hands_a_connection_to_its_own_token_only_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that knows the port (it is in its hook) reaches no other channel and cannot hold the listener."""
+    monkeypatch.setattr(stack_listener, "HANDSHAKE_S", 0.5)
+    listener = stack_listener.StackListener()
+    delivered: list[socket.socket] = []
+    came = threading.Event()
+    token = listener.expect(lambda connection: (delivered.append(connection), came.set()))
+    silent = connect(listener, b"")  # holds a handshake open, says nothing
+    guess = connect(listener, b"0" * (2 * stack_listener.TOKEN_BYTES) + b"\n")
+    flood = connect(listener, b"x" * 1000)
+    honest = connect(listener, token.encode() + b"\n")
+    assert came.wait(5) and len(delivered) == 1  # not held up by the silent one
+    again = connect(listener, token.encode() + b"\n")
+    for refused in (guess, flood, again, silent):  # the silent one once its handshake has run out
+        assert hung_up(refused)
+    delivered[0].sendall(b"?")
+    assert honest.recv(1) == b"?"
+    assert len(delivered) == 1
+    for connection in (silent, guess, flood, honest, again, *delivered):
+        connection.close()

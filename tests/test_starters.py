@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from grader.harness import timing
+from grader.harness import procfs, rest, timing
 from grader.harness.client_session import ClientSession
 from grader.harness.student import RunningServer, start_server
+from grader.harness.waiting import SeenTwice, wait_probing
 from grader.harness.workspace import Workspace
 from tests.grading import STARTERS
 
@@ -70,6 +71,15 @@ def test_starter_server_listens_accepts_and_idles(server: RunningServer) -> None
     if usage is not None:
         assert usage[0] < MAX_IDLE_CPU_S
     assert console.lines() == ["Serveur en attente de connexions..."]
+
+
+@pytest.mark.skipif(not procfs.available(), reason="only Linux's /proc tells what each thread waits for")
+def test_starter_server_waits_without_a_deadline(server: RunningServer) -> None:
+    """Its accept() has no timeout outside Windows: a server completed from it can be proven at rest, and
+    is not made to wait the full deadlines (S01, S08, S11)."""
+    assert dropped(connect(server))
+    idle = SeenTwice(lambda: rest.idle(server.process))
+    assert wait_probing(idle, timing.RELAY, [server.process], timing.ALIVE_PROBE)
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT cannot be sent to one process on Windows")

@@ -17,6 +17,7 @@ from grader.harness import causes, matching, timing
 from grader.harness.causes import LOCK_HINT, RESET_HINT, UTF8_HINT
 from grader.harness.connection import ScriptedClient
 from grader.harness.errors import CheckFailure, fail
+from grader.harness.exercise import SERVER
 from grader.harness.french import de
 from grader.harness.process import TRACEBACK_MARKERS
 from grader.harness.room import ChatRoom
@@ -121,10 +122,20 @@ def _join_all(room: ChatRoom, names: list[str], *, narrow: str = "") -> list[Scr
                 sent=joined,
                 expected=f"le client {dropped[0].name} reste connecté",
                 received=dropped[0].describe_received(),
-                hint="Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des "
-                "clients). " + THREAD_HINT,
+                hint=_dropped_hint(room),
             )
     return clients
+
+
+def _dropped_hint(room: ChatRoom) -> str:
+    """A connection closed right after the name: the message loop is missing where each client has its
+    thread; elsewhere the client is served in the accept loop, and the thread comes first."""
+    if causes.thread_per_client(room.server.process.workdir / SERVER):
+        return causes.KEEP_OPEN_HINT
+    return (
+        "Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des clients). "
+        + THREAD_HINT
+    )
 
 
 def _name_garbled(room: ChatRoom, name: str, since: int) -> None:

@@ -22,6 +22,8 @@ for a stack dump on a signal): `confinement.add_hook(path_of_a_python_file)` onc
 started afterwards runs it. The launcher runs each hook with `runpy.run_path` in the student's process
 after the namespaces and rlimits, just before Landlock and the student's code (so the hook may still open
 the files it needs); it must be stdlib only and quick. The student's code sees none of its globals.
+`start(..., hook_globals={path: {...}})` gives a hook globals of its own in that one program (runpy's
+`init_globals`: they travel in the launcher's order, JSON).
 
 The processes of one student program: `StudentProcess.tree_pids()` (Linux: the members of its PID
 namespace, none of which can leave it; `Launched.init` is the namespace's PID 1, whose death ends them all).

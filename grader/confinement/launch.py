@@ -104,10 +104,12 @@ def start(
     popen_options: dict[str, object],
     extra_env: dict[str, str] | None = None,
     processes: int | None = None,
+    hook_globals: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Launched:
     """Start `script` (in `workdir`, a fresh copy) confined; `popen_options` (pipes, session) are the caller's.
     Writes are allowed in workdir's parent (the run's own folder: the copy and its temp folder). `processes`:
-    its ceiling of processes and threads where one applies (None: the grading's, limits.PROCESSES)."""
+    its ceiling of processes and threads where one applies (None: the grading's, limits.PROCESSES).
+    `hook_globals`: for a hook's path (as add_hook got it), the globals it starts with in this program."""
     adopt_orphans()
     run_root = Path(workdir).parent
     temp = run_root / "temp"
@@ -117,13 +119,14 @@ def start(
         popen = subprocess.Popen([*interpreter(), "-X", MARK, "-u", script], cwd=workdir, env=env, **popen_options)  # type: ignore[call-overload]
         return Launched(popen, popen.pid, None, ["aucune (confinement désactivé)"])
     writable = [str(run_root)]
+    given = {str(Path(path).resolve()): dict(values) for path, values in (hook_globals or {}).items()}
     order: dict[str, object] = {
         "script": script,
         "workdir": str(workdir),
         "env": env,
         "writable": writable,
         "ports": [port],
-        "hooks": list(hooks),
+        "hooks": [[hook, given.get(hook, {})] for hook in hooks],
     }
     if processes is not None:
         order["processes"] = processes

@@ -5,9 +5,10 @@
 where SPEC is JSON ({"kit", and "status_fd" or, on Windows, "status_handle"}). On Linux, in namespaces,
 it forks twice at once: the launcher (outside) waits; its child is PID 1 of the new PID namespace and
 reaps; the grandchild becomes the student. The grandchild (the launcher itself elsewhere) then reads its
-order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks"}: the grader may start a
-launcher before it knows what it will run), confines itself, and runs the script as `python SCRIPT`
-would (same __main__, sys.argv, sys.path[0], tracebacks that start in the student's file).
+order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks": [[path, globals]], and
+optionally "processes"}: the grader may start a launcher before it knows what it will run), confines
+itself, and runs the script as `python SCRIPT` would (same __main__, sys.argv, sys.path[0], tracebacks
+that start in the student's file).
 
 Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
 line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
@@ -94,10 +95,10 @@ def _confine(order: dict, layers: list[str]) -> list[str]:
     applied = limits.apply(
         limit_processes=NAMESPACES in layers and os.getuid() != 0, processes=order.get("processes", limits.PROCESSES)
     )
-    for hook in order["hooks"]:
+    for hook, parameters in order["hooks"]:
         import runpy
 
-        runpy.run_path(hook, run_name="__grader_hook__")
+        runpy.run_path(hook, init_globals=parameters, run_name="__grader_hook__")
     return applied + platform.restrict(order["writable"], order["ports"], private_proc=PRIVATE_PROC in layers)
 
 

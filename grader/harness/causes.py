@@ -7,8 +7,10 @@ in French, with the hint of that cause (a ConnectionResetError is not told as a 
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import timing
 from .connection import LineConnection
@@ -33,6 +35,11 @@ UTF8_HINT = (
 TRACE_HINT = (
     "La dernière ligne de la trace d'erreur dit quelle instruction a échoué, et pourquoi : un client qui "
     "part ou un envoi qui échoue ne doit pas arrêter le serveur (try/except OSError autour de recv et sendall)."
+)
+KEEP_OPEN_HINT = (
+    "Gardez la connexion de chaque client ouverte jusqu'à son départ (dans le dictionnaire des clients) : "
+    "après le nom, le thread du client doit recevoir ses messages en boucle, et ne fermer la connexion "
+    'qu\'au départ du client (quand recv() renvoie b"").'
 )
 NEWLINE_HINT = 'Terminez chaque ligne envoyée aux clients par « \\n » : f"{nom} : {message}\\n".'
 
@@ -104,3 +111,35 @@ def arrived(connection: LineConnection, text: str, since: int = 0) -> bool:
 def unterminated(connection: LineConnection, text: str) -> bool:
     """The text reached this connection only in bytes that no end of line has closed yet."""
     return contains_message(connection.partial(), text)
+
+
+def thread_per_client(source: Path) -> bool:
+    """The server's file starts a thread in the function (or module body) that accepts clients. Read from
+    its source, for a hint only: a server that closes a client's connection right after its name, with a
+    thread per client, is missing the message loop (not the thread)."""
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    holders: list[ast.AST] = [tree, *(node for node in ast.walk(tree) if isinstance(node, _FUNCTIONS))]
+    return any(
+        "accept" in called and bool(called & {"Thread", "start_new_thread"}) for called in map(_names_called, holders)
+    )
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _names_called(holder: ast.AST) -> set[str]:
+    """The names of the functions and methods `holder` calls in its own body (not in the functions it
+    defines)."""
+    names: set[str] = set()
+    todo = list(ast.iter_child_nodes(holder))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _FUNCTIONS):
+            continue
+        if isinstance(node, ast.Call):
+            names.add(node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
+        todo.extend(ast.iter_child_nodes(node))
+    return names

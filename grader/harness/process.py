@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import BinaryIO, TypedDict
 
 from grader import confinement
-from grader.confinement import limits
+from grader.confinement import launch, limits
 
 from . import procfs, timing
 from .output import OutputStream
-from .stacks import StackChannel, classic_causes, describe, parse_dump
+from .stack_channel import StackChannel, new_channel
+from .stacks import classic_causes, describe, parse_dump
 from .tracebacks import readable
 from .waiting import Observable
 
@@ -166,22 +167,30 @@ class StudentProcess(Observable):
         env: dict[str, str] | None = None,
         processes: int | None = None,
     ) -> StudentProcess:
-        StackChannel.register()
-        launched = confinement.start(
-            script,
-            workdir=Path(workdir),
-            port=port,
-            extra_env=env,
-            processes=processes,
-            popen_options={
-                "stdin": subprocess.PIPE,
-                "stdout": subprocess.PIPE,
-                "stderr": subprocess.PIPE,
-                "bufsize": 0,
-                **isolation_options(),
-            },
-        )
-        return cls(launched, label=label, workdir=Path(workdir), stacks=StackChannel(launched.pid))
+        stacks = None if launch.disabled() else new_channel()  # without the launcher, no hook
+        try:
+            launched = confinement.start(
+                script,
+                workdir=Path(workdir),
+                port=port,
+                extra_env=env,
+                processes=processes,
+                popen_options={
+                    "stdin": subprocess.PIPE,
+                    "stdout": subprocess.PIPE,
+                    "stderr": subprocess.PIPE,
+                    "bufsize": 0,
+                    **isolation_options(),
+                },
+                hook_globals=stacks.hook_globals() if stacks else None,
+            )
+        except BaseException:
+            if stacks is not None:
+                stacks.close()
+            raise
+        if stacks is not None:
+            stacks.started(launched.pid)
+        return cls(launched, label=label, workdir=Path(workdir), stacks=stacks)
 
     # -- life ----------------------------------------------------------------------------------------
     def _reap(self) -> None:

@@ -1,9 +1,8 @@
-"""Where the student's program waits: every thread's stack, asked of the program by the grader's hook.
+"""Where the student's program waits: the dump of its threads (stack_channel.py asks for it), told in the
+student's own file.
 
-The launcher runs `stack_hook.py` in every student program (`confinement.add_hook`); `StackChannel`
-opens the other ends of its two pipes (requests, answers) through /proc/<pid>/fd. When a check has
-failed, `StackChannel.request` asks for a dump and `describe` turns it into one line per thread, in the
-student's own file:
+When a check has failed, the program's `StackChannel` asks its hook for a dump; `parse_dump` and
+`describe` turn it into one line per thread:
 
     serveur_exo.py, ligne 42 : nom = connexion.recv(1024)
 
@@ -15,22 +14,12 @@ verdict, and nothing of it reaches a grade.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-from grader import confinement
-from grader.confinement import launch
-
-from .output import OutputStream
-from .procfs import HOOK_FD, PROC
 from .tracebacks import relative_path
 
-HOOK = Path(__file__).resolve().with_name("stack_hook.py")
-END_MARK = "--- fin du releve ---"
-DUMP_TIMEOUT_S = 1.0  # the hook's thread answers at once, unless the program is gone or holds the GIL
 _THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
 _FRAME = re.compile(r'^\s+File "(?P<path>.*)", line (?P<line>\d+) in (?P<function>.+)$')
 _RECEIVING = re.compile(r"\.(recv|recv_into|recvfrom|readline|read)\(|\binput\(")
@@ -54,65 +43,6 @@ class ThreadWait:
     @property
     def where(self) -> Frame:
         return self.frames[0]
-
-
-class StackChannel:
-    """The grader's side of the hook of one running program: its pipes, opened through /proc/<pid>/fd
-    (Linux) at the first request."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.answers: OutputStream | None = None
-        self._request = -1
-
-    @staticmethod
-    def register() -> None:
-        """Every student program started from now on runs the hook (once per grading process)."""
-        if str(HOOK) not in launch.hooks:
-            confinement.add_hook(HOOK)
-
-    def _open(self) -> bool:
-        if self.answers is not None:
-            return True
-        fds = PROC / str(self.pid) / "fd"
-        try:
-            answers = os.open(fds / str(HOOK_FD + 2), os.O_RDONLY)
-        except OSError:  # not Linux, the hook not set up, or the program gone
-            return False
-        try:
-            self._request = os.open(fds / str(HOOK_FD + 1), os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:
-            os.close(answers)
-            return False
-        pipe: BinaryIO = os.fdopen(answers, "rb", buffering=0)
-        self.answers = OutputStream("releve", pipe)
-        return True
-
-    def request(self, timeout: float = DUMP_TIMEOUT_S) -> list[str] | None:
-        """The dump's lines, or None when the program did not answer (gone, stuck holding the GIL, or not
-        on Linux)."""
-        if not self._open() or self.answers is None:
-            return None
-        mark = self.answers.mark()
-        try:
-            os.write(self._request, b"?")
-        except OSError:
-            return None
-        if self.answers.wait_line(lambda line: line == END_MARK, timeout, since=mark) is None:
-            return None
-        lines = self.answers.lines(mark)
-        return lines[: lines.index(END_MARK)]
-
-    def close(self) -> None:
-        """Our ends closed (the program's are gone with it); the answers' reader ends."""
-        if self._request >= 0:
-            try:
-                os.close(self._request)
-            except OSError:
-                pass
-            self._request = -1
-        if self.answers is not None:
-            self.answers.join(0.5)
 
 
 def parse_dump(lines: list[str], workdir: Path) -> list[ThreadWait]:
