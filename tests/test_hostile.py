@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness.process import surviving_processes
-from tests.grading import CORPUS, ROOT, GradingResult, grade, run_grader
+from tests.grading import CORPUS, GRADE_TOGETHER_TIMEOUT_S, ROOT, GradingResult, grade, run_grader
 
 PARALLEL_RUNS = 3
 MEMORY_LIMIT_MB = 150
@@ -290,6 +290,7 @@ def test_every_hostile_corpus_folder_is_a_case() -> None:
             assert first.startswith(b'"""') and first.endswith(b'"""'), program
 
 
+@pytest.mark.timeout(GRADE_TOGETHER_TIMEOUT_S)  # the first test runs the module's gradings
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_corpus_case(runs: Runs, name: str) -> None:
     assert_verdicts(runs.by_case[name], CASES[name])
