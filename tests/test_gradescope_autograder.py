@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pwd
 import shutil
 import stat
 import subprocess
@@ -182,6 +181,8 @@ def test_buggy_submission_gets_its_grade_and_the_french_message(tmp_path):
 @needs_root
 @pytest.mark.slow
 def test_an_attacking_submission_runs_unprivileged_and_changes_nothing(tmp_path):
+    import pwd  # POSIX only (needs_root skips this test elsewhere): the module must import on Windows
+
     base = autograder_tree(tmp_path, {})
     attack = ATTACK.format(base=str(base), uid=pwd.getpwnam(STUDENT).pw_uid)
     (base / "submission" / "serveur_exo.py").write_text(
