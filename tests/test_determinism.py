@@ -32,9 +32,9 @@ CORPUS_RUNS_TIMEOUT_S = 900
 UNDER_LOAD_TIMEOUT_S = 600
 BURN_CPU = "while True:\n    pass"
 # Races of the student's own program, which a check may catch or not: an unlocked registry modified by a
-# join (S07: David; S11's passers-by) or a departure (S08) while another thread is still in its broadcast
-# loop, after its last send, which the grader cannot see end. Both outcomes are honest (test_corpus_serveur).
-RACY_CHECKS = {"registre_sans_verrou": {"S07", "S08", "S11"}}
+# join (S07: David) or a departure (S08) while another thread is still in its broadcast loop, after its
+# last send, which the grader cannot see end. S11 catches that registry every time (test_corpus_serveur).
+RACY_CHECKS = {"registre_sans_verrou": {"S07", "S08"}}
 
 
 def selections() -> dict[str, tuple[str, ...]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+from collections.abc import Callable
 
 from grader.checks import verification
 from grader.harness import causes, matching, timing
@@ -615,26 +616,38 @@ def test_depart_brutal(room: ChatRoom) -> None:
 
 
 def _vanish_while_held(room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, eve: ScriptedClient) -> None:
-    """Eve reads nothing more while Alice talks, until the server is held writing to her (Linux: seen;
-    elsewhere, or for a server that keeps what it cannot send, once Charlie has it all or after the relay
-    deadline); then Eve cuts her connection. Charlie gets what Alice said, and Alice is still served."""
+    """Eve reads nothing more while Alice talks, until the server is held writing to her; then Eve cuts her
+    connection. Charlie gets what Alice said, and Alice is still served."""
     eve.arm_reset()
-    before = charlie.received_bytes
-    lines = [f"{n:02d} " + "bla " * (FILL_LENGTH // 4) for n in range(FILL_LINES)]
-    for line in lines:
-        alice.send_line(line)
-    total = sum(len(line) + 1 for line in lines)
-    held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
-    patience = room.track_record.relay_timeout()
-    room.wait_until(lambda: charlie.received_bytes - before >= total or held(), patience, [charlie])
+    all_there = _hold_the_server(room, alice, charlie, eve)
     eve.reset()
     # Everything Alice said reaches Charlie before she speaks again, so that her next line comes alone.
-    room.wait_until(lambda: charlie.received_bytes - before >= total, patience, [charlie])
+    room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])
     sent = (
         f"Eve ne lit plus rien ; Alice envoie {FILL_LINES} longues lignes, et Eve coupe sa connexion pendant que "
         "le serveur lui écrit"
     )
     _still_served(room, alice, charlie, [eve], sent)
+
+
+def _hold_the_server(
+    room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, eve: ScriptedClient
+) -> Callable[[], bool]:
+    """Alice sends FILL_LINES long lines while Eve (narrow) reads nothing; returns once the server is held
+    writing to Eve (Linux: seen), or Charlie has them all (a server that keeps what it cannot send), or
+    after room.hold_patience(). Returns how to tell that Charlie has them all."""
+    before = charlie.received_bytes
+    lines = [f"{n:02d} " + "bla " * (FILL_LENGTH // 4) for n in range(FILL_LINES)]
+    for line in lines:
+        alice.send_line(line)
+    total = sum(len(line) + 1 for line in lines)
+
+    def all_there() -> bool:
+        return charlie.received_bytes - before >= total
+
+    held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
+    room.wait_until(lambda: all_there() or held(), room.hold_patience(), [charlie])
+    return all_there
 
 
 def _speak_while_vanishing(
@@ -848,3 +861,33 @@ def test_charge(room: ChatRoom, scope: CheckScope) -> None:
             sent=f"30 clients envoient {count} messages chacun, sans attendre",
             hint="Le serveur est trop lent sous la charge : pas de sleep, pas de verrou gardé pendant un envoi.",
         )
+    _arrival_while_held(room, scope, members[0], members[1])
+
+
+def _arrival_while_held(room: ChatRoom, scope: CheckScope, alice: ScriptedClient, charlie: ScriptedClient) -> None:
+    """Eve reads nothing while Alice talks, until the server is held writing to her; Frank arrives then,
+    and Eve reads again. A list of clients walked while Frank is added to it (no lock, no copy) fails here
+    whatever the order of the server's threads: the walk is held at Eve until Frank is in."""
+    eve = room.join("Eve", narrow=True)
+    eve.pause()
+    all_there = _hold_the_server(room, alice, charlie, eve)
+    console = room.console.mark()
+    scope.track(ScriptedClient.connect(room.server.host, room.server.port, "Frank"))
+    held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
+    # Frank is in (the console says so), or his thread waits too (a lock held during the send).
+    room.wait_until(
+        lambda: any("Frank" in line for line in room.console.lines(console)) or held(), room.hold_patience(), []
+    )
+    eve.resume()
+    room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])
+    situation = "quand Frank arrive pendant que le serveur écrit à Eve, qui ne lit plus"
+    _require_healthy(room, situation, LOCK_HINT)
+    # Charlie only: whether Frank is in the list yet when Alice speaks depends on who takes the lock first.
+    _say(
+        room,
+        alice,
+        "Frank nous a rejoints pendant ce temps.",
+        [charlie],
+        summary=f"Q{situation[1:]} :",
+        hint=LOCK_HINT,
+    )

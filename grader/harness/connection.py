@@ -29,6 +29,8 @@ TRANSCRIPT_CHARS = 500  # an entry longer than this is cut (the whole line stays
 # Transcript entries of the grader's own closes (replay.py performs them again).
 CLOSED_HERE = "[le correcteur ferme la connexion]"
 RESET_HERE = "[le correcteur coupe la connexion brutalement]"
+PAUSED_HERE = "[ne lit plus rien]"
+RESUMED_HERE = "[lit de nouveau]"
 SHOWN_LINES = 8  # lines of what came back shown in a failure
 QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 # A narrow client (ScriptedClient.connect(narrow=True)): the smallest receive buffer, and segments of the
@@ -63,6 +65,8 @@ class LineConnection(LineSource):
         self._closed_here = False
         self.received_bytes = 0  # every byte that arrived, kept or not
         self._armed = False  # arm_reset() done, reset() not yet
+        self._reading = threading.Event()  # cleared by pause(): the reader takes in nothing more
+        self._reading.set()
         self._thread = threading.Thread(target=self._read, name=f"harness-{label}", daemon=True)
         self._thread.start()
 
@@ -70,6 +74,7 @@ class LineConnection(LineSource):
     def _read(self) -> None:
         try:
             while True:
+                self._reading.wait()
                 try:
                     data = self._sock.recv(RECV_SIZE)
                 except TimeoutError:
@@ -225,6 +230,18 @@ class LineConnection(LineSource):
             self._armed = False
             self._end(None)
 
+    def pause(self) -> None:
+        """Take in nothing more until resume(): what comes fills the socket's buffer, then the peer's window
+        closes and its sends wait (one recv already under way may still take in a last piece)."""
+        with self._lock:
+            self._log(f"→ {PAUSED_HERE}")
+        self._reading.clear()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._log(f"→ {RESUMED_HERE}")
+        self._reading.set()
+
     def arm_reset(self) -> bool:
         """Everything reset() does before the reset itself: a reset() that follows sends it at once. The
         peer is told nothing yet; from now on nothing is read (what comes fills the socket's buffer, then
@@ -248,7 +265,8 @@ class LineConnection(LineSource):
                 return False
             self._closed_here = True
             self._log(f"→ {entry}")
-            return True
+        self._reading.set()  # a paused reader wakes, to see the end
+        return True
 
     def _end(self, how: int | None) -> None:
         if how is not None:

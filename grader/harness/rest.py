@@ -92,8 +92,8 @@ def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
     """The program (on `port`) holds bytes for the connection of the client port `peer`, which takes in
     nothing more (its window is closed), and no thread of it is ready to run: a thread blocked in that send
     stays so until the client reads or leaves. Not a rest: a thread waiting on a clock may still act. The
-    caller only chooses by it the moment to reset that client, which a correct program survives at any
-    moment. False when unknown."""
+    caller only chooses by it the moment of its next step (reset that client, or let another one arrive),
+    which a correct program survives at any moment. False when unknown."""
     pids = [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]
     return bool(procfs.unsent(port, peer)) and procfs.asleep(pids) is True
 

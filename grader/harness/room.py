@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from grader.formats import seconds
 
-from . import causes, rest, timing
+from . import causes, procfs, rest, timing
 from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de
@@ -342,6 +342,13 @@ class ChatRoom:
         """Linux: the server holds bytes for `client`, which reads nothing more, and cannot go on until it
         does (rest.held_by_window). False when unknown."""
         return rest.held_by_window(self.server.process, self.server.port, client.local_port)
+
+    def hold_patience(self) -> float:
+        """How long to wait for the server to be held writing to a client that reads nothing: until seen
+        (holds_for, up to a relay's deadline), or, where it cannot be seen, timing.HOLD_FALLBACK. It only
+        chooses when the next step comes (a reset, an arrival), which a correct server survives at any
+        moment: never a verdict."""
+        return self.track_record.relay_timeout() if procfs.available() else timing.HOLD_FALLBACK
 
     def first_match_or_rest(
         self,
