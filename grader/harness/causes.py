@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import timing
+from . import student_source, timing
 from .connection import LineConnection
 from .matching import contains_message
 from .process import TRACEBACK_MARKERS, StudentProcess
@@ -117,29 +117,11 @@ def thread_per_client(source: Path) -> bool:
     """The server's file starts a thread in the function (or module body) that accepts clients. Read from
     its source, for a hint only: a server that closes a client's connection right after its name, with a
     thread per client, is missing the message loop (not the thread)."""
-    try:
-        tree = ast.parse(source.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+    tree = student_source.parse(source)
+    if tree is None:
         return False
-    holders: list[ast.AST] = [tree, *(node for node in ast.walk(tree) if isinstance(node, _FUNCTIONS))]
+    holders: list[ast.AST] = [tree, *(node for node in ast.walk(tree) if isinstance(node, student_source.FUNCTIONS))]
     return any(
-        "accept" in called and bool(called & {"Thread", "start_new_thread"}) for called in map(_names_called, holders)
+        "accept" in called and bool(called & {"Thread", "start_new_thread"})
+        for called in (student_source.names_called(holder, nested=False) for holder in holders)
     )
-
-
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def _names_called(holder: ast.AST) -> set[str]:
-    """The names of the functions and methods `holder` calls in its own body (not in the functions it
-    defines)."""
-    names: set[str] = set()
-    todo = list(ast.iter_child_nodes(holder))
-    while todo:
-        node = todo.pop()
-        if isinstance(node, _FUNCTIONS):
-            continue
-        if isinstance(node, ast.Call):
-            names.add(node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
-        todo.extend(ast.iter_child_nodes(node))
-    return names

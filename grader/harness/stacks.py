@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import student_source
 from .tracebacks import relative_path
 
 _THREAD_HEADER = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):$")
@@ -89,22 +90,16 @@ def describe(waits: list[ThreadWait]) -> list[str]:
 
 def _function_calls(path: Path, line: int, name: str) -> bool:
     """The function (or module) holding `line` of the file calls `.name(` or `name(` somewhere."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+    tree = student_source.parse(path)
+    if tree is None:
         return False
     holders = [
         node
         for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0)
+        if isinstance(node, student_source.FUNCTIONS) and node.lineno <= line <= (node.end_lineno or 0)
     ]
     holder: ast.AST = max(holders, key=lambda node: node.lineno) if holders else tree  # the innermost
-    for node in ast.walk(holder):
-        if isinstance(node, ast.Call):
-            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if called == name:
-                return True
-    return False
+    return name in student_source.names_called(holder, nested=True)
 
 
 def classic_causes(waits: list[ThreadWait], workdir: Path, *, server: bool) -> list[str]:
