@@ -73,7 +73,10 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "recv_sans_decoupage": (("S03", "S10", "S11"), {"S10": ("segment", "tampon"), "S11": ("découp",)}),
 }
 SKIPPED_AFTER_S01 = {"port_en_dur", "plante_au_demarrage", "n_ecoute_jamais"}
-UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou", _only("S04", "S07", "S11"))
+UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou", _only("S04", "S07", "S08", "S11"))
+# The same registry, paused after each send of its broadcast: a newcomer arriving before its loop is over
+# would meet the race; the grader lets that loop end first (ChatRoom.join), so S07 passes every run.
+SLOW_UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou_lent", _only("S07"))
 STARTER_SERVER = (STARTERS, _only(*SERVER_IDS))
 
 
@@ -84,6 +87,7 @@ def graded(request: pytest.FixtureRequest) -> None:
         [
             *((CORPUS / folder, _only(*EXPECTED[folder][0])) for folder in selected(request, "folder")),
             UNLOCKED_REGISTRY,
+            SLOW_UNLOCKED_REGISTRY,
             STARTER_SERVER,
         ]
     )
@@ -102,21 +106,31 @@ def test_server_corpus(folder: str) -> None:
     assert result.exit_code == (1 if failures else 0)
 
 
-def test_unlocked_registry_fails_s11_by_its_race_every_time() -> None:
-    """Every paced check passes an unlocked registry; S11 holds its broadcast loop at a client that reads
-    nothing while another arrives, so the race shows on every run, and the failure names the lock."""
+def test_unlocked_registry_fails_s08_and_s11_by_its_race_every_time() -> None:
+    """Every paced check passes an unlocked registry; S08 and S11 hold its broadcast loop at a client that
+    reads nothing while another leaves (S08) or arrives (S11), so the race shows on every run, and each
+    failure names the lock."""
     result = grade(UNLOCKED_REGISTRY[0], *UNLOCKED_REGISTRY[1])
     assert {check: result.status(check) for check in ("S01", "S04", "S07")} == dict.fromkeys(
         ("S01", "S04", "S07"), "reussie"
     ), result.output
-    assert result.status("S11") == "echouee", result.output
-    assert "verrou" in result.check("S11").get("indice", ""), result.output
-    assert "changed size during iteration" in result.output, result.output
+    for check in ("S08", "S11"):
+        assert result.status(check) == "echouee", result.output
+        assert "verrou" in result.check(check).get("indice", ""), result.output
+    assert "changed size during iteration" in result.message("S08"), result.output
+
+
+def test_a_newcomer_arrives_once_the_broadcast_is_over() -> None:
+    """A broadcast that pauses after each send, over an unlocked registry: David joins only once it has
+    ended, so the race of the registry does not decide S07 (S08 and S11 charge it)."""
+    result = grade(SLOW_UNLOCKED_REGISTRY[0], *SLOW_UNLOCKED_REGISTRY[1])
+    assert result.statuses() == {"S01": "reussie", "S07": "reussie"}, result.output
 
 
 def test_corpus_files_carry_their_bug() -> None:
-    buggy = {folder for folder, (_, failures) in EXPECTED.items() if failures} | {"registre_sans_verrou"}
-    for folder, first_line in docstring_lines([*EXPECTED, "registre_sans_verrou"], "serveur_exo.py").items():
+    registries = [UNLOCKED_REGISTRY[0].name, SLOW_UNLOCKED_REGISTRY[0].name]
+    buggy = {folder for folder, (_, failures) in EXPECTED.items() if failures} | set(registries)
+    for folder, first_line in docstring_lines([*EXPECTED, *registries], "serveur_exo.py").items():
         assert first_line.startswith('"""Bug : ') == (folder in buggy), folder
         assert first_line.startswith('"""valide : ') == (folder not in buggy), folder
 

@@ -31,16 +31,13 @@ PARALLEL_RUNS = 8
 CORPUS_RUNS_TIMEOUT_S = 900
 UNDER_LOAD_TIMEOUT_S = 600
 BURN_CPU = "while True:\n    pass"
-# Races of the student's own program, which a check may catch or not: an unlocked registry modified by a
-# join (S07: David) or a departure (S08) while another thread is still in its broadcast loop, after its
-# last send, which the grader cannot see end. S11 catches that registry every time (test_corpus_serveur).
-RACY_CHECKS = {"registre_sans_verrou": {"S07", "S08"}}
 
 
 def selections() -> dict[str, tuple[str, ...]]:
     """Every corpus folder -> the arguments its corpus test grades it with."""
     chosen = {folder: ("--only", ",".join(checks)) for folder, (checks, _) in test_corpus_serveur.EXPECTED.items()}
-    chosen["registre_sans_verrou"] = ("--only", "S04,S07,S11")
+    chosen["registre_sans_verrou"] = test_corpus_serveur.UNLOCKED_REGISTRY[1]
+    chosen["registre_sans_verrou_lent"] = test_corpus_serveur.SLOW_UNLOCKED_REGISTRY[1]
     chosen["charge_pertes"] = ("--only", "S11")  # the load tool's server (tests/test_charge.py)
     chosen.update(dict.fromkeys(test_corpus_client.EXPECTED_FAILURES, test_corpus_client.ONLY_CLIENT))
     for folder, (bonuses, _) in test_corpus_bonus.EXPECTED.items():
@@ -48,11 +45,6 @@ def selections() -> dict[str, tuple[str, ...]]:
     chosen.update({folder: ("--only", case.only) for folder, case in test_hostile.CASES.items()})
     chosen.update({folder: test_corpus_tutoriels.selection(folder) for folder in test_corpus_tutoriels.EXPECTED})
     return chosen
-
-
-def _statuses(result: GradingResult, folder: str) -> dict[str, str]:
-    racy = RACY_CHECKS.get(folder, set())
-    return {check: status for check, status in result.statuses().items() if check not in racy}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +62,7 @@ def corpus_runs() -> dict[str, list[GradingResult]]:
 
 def _differences(results: list[GradingResult], folder: str) -> str:
     """The checks whose status changed from run to run, with each run's message."""
-    verdicts = [_statuses(result, folder) for result in results]
+    verdicts = [result.statuses() for result in results]
     changed = sorted({check for v in verdicts for check in v if len({w.get(check) for w in verdicts}) > 1})
     return "\n".join(
         f"{check}, passage {run} : {verdicts[run - 1].get(check)}\n"
@@ -90,7 +82,7 @@ def test_every_corpus_folder_is_graded_again() -> None:
 @pytest.mark.timeout(CORPUS_RUNS_TIMEOUT_S)  # the first one runs the module's fixture: every grading
 @pytest.mark.parametrize("folder", sorted(selections()))
 def test_corpus_verdicts_are_the_same_three_times(corpus_runs, folder: str) -> None:
-    first, *others = [_statuses(result, folder) for result in corpus_runs[folder]]
+    first, *others = [result.statuses() for result in corpus_runs[folder]]
     assert first, f"{folder} : aucune vérification dans le rapport"
     assert all(verdicts == first for verdicts in others), _differences(corpus_runs[folder], folder)
 

@@ -18,7 +18,7 @@ import pytest
 from grader.harness import procfs, stack_hook, stack_listener
 from grader.harness.process import StudentProcess
 from grader.harness.stack_channel import ProcChannel, SocketChannel
-from grader.harness.stacks import classic_causes, describe, parse_dump
+from grader.harness.stacks import Frame, ThreadWait, classic_causes, describe, parse_dump
 from tests.grading import CORPUS, GradingResult, grade, grade_without_procfs
 from tests.test_corpus_client import ONLY_CLIENT
 
@@ -237,3 +237,22 @@ def test_the_listener_hands_a_connection_to_its_own_token_only_once(monkeypatch:
     assert len(delivered) == 1
     for connection in (silent, guess, flood, honest, again, *delivered):
         connection.close()
+
+
+def test_threads_waiting_at_the_same_line_share_one_line() -> None:
+    """Thirty client threads in the same loop make one line, not thirty; other places keep their own."""
+    loop = Frame("serveur_exo.py", 31, "gerer_client", "for ligne in fichier:")
+    accept = Frame("serveur_exo.py", 52, "<module>", "connexion, adresse = serveur.accept()")
+    lock = Frame("serveur_exo.py", 12, "diffuser", "with verrou:")
+    waits = [
+        ThreadWait(True, (accept,)),
+        *(ThreadWait(False, (loop,)) for _ in range(3)),
+        ThreadWait(False, (lock,)),
+        ThreadWait(False, (loop,)),
+    ]
+    assert describe(waits) == [
+        "thread principal : serveur_exo.py, ligne 52 : connexion, adresse = serveur.accept()",
+        "threads 1, 2, 3 et 5 : serveur_exo.py, ligne 31 : for ligne in fichier:",
+        "thread 4 : serveur_exo.py, ligne 12 : with verrou:",
+    ]
+    assert describe(waits[:4])[1] == "threads 1 à 3 : serveur_exo.py, ligne 31 : for ligne in fichier:"

@@ -29,7 +29,11 @@ from grader.harness.waiting import LineSource, SeenTwice, wait_probing
 
 NEEDS_START = ("S01",)
 VANISH_TRIES = 8  # S08: Alice speaks while clients vanish, this many times (a race is caught on every run)
-VANISHING = 3  # S08: clients that vanish at once, after the first try (Eve alone)
+VANISHING = 3  # S08: clients that vanish at once, after the first try (Frank, then Eve)
+# S08's last step: connections cut at once, until this many were cut before the server said anything (a
+# welcome it sends them afterwards fails), out of at most ARRIVAL_TRIES.
+ARRIVAL_RESETS = 3
+ARRIVAL_TRIES = 20
 # S08's first try: Eve (a narrow client) reads nothing while Alice sends this many lines of FILL_LENGTH
 # characters, over three times what the way to a narrow client holds (measured: up to 110 kB on Linux).
 FILL_LINES = 256
@@ -577,7 +581,7 @@ def test_depart_propre(room: ChatRoom) -> None:
 
 @verification("S08", "Départ brutal", points=1, requires=NEEDS_START, todo=4)
 def test_depart_brutal(room: ChatRoom) -> None:
-    alice, bob, charlie, eve = _join_all(room, ["Alice", "Bob", "Charlie", "Eve"], narrow="Eve")
+    alice, bob, charlie, eve, frank = _join_all(room, ["Alice", "Bob", "Charlie", "Eve", "Frank"], narrow="Eve")
     stderr = room.server.process.stderr
     marks: dict[LineSource, int] = {room.console: room.console.mark(), stderr: stderr.mark()}
     bob.reset()
@@ -589,16 +593,17 @@ def test_depart_brutal(room: ChatRoom) -> None:
     )
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)
-    # Eve vanishes while the server is held writing to her: the send in progress fails, whatever the order
-    # of the server's threads. Then clients vanish while Alice's next message is on its way to them: a send
-    # to one of them fails, or not, as the threads are scheduled; tried again, and told as unstable when
-    # seen. They all join now: a join after a departure would meet S07's faults (a loop spinning on b"").
+    # Frank, then Eve, vanish while the server is held writing to Eve: the list of clients changes under
+    # the walk in progress, and the send in progress fails, whatever the order of the server's threads.
+    # Then clients vanish while Alice's next message is on its way to them: a send to one of them fails, or
+    # not, as the threads are scheduled; tried again, and told as unstable when seen. They all join now: a
+    # join after a departure would meet S07's faults (a loop spinning on b"").
     passers_by = _join_all(room, [f"Passant{n:02d}" for n in range((VANISH_TRIES - 1) * VANISHING)])
-    tries = [[eve]] + [passers_by[n : n + VANISHING] for n in range(0, len(passers_by), VANISHING)]
+    tries = [[frank, eve]] + [passers_by[n : n + VANISHING] for n in range(0, len(passers_by), VANISHING)]
     for attempt, vanishing in enumerate(tries, start=1):
         try:
             if attempt == 1:
-                _vanish_while_held(room, alice, charlie, eve)
+                _vanish_while_held(room, alice, charlie, eve, frank)
             else:
                 _speak_while_vanishing(room, alice, charlie, vanishing)
         except CheckFailure as failure:
@@ -613,21 +618,56 @@ def test_depart_brutal(room: ChatRoom) -> None:
             ) from failure
     _say(room, charlie, "Oui, on continue.", [alice], summary=cut, hint=RESET_HINT)
     _require_healthy(room, "après la coupure brutale de plusieurs clients", RESET_HINT)
+    _vanish_on_arrival(room, alice, charlie)
 
 
-def _vanish_while_held(room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, eve: ScriptedClient) -> None:
-    """Eve reads nothing more while Alice talks, until the server is held writing to her; then Eve cuts her
-    connection. Charlie gets what Alice said, and Alice is still served."""
+def _vanish_on_arrival(room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient) -> None:
+    """Clients connect and cut their connection at once, before giving a name, most often before the server
+    has even accepted them: a welcome sent from the accept loop then fails there. The server goes on: a
+    newcomer joins and talks with the room. (A traceback of the thread of a client that left before its
+    name harms no one else: only a server that stops serving fails here, by its crash first.)"""
+    landed = 0  # cuts that came before anything from the server: whatever it sends them afterwards fails
+    for _ in range(ARRIVAL_TRIES):
+        cut = room.knock()
+        landed += cut is True
+        if cut is None or landed == ARRIVAL_RESETS:
+            break
+    situation = "quand un client coupe sa connexion aussitôt connecté, avant de donner son nom"
+    try:
+        gaston = room.join("Gaston")
+        summary = f"{situation[0].upper()}{situation[1:]}, le serveur ne sert plus les suivants."
+        _say(room, gaston, "Bonjour, je suis nouveau.", [alice, charlie], summary=summary, hint=RESET_HINT)
+    except CheckFailure:
+        _require_healthy(room, situation, RESET_HINT)
+        raise
+
+
+def _vanish_while_held(
+    room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, eve: ScriptedClient, frank: ScriptedClient
+) -> None:
+    """Eve reads nothing more while Alice talks, until the server is held writing to her; then Frank cuts
+    his connection, and once the server has dealt with it, Eve cuts hers. A list of clients walked while
+    Frank is taken out of it (no lock, no copy) fails here whatever the order of the server's threads: the
+    walk is held at Eve until Frank is out. Charlie gets what Alice said, and Alice is still served."""
     eve.arm_reset()
+    frank.arm_reset()
     all_there = _hold_the_server(room, alice, charlie, eve)
+    console = room.console.mark()
+    frank.reset()
+    # Frank is out (the console says so), or the server took in his reset and waits again (a lock held
+    # during the send keeps his thread waiting).
+    dealt_with = SeenTwice(lambda: room.saw_reset(frank) and room.holds_for(eve), every=timing.ALIVE_PROBE)
+    room.wait_until(
+        lambda: any("Frank" in line for line in room.console.lines(console)) or dealt_with(), room.hold_patience(), []
+    )
     eve.reset()
     # Everything Alice said reaches Charlie before she speaks again, so that her next line comes alone.
     room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])
     sent = (
-        f"Eve ne lit plus rien ; Alice envoie {FILL_LINES} longues lignes, et Eve coupe sa connexion pendant que "
-        "le serveur lui écrit"
+        f"Eve ne lit plus rien ; Alice envoie {FILL_LINES} longues lignes ; pendant que le serveur écrit à Eve, "
+        "Frank coupe sa connexion, puis Eve la sienne"
     )
-    _still_served(room, alice, charlie, [eve], sent)
+    _still_served(room, alice, charlie, [frank, eve], sent)
 
 
 def _hold_the_server(
@@ -675,8 +715,9 @@ def _speak_while_vanishing(
 def _still_served(
     room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient, vanished: list[ScriptedClient], sent: str
 ) -> None:
-    """After clients vanished while Alice talked (`sent` says how), Alice is still served; a server that
-    closed her connection is told so (a failed send to them stopped her thread)."""
+    """After clients vanished while Alice talked (`sent` says how), Alice is still served. When she is not,
+    the first cause: a traceback of the server (the hint of its exception), or her connection closed by a
+    failed send to them that stopped her thread."""
     who = " et ".join(client.name for client in vanished)
     try:
         _say(
@@ -688,7 +729,9 @@ def _still_served(
             hint=RESET_HINT,
         )
     except CheckFailure:
-        if alice.closed and room.server.process.poll() is None and not causes.traceback_seen(room.server.process):
+        cut = "coupent leur" if len(vanished) > 1 else "coupe sa"
+        _require_healthy(room, f"quand {who} {cut} connexion pendant qu'Alice parle", RESET_HINT)
+        if alice.closed and room.server.process.poll() is None:
             fail(
                 f"Le serveur a fermé la connexion d'Alice : un envoi raté vers {who}, parti au même moment, a "
                 "arrêté le thread de celle qui parlait.",

@@ -37,6 +37,7 @@ QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 # Internet's minimum size, so that a server that writes to it while it reads nothing has its send
 # blocked after tens of kilobytes instead of megabytes (on loopback the kernel sizes a socket's send buffer
 # from the segment size). TCP_MAXSEG is missing on some systems: the buffer then is only smaller.
+RESET_LINGER = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)  # SO_LINGER on, 0 s: close() sends a reset
 NARROW_RECEIVE_BUFFER = 1  # the kernel rounds it up to its minimum
 NARROW_SEGMENT = 536
 
@@ -248,9 +249,8 @@ class LineConnection(LineSource):
         the peer's window closes). False when the connection was already closed here."""
         if not self._begin_close(RESET_HERE):
             return False
-        linger = struct.pack("HH" if os.name == "nt" else "ii", 1, 0)
         try:
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_LINGER)
             self._sock.shutdown(socket.SHUT_RD)  # wakes the reader without telling the peer anything
         except OSError:
             pass
@@ -341,6 +341,29 @@ class ScriptedClient(LineConnection):
                 client.close()
                 raise
         return client
+
+
+def knock(host: str, port: int) -> bool | None:
+    """Connect and cut the connection at once (a reset, SO_LINGER 0 set before the handshake), without a
+    reader thread: the server's side gets the reset a few microseconds after the connection, most often
+    before it has even accepted it. True when nothing had come from the server by then (whatever it sends
+    afterwards fails), False when something had; None when the connection was refused."""
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:
+        return None
+    with sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_LINGER)
+        sock.settimeout(timing.CONNECT)
+        try:
+            sock.connect((host, port))
+            sock.setblocking(False)
+            sock.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return None
+        return False
 
 
 def _narrow_connection(host: str, port: int) -> socket.socket:

@@ -24,7 +24,8 @@ that also says what the threads at rest wait for (`ignores_input`: typed bytes n
 `held_by_readers`: a main thread joining threads that wait for data). `idle` (point 1 alone) serves where
 no connection or output is involved (the program will not exit by itself); `held_by_window`: the program
 cannot go on until a client that reads nothing makes room (S08 resets that client then, so that a send in
-progress fails, whatever the order of the threads). No check reads /proc itself.
+progress fails, whatever the order of the threads), and `connection_gone`: a client's reset was taken in.
+No check reads /proc itself.
 
 One look here is NOT a rest and never ends a wait for what may still come: `serving`, a proof of life
 (the main thread is back in its server loop, deadline or not), which tells that a connection the server
@@ -96,6 +97,13 @@ def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
     which a correct program survives at any moment. False when unknown."""
     pids = [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]
     return bool(procfs.unsent(port, peer)) and procfs.asleep(pids) is True
+
+
+def connection_gone(port: int, peer: int) -> bool:
+    """The kernel no longer lists the connection of the program's `port` to the client port `peer`: the
+    program's side took in that client's reset, and a thread reading that connection has been woken. Not a
+    rest either: used as held_by_window is. False when unknown."""
+    return procfs.available() and procfs.unsent(port, peer) is None
 
 
 def ignores_input(process: StudentProcess) -> bool:

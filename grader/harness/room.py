@@ -14,7 +14,7 @@ from typing import NoReturn
 from grader.formats import seconds
 
 from . import causes, procfs, rest, timing
-from .connection import ScriptedClient
+from .connection import ScriptedClient, knock
 from .errors import CheckFailure, fail
 from .french import de
 from .matching import contains_message, diagnose_relay
@@ -65,6 +65,7 @@ class ChatRoom:
         self.last_join_timeout = timing.JOIN  # the deadline the last join's evidence had
         self._marks: dict[LineSource, int] = {}  # every source's mark before the last action
         self._sentinels: list[str] = []  # the sentinel messages settle() sent
+        self._relaying = False  # a relay arrived: the server may still be in its broadcast loop
 
     @classmethod
     def start(cls, workspace: Workspace, track_record: ServerTrackRecord | None = None) -> ChatRoom:
@@ -80,7 +81,13 @@ class ChatRoom:
         timing.JOIN_FALLBACK. That degraded path only concerns servers that do not log joins (they
         fail S02 anyway) or serve one client at a time. The wait also ends when it can no longer
         succeed: the server ended, or it closed this connection or one that was open before it, or
-        it is at rest (at_rest). A `narrow` client takes in little at a time (ScriptedClient.connect)."""
+        it is at rest (at_rest). A `narrow` client takes in little at a time (ScriptedClient.connect).
+
+        After a relay, the newcomer arrives only once the server has finished that broadcast (_settle):
+        its loop may still be going over the clients after the last recipient got the line, and an
+        arrival at that moment meets a race of the student's on one run and not on the next."""
+        if self._relaying and self.track_record.rests:
+            self._settle()
         marks = self._remember_marks()
         open_before = [client for client in self.clients if not client.closed]
         client = self._connect(name, send_name=True, narrow=narrow)
@@ -109,12 +116,19 @@ class ChatRoom:
         return client
 
     def _settle(self) -> None:
-        """The server has shown a join: let it finish with it (register the name, send notices) before the
-        next step, so that a race of its own does not show on one run and not on the next. The wait ends
-        once the server is at rest (wait_until's looks), or at timing.JOIN. (Looks every 5 ms here hung a
+        """The server has shown a join, or relayed a line: let it finish with it (register the name, send
+        notices, end its loop over the clients) before the next step, so that a race of its own does not
+        show on one run and not on the next. The wait ends once the server is at rest (wait_until's
+        looks), or at timing.JOIN. (Looks every 5 ms here hung a
         grading in about one run in ten under heavy load, in this wait, on 1 December: not understood,
         so the common probe is back.)"""
+        self._relaying = False
         self.wait_until(lambda: False, timing.JOIN, [])
+
+    def knock(self) -> bool | None:
+        """A connection cut at once, before the server can have said anything (connection.knock): True when
+        nothing had come from it by then, None when it refused the connection."""
+        return knock(self.server.host, self.server.port)
 
     def connect_silent(self, label: str = "client silencieux") -> ScriptedClient:
         """A connection that sends nothing by itself (the first one reuses the readiness connection); the
@@ -169,6 +183,7 @@ class ChatRoom:
                 self._fail_relay(sender, message, recipient, marks.get(recipient, 0), timeout if waited_out else None)
             received[recipient] = line
         self.track_record.relays = True
+        self._relaying = True
         return received
 
     def _remember_relays(
@@ -341,6 +356,11 @@ class ChatRoom:
         """Linux: the server holds bytes for `client`, which reads nothing more, and cannot go on until it
         does (rest.held_by_window). False when unknown."""
         return rest.held_by_window(self.server.process, self.server.port, client.local_port)
+
+    def saw_reset(self, client: ScriptedClient) -> bool:
+        """Linux: the server's side of `client`'s connection has taken in its reset (rest.connection_gone).
+        False when unknown."""
+        return rest.connection_gone(self.server.port, client.local_port)
 
     def hold_patience(self) -> float:
         """How long to wait for the server to be held writing to a client that reads nothing: until seen

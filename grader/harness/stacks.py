@@ -79,13 +79,26 @@ def source_line(path: Path, number: int) -> str:
 
 
 def describe(waits: list[ThreadWait]) -> list[str]:
-    """One line per thread: "thread principal : serveur_exo.py, ligne 42 : nom = connexion.recv(1024)"."""
-    described = []
+    """One line per place where threads wait, main thread first: "thread principal : serveur_exo.py,
+    ligne 42 : nom = connexion.recv(1024)"; the other threads are numbered, and those waiting at the same
+    line share one ("threads 1 à 30 : serveur_exo.py, ligne 31 : for ligne in fichier:")."""
+    places: dict[tuple[bool, Frame], list[int]] = {}
     for index, wait in enumerate(waits):
-        who = "thread principal" if wait.main else f"thread {index + (0 if waits[0].main else 1)}"
-        frame = wait.where
+        number = index + (0 if waits[0].main else 1)
+        places.setdefault((wait.main, wait.where), []).append(number)
+    described = []
+    for (main, frame), numbers in places.items():
+        who = "thread principal" if main else _threads(numbers)
         described.append(f"{who} : {frame.path}, ligne {frame.line} : {frame.source}")
     return described
+
+
+def _threads(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"thread {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"threads {numbers[0]} à {numbers[-1]}"
+    return f"threads {', '.join(map(str, numbers[:-1]))} et {numbers[-1]}"
 
 
 def _function_calls(path: Path, line: int, name: str) -> bool:
