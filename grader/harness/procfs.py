@@ -375,12 +375,12 @@ def _unbounded_wait(fields: list[str]) -> Wait | None:
 def _switches(task: Path) -> int | None:
     """How many times this thread has left the processor, by itself or not (/proc .../status); None when
     unreadable."""
-    counts = [
-        int(line.split()[1])
-        for line in _read(task / "status").splitlines()
-        if line.startswith((b"voluntary_ctxt_switches:", b"nonvoluntary_ctxt_switches:"))
-    ]
-    return sum(counts) if len(counts) == 2 else None
+    status = _read(task / "status")
+    start = status.rfind(b"\nvoluntary_ctxt_switches:")  # near the end: read at each look, not parsed whole
+    words = status[start:].split()[:4] if start >= 0 else []
+    if len(words) != 4 or words[2] != b"nonvoluntary_ctxt_switches:" or not (words[1] + words[3]).isdigit():
+        return None
+    return int(words[1]) + int(words[3])
 
 
 class Look:
