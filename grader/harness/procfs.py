@@ -33,12 +33,23 @@ def available() -> bool:
 
 
 def _read(path: Path) -> bytes:
+    """The whole file; b"" when gone or not ours to read. os.read, not Path.read_bytes: no buffered file
+    object to build, a third of the time of a small /proc file (a look reads four per thread)."""
     if not available():
         return b""
     try:
-        return path.read_bytes()
-    except OSError:  # gone, or not ours to read
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return b""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:  # gone meanwhile
+        return b""
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _all_pids() -> list[int]:
