@@ -111,10 +111,13 @@ class ChatRoom:
     def _settle(self) -> None:
         """The server has shown a join: let it finish with it (register the name, send notices) before the
         next step, so that a race of its own does not show on one run and not on the next. The wait ends
-        once the server is at rest (wait_until's looks), or at timing.JOIN. (Looks every 5 ms here hung a
-        grading in about one run in ten under heavy load, in this wait, on 1 December: not understood,
-        so the common probe is back.)"""
-        self.wait_until(lambda: False, timing.JOIN, [])
+        once the server is at rest (two looks in a row, the first at once), or at timing.JOIN. It follows
+        every join of a server that rests, so its looks are close together (timing.SETTLE_PROBE): a server
+        done with the join in a moment is not made to wait for the slower probe of the other waits. (Until
+        each look proved one instant, procfs.Look, a server that never rests could be seen at rest once,
+        and each of its joins then waited out this deadline.)"""
+        resting = SeenTwice(self.at_rest)
+        wait_probing(resting, timing.JOIN, [self.server.process], timing.SETTLE_PROBE)
 
     def connect_silent(self, label: str = "client silencieux") -> ScriptedClient:
         """A connection that sends nothing by itself (the first one reuses the readiness connection); the
