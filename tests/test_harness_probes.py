@@ -105,6 +105,62 @@ def test_proc_shows_a_program_held_by_a_thread_blocked_in_recv(tmp_path: Path) -
     assert procfs.waits(held.pid) is None and not rest.idle(held)  # gone: unknown, never at rest
 
 
+# The main thread waits, with no deadline, for a lock that a second thread, busy meanwhile (select() with
+# no wait, in a loop), releases once a line is typed; then the main thread sleeps on a clock and the second
+# one reads stdin with no deadline. At no instant are both blocked with no deadline.
+WAKES_THE_MAIN_THREAD = """
+    import select, sys, threading, time
+    verrou = threading.Lock()
+    verrou.acquire()
+
+    def reveille():
+        while not select.select([sys.stdin], [], [], 0)[0]:
+            pass
+        sys.stdin.readline()
+        verrou.release()
+        sys.stdin.readline()
+
+    threading.Thread(target=reveille, daemon=True).start()
+    print('prêt', flush=True)
+    verrou.acquire()
+    time.sleep(60)
+"""
+
+
+@linux_only
+def test_a_look_proves_one_instant_not_threads_read_one_after_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main thread is read blocked (waiting for the lock); before the other thread is read, that one
+    (busy then) wakes the main thread and blocks: read one after the other, both looked blocked, and a
+    socketserver that never rests looked at rest so, once in a hundred gradings under load. Each thread
+    is read again after the first pass: the main thread is seen asleep on a clock, so no rest."""
+    proc = started(tmp_path, WAKES_THE_MAIN_THREAD)
+    tasks = procfs.PROC / str(proc.pid) / "task"
+    main = tasks / str(proc.pid)
+    read = procfs._syscall
+    torn: list[list[str]] = []
+
+    def second_thread_reads_stdin() -> bool:
+        return any(read(task)[:2] == ["0", "0x0"] for task in tasks.iterdir() if task != main)
+
+    def tearing_read(path: Path) -> list[str]:
+        fields = read(path)
+        if path == main and not torn:
+            torn.append(fields)
+            assert proc.type_line("réveil")
+            assert settled(lambda: procfs._unbounded_wait(read(main)) is None and second_thread_reads_stdin())
+        return fields
+
+    try:
+        assert settled(lambda: (wait := procfs._unbounded_wait(read(main))) is not None and wait.kind == procfs.THREAD)
+        monkeypatch.setattr(procfs, "_syscall", tearing_read)
+        assert not rest.idle(proc)
+        assert torn and procfs._unbounded_wait(torn[0]) == procfs.Wait(procfs.THREAD, -1)  # torn as planned
+    finally:
+        proc.kill_tree()
+
+
 BUSY = "print('prêt', flush=True)\nwhile True:\n    pass\n"
 
 

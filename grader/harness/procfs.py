@@ -33,12 +33,23 @@ def available() -> bool:
 
 
 def _read(path: Path) -> bytes:
+    """The whole file; b"" when gone or not ours to read. os.read, not Path.read_bytes: no buffered file
+    object to build, a third of the time of a small /proc file (a look reads four per thread)."""
     if not available():
         return b""
     try:
-        return path.read_bytes()
-    except OSError:  # gone, or not ours to read
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return b""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:  # gone meanwhile
+        return b""
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _all_pids() -> list[int]:
@@ -372,21 +383,84 @@ def _unbounded_wait(fields: list[str]) -> Wait | None:
     return Wait(kind, arguments[0] if kind == DATA else -1)
 
 
+def _switches(task: Path) -> int | None:
+    """How many times this thread has left the processor, by itself or not (/proc .../status); None when
+    unreadable."""
+    status = _read(task / "status")
+    start = status.rfind(b"\nvoluntary_ctxt_switches:")  # near the end: read at each look, not parsed whole
+    words = status[start:].split()[:4] if start >= 0 else []
+    if len(words) != 4 or words[2] != b"nonvoluntary_ctxt_switches:" or not (words[1] + words[3]).isdigit():
+        return None
+    return int(words[1]) + int(words[3])
+
+
+class Look:
+    """What the threads of some processes wait for, proven to hold at ONE instant.
+
+    /proc shows one thread at a time: read one after the other, a thread seen blocked may have been woken
+    before the last one was read (a server's main thread seen in Thread.start(), waiting for the new
+    thread, which is then seen blocked in recv() while the main thread is back in its loop with a
+    deadline). So each thread is read twice: `add` reads its count of context switches, then its system
+    call; once every process is added, `confirmed` reads each one's system call, then its count, again.
+    A thread with the same wait and the same count has not run in between: it stayed blocked (a woken
+    thread shows as running until it has run, and it leaves the processor to block again). So at the
+    instant between the two passes every thread was blocked as seen, and what the caller checked between
+    them (`rest.stillness`'s `meanwhile`) held while they were."""
+
+    def __init__(self) -> None:
+        self._seen: list[tuple[Path, int, list[str]]] = []  # (thread, switches, syscall fields)
+        self._threads: dict[int, list[str]] = {}  # pid -> its threads, as listed by `add`
+
+    def add(self, pid: int) -> list[Wait] | None:
+        """The first pass over the threads of `pid`: what each one waits for, its main thread first, when
+        every one of them is blocked with no deadline (table above); None as soon as one is not (it runs,
+        sleeps on a clock, waits with a deadline or in a call the table does not know), and when /proc
+        cannot tell (gone, not Linux, a machine whose numbers are not known). The thread of the grader's
+        stack hook, waiting for a request on HOOK_FD, is not one of the program's."""
+        if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
+            return None
+        tasks = PROC / str(pid) / "task"
+        try:
+            names = sorted(os.listdir(tasks), key=lambda name: name != str(pid))
+        except OSError:
+            return None
+        threads = []
+        for name in names:  # one at a time: the first busy thread ends the look
+            task = tasks / name
+            switches = _switches(task)
+            fields = _syscall(task)
+            wait = _unbounded_wait(fields)
+            if wait is not None and wait.reads(HOOK_FD):
+                continue
+            if wait is None or switches is None:
+                return None
+            self._seen.append((task, switches, fields))
+            threads.append(wait)
+        self._threads[pid] = sorted(names)
+        return threads or None
+
+    def confirmed(self) -> bool:
+        """The second pass: every process added has the same threads, and each thread seen still shows the
+        same wait and has not run since `add` (same count of context switches). False otherwise, and
+        when nothing was added."""
+        for pid, names in self._threads.items():
+            try:
+                if sorted(os.listdir(PROC / str(pid) / "task")) != names:
+                    return False
+            except OSError:
+                return False
+        return bool(self._seen) and all(
+            _syscall(task) == fields and _switches(task) == switches for task, switches, fields in self._seen
+        )
+
+
 def waits(pid: int) -> list[Wait] | None:
     """What each thread of `pid` waits for, its main thread first, when every one of them is blocked with
-    no deadline (table above); None as soon as one is not (it runs, sleeps on a clock, waits with a
-    deadline or in a call the table does not know), and when /proc cannot tell (gone, not Linux, a
-    machine whose numbers are not known). A thread that data has woken shows as running until it blocks
-    again."""
-    if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
-        return None
-    threads = []
-    for fields in _each_thread_syscall(pid):  # one at a time: the first busy thread ends the look
-        wait = _unbounded_wait(fields)
-        if wait is None:
-            return None
-        threads.append(wait)
-    return threads or None
+    no deadline, all at one instant (Look); None as soon as one is not, and when /proc cannot tell. A
+    thread that data has woken shows as running until it blocks again."""
+    look = Look()
+    threads = look.add(pid)
+    return threads if threads is not None and look.confirmed() else None
 
 
 def reading(pid: int, fd: int) -> bool | None:

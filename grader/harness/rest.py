@@ -14,6 +14,11 @@ come" only when that is proven, never because it is merely late. It is proven wh
 3. the grader has taken in everything the program produced (its stdout, its stderr and the
    connections given: each reader thread waits for more).
 
+One look proves the three points at ONE instant: each thread is read twice (procfs.Look), and points 2 and
+3 are looked at in between, while every thread is proven blocked. Read only once, one after the other,
+threads seen blocked may have been woken before the last one was read: a socketserver's main thread seen
+in Thread.start() (waiting, with no deadline, for the new thread), then the new thread seen in recv(),
+made a program that is never at rest look so (and each join of that grading then waited out its settle).
 It is believed only when seen at two looks in a row (waiting.SeenTwice), so a passing moment never counts.
 A thread that data or a typed line has woken shows as running until it blocks again, so a loaded machine
 makes a working program look busy, never at rest.
@@ -37,7 +42,7 @@ unreadable /proc, or GRADER_SANS_PROC set), every predicate here is False: the f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import procfs
@@ -57,21 +62,29 @@ class Stillness:
         return any(thread.reads(fd) for thread in self.threads)
 
 
-def stillness(process: StudentProcess) -> Stillness | None:
+def stillness(process: StudentProcess, meanwhile: Callable[[], bool] | None = None) -> Stillness | None:
     """What every thread of the program and of its children waits for, when each one waits with no
-    deadline (point 1 of the rule); None when one of them may act by itself, or when /proc cannot tell.
+    deadline (point 1 of the rule), all of them at one instant (procfs.Look: each thread is read twice);
+    None when one of them may act by itself, or when /proc cannot tell. `meanwhile`, if given, is looked
+    at between the two readings, while every thread is proven blocked: None when it does not hold.
     `process.pid` is the student's own program (under a confining launcher too): its main thread is the
     program's."""
+    look = procfs.Look()
     # The program's own threads first: a busy one ends the look before its children are even listed.
-    own = procfs.waits(process.pid)
+    own = look.add(process.pid)
     if own is None:
         return None
     threads = list(own)
-    for child in sorted(procfs.family(process.pid) - {process.pid}):
-        theirs = procfs.waits(child)
+    family = procfs.family(process.pid)
+    for child in sorted(family - {process.pid}):
+        theirs = look.add(child)
         if theirs is None:
             return None
         threads += theirs
+    if meanwhile is not None and not meanwhile():
+        return None
+    if not look.confirmed() or procfs.family(process.pid) != family:
+        return None
     return Stillness(own[0], threads)
 
 
@@ -86,7 +99,11 @@ def at_rest(process: StudentProcess, port: int, connections: Iterable[LineSource
     way over the TCP connections of `port` (the one it or the grader listens on), and the grader's readers
     have taken in all it printed and all that came on `connections`. False when unknown."""
     readers = [process.stdout, process.stderr, *connections]
-    return idle(process) and all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
+
+    def quiet() -> bool:
+        return all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
+
+    return stillness(process, quiet) is not None
 
 
 def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
@@ -109,18 +126,18 @@ def connection_gone(port: int, peer: int) -> bool:
 def ignores_input(process: StudentProcess) -> bool:
     """Typed bytes wait unread in the program's stdin while it is idle: nobody will read them before
     something else happens (a thread blocked on stdin, or on a select() that watches it, would have been
-    woken by them). The program is looked at first: bytes still unread after that were there, unread,
-    while it was idle. False when unknown."""
-    still = stillness(process)
-    return still is not None and process.input_pending() and not still.reading(0)
+    woken by them). The bytes are looked at between the two readings of the threads, while every one is
+    proven blocked. False when unknown."""
+    still = stillness(process, process.input_pending)
+    return still is not None and not still.reading(0)
 
 
 def waiting_at_keyboard(process: StudentProcess) -> bool:
     """The program is idle, its main thread blocked reading its stdin (in input()), and it has read all
     that was typed: it is done with what it does by itself and waits for the next typed line. False when
     unknown."""
-    still = stillness(process)
-    return still is not None and still.main.reads(0) and process.stdin_unread() == 0
+    still = stillness(process, lambda: process.stdin_unread() == 0)
+    return still is not None and still.main.reads(0)
 
 
 def alone_at_keyboard(process: StudentProcess) -> bool:

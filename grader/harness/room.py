@@ -38,7 +38,7 @@ class ServerTrackRecord:
     joins: dict[bool, bool | None] = field(default_factory=lambda: {False: None, True: None})  # by crowded
     relays: bool | None = None  # None: unknown; False: a whole relay deadline expired before any relay
     unterminated: bool = False  # a relay came, but only in bytes without end of line
-    rests: bool = False  # the server has been seen at rest (Linux): its threads wait with no deadline
+    rests: bool = False  # seen at rest (Linux): its threads wait with no deadline; cleared by a settle that times out
 
     def join_timeout(self, crowded: bool) -> float:
         """The deadline of a join's evidence; crowded: other clients are connected."""
@@ -118,12 +118,18 @@ class ChatRoom:
     def _settle(self) -> None:
         """The server has shown a join, or relayed a line: let it finish with it (register the name, send
         notices, end its loop over the clients) before the next step, so that a race of its own does not
-        show on one run and not on the next. The wait ends once the server is at rest (wait_until's
-        looks), or at timing.JOIN. (Looks every 5 ms here hung a
-        grading in about one run in ten under heavy load, in this wait, on 1 December: not understood,
-        so the common probe is back.)"""
+        show on one run and not on the next. The wait ends once the server is at rest (two looks in a row,
+        the first at once), or at timing.JOIN. It follows every join of a server that rests, so its looks
+        are close together (timing.SETTLE_PROBE): a server done with the join in a moment is not made to
+        wait for the slower probe of the other waits. A server that does not come to rest by the deadline
+        (it rested once, then took a clock: a timed recv, a timer) is settled no more, until a look proves
+        it at rest again: each of its joins would wait out the deadline for nothing. (Until each look
+        proved one instant, procfs.Look, a server that never rests could be seen at rest once, and each of
+        its joins then waited out this deadline.)"""
         self._relaying = False
-        self.wait_until(lambda: False, timing.JOIN, [])
+        resting = SeenTwice(self.at_rest)
+        if not wait_probing(resting, timing.JOIN, [self.server.process], timing.SETTLE_PROBE):
+            self.track_record.rests = False
 
     def knock(self) -> bool | None:
         """A connection cut at once, before the server can have said anything (connection.knock): True when
