@@ -52,9 +52,10 @@ class Measure:
 
 
 def _in_class(folder: str) -> bool:
-    """Not the hostile programs, nor the timed-wait ones added later (issue 13): the class stays the one
-    every earlier figure was measured on."""
-    return not folder.startswith(NOT_IN_CLASS) and "_delai_" not in folder
+    """Not the hostile programs, nor those added later for one check (the timed waits of issue 13, the
+    broadcast paused after each send of issue 14): the class stays the one every earlier figure was
+    measured on."""
+    return not folder.startswith(NOT_IN_CLASS) and "_delai_" not in folder and not folder.endswith("_lent")
 
 
 def class_of_30(scratch: Path) -> Path:

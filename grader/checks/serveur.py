@@ -654,12 +654,16 @@ def _vanish_while_held(
     all_there = _hold_the_server(room, alice, charlie, eve)
     console = room.console.mark()
     frank.reset()
+
     # Frank is out (the console says so), or the server took in his reset and waits again (a lock held
-    # during the send keeps his thread waiting).
-    dealt_with = SeenTwice(lambda: room.saw_reset(frank) and room.holds_for(eve), every=timing.ALIVE_PROBE)
-    room.wait_until(
-        lambda: any("Frank" in line for line in room.console.lines(console)) or dealt_with(), room.hold_patience(), []
-    )
+    # during the send keeps his thread waiting). A server whose threads spin once Bob left never waits
+    # again: after the reset is taken in, HOLD_FALLBACK at most.
+    def frank_out() -> bool:
+        return any("Frank" in line for line in room.console.lines(console))
+
+    room.wait_until(lambda: frank_out() or room.saw_reset(frank), room.hold_patience(), [])
+    dealt_with = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
+    room.wait_until(lambda: frank_out() or dealt_with(), timing.HOLD_FALLBACK, [])
     eve.reset()
     # Everything Alice said reaches Charlie before she speaks again, so that her next line comes alone.
     room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])

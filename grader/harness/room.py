@@ -118,7 +118,7 @@ class ChatRoom:
     def _settle(self) -> None:
         """The server has shown a join, or relayed a line: let it finish with it (register the name, send
         notices, end its loop over the clients) before the next step, so that a race of its own does not
-        show on one run and not on the next. The wait ends once the server is at rest, or at timing.JOIN.
+        show on one run and not on the next. The wait ends once the server is at rest, or at timing.SETTLE.
         One look is enough here: it proves one instant (procfs.Look), and a settle only chooses when the
         next step comes, never a verdict (the waits that conclude "it will not come" still believe a rest
         seen at two looks in a row). It follows every join of a server that rests, so its looks
@@ -129,7 +129,7 @@ class ChatRoom:
         proved one instant, procfs.Look, a server that never rests could be seen at rest once, and each of
         its joins then waited out this deadline.)"""
         self._relaying = False
-        if not wait_probing(self.at_rest, timing.JOIN, [self.server.process], timing.SETTLE_PROBE):
+        if not wait_probing(self.at_rest, timing.SETTLE, [self.server.process], timing.SETTLE_PROBE):
             self.track_record.rests = False
 
     def knock(self) -> bool | None:

@@ -23,5 +23,6 @@ KILL = 3.0  # the process tree gone after SIGKILL / taskkill
 DRAIN = 1.0  # stdout/stderr reaching end of file after the process ended (what it printed last)
 ALIVE_PROBE = 0.02  # Linux: between two looks in /proc at a program that may be dying, or be at rest
 SETTLE_PROBE = 0.005  # Linux: between two looks at a server finishing with a join it has shown (ChatRoom.join)
+SETTLE = 1.0  # ...and at most this long (it orders the next step, never decides a verdict)
 CLOSE = 2.0  # a reader or accept thread ending after its socket or pipe was closed
 HOLD_FALLBACK = 0.5  # without /proc: a server writing to a client that reads nothing is held (a fill takes ms)
