@@ -39,6 +39,7 @@ ARRIVAL_TRIES = 20
 FILL_LINES = 256
 FILL_LENGTH = 1500
 LOAD_DEADLINE_S = 10.0  # S11: the whole burst must be delivered within this time
+FILL_DEADLINE_S = 20.0  # S08, S11: the fill delivered to Charlie, for as long as it progresses
 LOAD = "pendant la charge (30 clients qui parlent, d'autres qui arrivent)"
 
 THREAD_HINT = (
@@ -666,7 +667,7 @@ def _vanish_while_held(
     room.wait_until(lambda: frank_out() or dealt_with(), timing.HOLD_FALLBACK, [])
     eve.reset()
     # Everything Alice said reaches Charlie before she speaks again, so that her next line comes alone.
-    room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])
+    _wait_while_progressing(room, all_there, charlie)
     sent = (
         f"Eve ne lit plus rien ; Alice envoie {FILL_LINES} longues lignes ; pendant que le serveur écrit à Eve, "
         "Frank coupe sa connexion, puis Eve la sienne"
@@ -692,6 +693,19 @@ def _hold_the_server(
     held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
     room.wait_until(lambda: all_there() or held(), room.hold_patience(), [charlie])
     return all_there
+
+
+def _wait_while_progressing(room: ChatRoom, done: Callable[[], bool], client: ScriptedClient) -> None:
+    """Wait until `done`, for as long as bytes keep reaching `client`: a relay's deadline from the last
+    byte, not from the first. A correct server that paces its sends (a sleep after each one) takes
+    longer than one deadline to deliver FILL_LINES lines, all the more on a loaded machine; one that
+    stops delivering is waited for one deadline only. Bounded by FILL_DEADLINE_S in all."""
+    deadline = time.monotonic() + FILL_DEADLINE_S
+    while not done() and time.monotonic() < deadline:
+        before = client.received_bytes
+        patience = min(room.track_record.relay_timeout(), deadline - time.monotonic())
+        if not room.wait_until(lambda: done() or client.received_bytes != before, patience, [client]):
+            return
 
 
 def _speak_while_vanishing(
@@ -926,7 +940,7 @@ def _arrival_while_held(room: ChatRoom, scope: CheckScope, alice: ScriptedClient
         lambda: any("Frank" in line for line in room.console.lines(console)) or held(), room.hold_patience(), []
     )
     eve.resume()
-    room.wait_until(all_there, room.track_record.relay_timeout(), [charlie])
+    _wait_while_progressing(room, all_there, charlie)
     situation = "quand Frank arrive pendant que le serveur écrit à Eve, qui ne lit plus"
     _require_healthy(room, situation, LOCK_HINT)
     # Charlie only: whether Frank is in the list yet when Alice speaks depends on who takes the lock first.
