@@ -30,10 +30,6 @@ from grader.harness.waiting import LineSource, SeenTwice, wait_probing
 NEEDS_START = ("S01",)
 VANISH_TRIES = 8  # S08: Alice speaks while clients vanish, this many times (a race is caught on every run)
 VANISHING = 3  # S08: clients that vanish at once, after the first try (Frank, then Eve)
-# S08's last step: connections cut at once, until this many were cut before the server said anything (a
-# welcome it sends them afterwards fails), out of at most ARRIVAL_TRIES.
-ARRIVAL_RESETS = 3
-ARRIVAL_TRIES = 20
 # S08's first try: Eve (a narrow client) reads nothing while Alice sends this many lines of FILL_LENGTH
 # characters, over three times what the way to a narrow client holds (measured: up to 110 kB on Linux).
 FILL_LINES = 256
@@ -619,28 +615,6 @@ def test_depart_brutal(room: ChatRoom) -> None:
             ) from failure
     _say(room, charlie, "Oui, on continue.", [alice], summary=cut, hint=RESET_HINT)
     _require_healthy(room, "après la coupure brutale de plusieurs clients", RESET_HINT)
-    _vanish_on_arrival(room, alice, charlie)
-
-
-def _vanish_on_arrival(room: ChatRoom, alice: ScriptedClient, charlie: ScriptedClient) -> None:
-    """Clients connect and cut their connection at once, before giving a name, most often before the server
-    has even accepted them: a welcome sent from the accept loop then fails there. The server goes on: a
-    newcomer joins and talks with the room. (A traceback of the thread of a client that left before its
-    name harms no one else: only a server that stops serving fails here, by its crash first.)"""
-    landed = 0  # cuts that came before anything from the server: whatever it sends them afterwards fails
-    for _ in range(ARRIVAL_TRIES):
-        cut = room.knock()
-        landed += cut is True
-        if cut is None or landed == ARRIVAL_RESETS:
-            break
-    situation = "quand un client coupe sa connexion aussitôt connecté, avant de donner son nom"
-    try:
-        gaston = room.join("Gaston")
-        summary = f"{situation[0].upper()}{situation[1:]}, le serveur ne sert plus les suivants."
-        _say(room, gaston, "Bonjour, je suis nouveau.", [alice, charlie], summary=summary, hint=RESET_HINT)
-    except CheckFailure:
-        _require_healthy(room, situation, RESET_HINT)
-        raise
 
 
 def _vanish_while_held(

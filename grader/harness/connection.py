@@ -343,29 +343,6 @@ class ScriptedClient(LineConnection):
         return client
 
 
-def knock(host: str, port: int) -> bool | None:
-    """Connect and cut the connection at once (a reset, SO_LINGER 0 set before the handshake), without a
-    reader thread: the server's side gets the reset a few microseconds after the connection, most often
-    before it has even accepted it. True when nothing had come from the server by then (whatever it sends
-    afterwards fails), False when something had; None when the connection was refused."""
-    try:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    except OSError:
-        return None
-    with sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_LINGER)
-        sock.settimeout(timing.CONNECT)
-        try:
-            sock.connect((host, port))
-            sock.setblocking(False)
-            sock.recv(1, socket.MSG_PEEK)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return None
-        return False
-
-
 def _narrow_connection(host: str, port: int) -> socket.socket:
     """A connection whose receive buffer and segment size are set before the handshake that fixes them."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -14,7 +14,7 @@ from typing import NoReturn
 from grader.formats import seconds
 
 from . import causes, procfs, rest, timing
-from .connection import ScriptedClient, knock
+from .connection import ScriptedClient
 from .errors import CheckFailure, fail
 from .french import de
 from .matching import contains_message, diagnose_relay
@@ -131,11 +131,6 @@ class ChatRoom:
         self._relaying = False
         if not wait_probing(self.at_rest, timing.SETTLE, [self.server.process], timing.SETTLE_PROBE):
             self.track_record.rests = False
-
-    def knock(self) -> bool | None:
-        """A connection cut at once, before the server can have said anything (connection.knock): True when
-        nothing had come from it by then, None when it refused the connection."""
-        return knock(self.server.host, self.server.port)
 
     def connect_silent(self, label: str = "client silencieux") -> ScriptedClient:
         """A connection that sends nothing by itself (the first one reuses the readiness connection); the
