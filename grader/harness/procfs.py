@@ -274,17 +274,26 @@ def _syscall(path: Path) -> list[str]:
     return _read(path / "syscall").decode("ascii", "replace").split()
 
 
+def _thread_names(pid: int) -> list[str] | None:
+    """The threads of `pid` (/proc/<pid>/task), its main thread first; None when unknown or gone."""
+    try:
+        return sorted(os.listdir(PROC / str(pid) / "task"), key=lambda name: name != str(pid)) if available() else None
+    except OSError:
+        return None
+
+
+def _syscalls_known() -> bool:
+    """/proc can be read, and this machine's system call numbers are in the table below."""
+    return platform.machine().lower() in _WAIT_SYSCALLS and available()
+
+
 def _each_thread_syscall(pid: int) -> Iterator[list[str]]:
     """The syscall fields of each thread of `pid`, its main thread first (none when unknown or gone), read
     one thread at a time: a caller that has its answer stops reading (a server with a thread per client
     has hundreds). The thread of the grader's stack hook, waiting for a request on HOOK_FD, is not one of
     the program's."""
     tasks = PROC / str(pid) / "task"
-    try:
-        threads = sorted(os.listdir(tasks), key=lambda name: name != str(pid)) if available() else []
-    except OSError:
-        return
-    for thread in threads:
+    for thread in _thread_names(pid) or []:
         fields = _syscall(tasks / thread)
         wait = _unbounded_wait(fields)
         if wait is None or not wait.reads(HOOK_FD):
@@ -417,13 +426,10 @@ class Look:
         sleeps on a clock, waits with a deadline or in a call the table does not know), and when /proc
         cannot tell (gone, not Linux, a machine whose numbers are not known). The thread of the grader's
         stack hook, waiting for a request on HOOK_FD, is not one of the program's."""
-        if not (platform.machine().lower() in _WAIT_SYSCALLS and available()):
+        names = _thread_names(pid) if _syscalls_known() else None
+        if names is None:
             return None
         tasks = PROC / str(pid) / "task"
-        try:
-            names = sorted(os.listdir(tasks), key=lambda name: name != str(pid))
-        except OSError:
-            return None
         threads = []
         for name in names:  # one at a time: the first busy thread ends the look
             task = tasks / name
@@ -466,8 +472,7 @@ def waits(pid: int) -> list[Wait] | None:
 def reading(pid: int, fd: int) -> bool | None:
     """Whether a thread of `pid` is blocked reading `fd` (read or recv: no deadline); None when /proc cannot
     tell."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
-    threads = list(_each_thread_syscall(pid)) if known else []
+    threads = list(_each_thread_syscall(pid)) if _syscalls_known() else []
     if not threads:
         return None
     return any(wait is not None and wait.reads(fd) for wait in map(_unbounded_wait, threads))
@@ -476,8 +481,7 @@ def reading(pid: int, fd: int) -> bool | None:
 def main_thread_wait(pid: int) -> str | None:
     """The kind of wait (LOOP, DATA, THREAD, CHILD) the main thread of `pid` is blocked in, WITH OR WITHOUT a
     deadline; None when it is not blocked in one of the table's calls, or when /proc cannot tell."""
-    known = platform.machine().lower() in _WAIT_SYSCALLS and available()
-    wait = _wait_of(_syscall(PROC / str(pid))) if known else None
+    wait = _wait_of(_syscall(PROC / str(pid))) if _syscalls_known() else None
     return wait[0] if wait is not None else None
 
 
@@ -485,7 +489,7 @@ def own_thread_waiting(native_id: int | None) -> bool | None:
     """Whether this thread of the grader itself is blocked waiting for data (read, recv, poll, select...,
     with or without a deadline, not for a lock): a reader thread waits there only once it has handled
     everything it read. None when unknown (and for a thread not started: no native id)."""
-    known = native_id is not None and platform.machine().lower() in _WAIT_SYSCALLS and available()
+    known = native_id is not None and _syscalls_known()
     fields = _syscall(PROC / "self" / "task" / str(native_id)) if known else []
     if not fields:
         return None
