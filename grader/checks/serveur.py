@@ -633,9 +633,7 @@ def _vanish_while_held(
     # Frank is out (the console says so), or the server took in his reset and waits again (a lock held
     # during the send keeps his thread waiting). A server whose threads spin once Bob left never waits
     # again: after the reset is taken in, HOLD_FALLBACK at most.
-    def frank_out() -> bool:
-        return any("Frank" in line for line in room.console.lines(console))
-
+    frank_out = _shown_on_console(room, "Frank", console)
     room.wait_until(lambda: frank_out() or room.saw_reset(frank), room.hold_patience(), [])
     dealt_with = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
     room.wait_until(lambda: frank_out() or dealt_with(), timing.HOLD_FALLBACK, [])
@@ -667,6 +665,11 @@ def _hold_the_server(
     held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
     room.wait_until(lambda: all_there() or held(), room.hold_patience(), [charlie])
     return all_there
+
+
+def _shown_on_console(room: ChatRoom, name: str, since: int) -> Callable[[], bool]:
+    """Whether the server's console has shown a line with `name` since the mark `since`."""
+    return lambda: any(name in line for line in room.console.lines(since))
 
 
 def _wait_while_progressing(room: ChatRoom, done: Callable[[], bool], client: ScriptedClient) -> None:
@@ -910,9 +913,8 @@ def _arrival_while_held(room: ChatRoom, scope: CheckScope, alice: ScriptedClient
     scope.track(ScriptedClient.connect(room.server.host, room.server.port, "Frank"))
     held = SeenTwice(lambda: room.holds_for(eve), every=timing.ALIVE_PROBE)
     # Frank is in (the console says so), or his thread waits too (a lock held during the send).
-    room.wait_until(
-        lambda: any("Frank" in line for line in room.console.lines(console)) or held(), room.hold_patience(), []
-    )
+    frank_in = _shown_on_console(room, "Frank", console)
+    room.wait_until(lambda: frank_in() or held(), room.hold_patience(), [])
     eve.resume()
     _wait_while_progressing(room, all_there, charlie)
     situation = "quand Frank arrive pendant que le serveur écrit à Eve, qui ne lit plus"
