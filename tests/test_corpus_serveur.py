@@ -77,6 +77,8 @@ UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou", _only("S04", "S07", "S08",
 # The same registry, paused after each send of its broadcast: a newcomer arriving before its loop is over
 # would meet the race; the grader lets that loop end first (ChatRoom.join), so S07 passes every run.
 SLOW_UNLOCKED_REGISTRY = (CORPUS / "registre_sans_verrou_lent", _only("S07"))
+# The load tool's server (tests/test_charge.py), which drops one relayed line in ten whoever leaves.
+LOSSY_SERVER = (CORPUS / "charge_pertes", _only("S05", "S08", "S11"))
 STARTER_SERVER = (STARTERS, _only(*SERVER_IDS))
 
 
@@ -88,6 +90,7 @@ def graded(request: pytest.FixtureRequest) -> None:
             *((CORPUS / folder, _only(*EXPECTED[folder][0])) for folder in selected(request, "folder")),
             UNLOCKED_REGISTRY,
             SLOW_UNLOCKED_REGISTRY,
+            LOSSY_SERVER,
             STARTER_SERVER,
         ]
     )
@@ -125,6 +128,14 @@ def test_a_newcomer_arrives_once_the_broadcast_is_over() -> None:
     ended, so the race of the registry does not decide S07 (S08 and S11 charge it)."""
     result = grade(SLOW_UNLOCKED_REGISTRY[0], *SLOW_UNLOCKED_REGISTRY[1])
     assert result.statuses() == {"S01": "reussie", "S07": "reussie"}, result.output
+
+
+def test_a_server_losing_lines_anyway_is_not_charged_again_for_departures() -> None:
+    """Which of its lines is lost depends on its threads' order when clients leave: S08 would fail it on
+    some runs only. It loses lines with nobody leaving, so S05 and S11 charge that, and S08 says so."""
+    result = grade(LOSSY_SERVER[0], *LOSSY_SERVER[1])
+    assert result.statuses() == {"S01": "reussie", "S05": "echouee", "S08": "reussie", "S11": "echouee"}, result.output
+    assert "voir S05" in result.message("S08"), result.output
 
 
 def test_corpus_files_carry_their_bug() -> None:

@@ -38,7 +38,7 @@ def selections() -> dict[str, tuple[str, ...]]:
     chosen = {folder: ("--only", ",".join(checks)) for folder, (checks, _) in test_corpus_serveur.EXPECTED.items()}
     chosen["registre_sans_verrou"] = test_corpus_serveur.UNLOCKED_REGISTRY[1]
     chosen["registre_sans_verrou_lent"] = test_corpus_serveur.SLOW_UNLOCKED_REGISTRY[1]
-    chosen["charge_pertes"] = ("--only", "S11")  # the load tool's server (tests/test_charge.py)
+    chosen["charge_pertes"] = test_corpus_serveur.LOSSY_SERVER[1]
     chosen.update(dict.fromkeys(test_corpus_client.EXPECTED_FAILURES, test_corpus_client.ONLY_CLIENT))
     for folder, (bonuses, _) in test_corpus_bonus.EXPECTED.items():
         chosen[folder] = ("--only", ",".join((*test_corpus_bonus.SERVER_IDS, *bonuses)))
