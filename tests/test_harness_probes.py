@@ -410,3 +410,34 @@ def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monke
         # switch on, the student's program could still be dying when the session looks for leftovers).
         monkeypatch.delenv(procfs.SWITCH_VARIABLE, raising=False)
         alone.kill_tree()
+
+
+# Prints each line it is typed, at once: while it is paused, nothing it is typed comes back.
+ECHOES = "print('prêt', flush=True)\nwhile True:\n    print('reçu ' + input(), flush=True)\n"
+
+
+@linux_only
+def test_a_paused_program_does_nothing_until_the_pause_ends(tmp_path: Path) -> None:
+    echo = started(tmp_path, ECHOES)
+    try:
+        with echo.paused() as paused:
+            assert paused and procfs.stopped(echo.tree_pids())
+            assert echo.type_line("un")
+            assert not echo.stdout.wait_line(lambda line: line == "reçu un", timeout=0.3)
+        assert not procfs.stopped(echo.tree_pids())
+        assert echo.stdout.wait_line(lambda line: line == "reçu un", timeout=5)
+    finally:
+        echo.kill_tree()
+
+
+def test_without_proc_nothing_is_paused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    echo = started(tmp_path, ECHOES)
+    try:
+        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+        with echo.paused() as paused:
+            assert not paused
+            assert echo.type_line("un")
+            assert echo.stdout.wait_line(lambda line: line == "reçu un", timeout=5)
+    finally:
+        monkeypatch.delenv(procfs.SWITCH_VARIABLE, raising=False)
+        echo.kill_tree()

@@ -343,6 +343,19 @@ class ScriptedClient(LineConnection):
         return client
 
 
+def connect_then_reset(host: str, port: int, taken: Callable[[int], bool]) -> int | None:
+    """Connect, and once `taken(local port)` says the peer's side has the connection, cut it with a reset
+    (SO_LINGER 0), without a reader thread. The local port; None when refused, or never taken."""
+    try:
+        sock = socket.create_connection((host, port), timing.CONNECT)
+    except OSError:
+        return None
+    with sock:
+        local_port = int(sock.getsockname()[1])
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_LINGER)
+        return local_port if taken(local_port) else None
+
+
 def _narrow_connection(host: str, port: int) -> socket.socket:
     """A connection whose receive buffer and segment size are set before the handshake that fixes them."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

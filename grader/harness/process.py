@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -9,7 +10,7 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypedDict
 
@@ -21,7 +22,7 @@ from .output import OutputStream
 from .stack_channel import StackChannel, new_channel
 from .stacks import classic_causes, describe, parse_dump
 from .tracebacks import readable
-from .waiting import Observable
+from .waiting import Observable, wait_probing
 
 ioctl: Callable[[int, int, bytes], bytes] | None
 try:  # POSIX: how many bytes wait unread in a pipe
@@ -100,6 +101,14 @@ def kill_process_tree(popen: subprocess.Popen, members: Callable[[], set[int]], 
         popen.kill()
     except OSError:
         pass
+
+
+def _signal_each(pids: set[int], signum: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except OSError:  # already gone
+            pass
 
 
 def _taskkill(popen: subprocess.Popen, timeout: float) -> None:
@@ -260,6 +269,24 @@ class StudentProcess(Observable):
         if not self._stdin_closed:
             self._stdin_closed = True
             self._writes.put(None)
+
+    # -- control -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[bool]:
+        """Linux: every process of the program stopped (SIGSTOP) and seen stopped, until the block ends
+        (SIGCONT): what the kernel does for it meanwhile (a connection taken into its backlog, then reset)
+        is done before the program runs again. Yields False, having stopped nothing, where that cannot be
+        seen (no /proc, no SIGSTOP)."""
+        stop, go_on = getattr(signal, "SIGSTOP", None), getattr(signal, "SIGCONT", None)
+        pids = self.tree_pids() if stop is not None and go_on is not None else set()
+        if stop is None or go_on is None or not pids:
+            yield False
+            return
+        try:
+            _signal_each(pids, stop)
+            yield wait_probing(lambda: procfs.stopped(pids), timing.PAUSE, [self], timing.ALIVE_PROBE)
+        finally:
+            _signal_each(pids, go_on)
 
     # -- teardown ------------------------------------------------------------------------------------
     def kill_tree(self) -> None:

@@ -14,7 +14,7 @@ from typing import NoReturn
 from grader.formats import seconds
 
 from . import causes, procfs, rest, timing
-from .connection import ScriptedClient
+from .connection import ScriptedClient, connect_then_reset
 from .errors import CheckFailure, fail
 from .french import de
 from .matching import contains_message, diagnose_relay
@@ -363,6 +363,22 @@ class ChatRoom:
         """Linux: the server's side of `client`'s connection has taken in its reset (rest.connection_gone).
         False when unknown."""
         return rest.connection_gone(self.server.port, client.local_port)
+
+    def cut_before_accepted(self) -> bool:
+        """Linux: while the server is paused, a client connects and cuts its connection (a reset), and the
+        kernel takes in both (the server's side listed, then gone) before the server runs again: going on,
+        it accepts a connection already cut, and what it sends there fails, every run. False where that
+        cannot be ordered."""
+        port = self.server.port
+
+        def listed(peer: int) -> bool:
+            return wait_probing(lambda: procfs.unsent(port, peer) is not None, timing.PAUSE, [], timing.ALIVE_PROBE)
+
+        with self.server.process.paused() as paused:
+            peer = connect_then_reset(self.server.host, port, listed) if paused else None
+            return peer is not None and wait_probing(
+                lambda: rest.connection_gone(port, peer), timing.PAUSE, [], timing.ALIVE_PROBE
+            )
 
     def hold_patience(self) -> float:
         """How long to wait for the server to be held writing to a client that reads nothing: until seen

@@ -26,3 +26,4 @@ SETTLE_PROBE = 0.005  # Linux: between two looks at a server finishing with a jo
 SETTLE = 1.0  # ...and at most this long (it orders the next step, never decides a verdict)
 CLOSE = 2.0  # a reader or accept thread ending after its socket or pipe was closed
 HOLD_FALLBACK = 0.5  # without /proc: a server writing to a client that reads nothing is held (a fill takes ms)
+PAUSE = 1.0  # Linux: the program seen stopped after SIGSTOP, a connection seen by the kernel (it takes µs)
