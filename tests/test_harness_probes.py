@@ -127,14 +127,45 @@ WAKES_THE_MAIN_THREAD = """
 """
 
 
+# Where the kernel keeps each thread's scheduling counters, a look reads them; elsewhere its context switches.
+COUNTERS = ["schedstat", "status"]
+
+
+def _counted_by(counter: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if counter == "schedstat" and not procfs._schedstat_kept():
+        pytest.skip("ce noyau ne tient pas /proc/<pid>/task/<tid>/schedstat (CONFIG_SCHED_INFO)")
+    if counter == "status":
+        monkeypatch.setattr(procfs, "_schedstat_kept", lambda: False)
+
+
 @linux_only
+@pytest.mark.parametrize("counter", COUNTERS)
+def test_a_thread_that_ran_is_told_from_one_that_stayed_blocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counter: str
+) -> None:
+    _counted_by(counter, monkeypatch)
+    echo = started(tmp_path, ECHOES)
+    main = procfs.PROC / str(echo.pid) / "task" / str(echo.pid)
+    try:
+        assert settled(lambda: procfs._unbounded_wait(procfs._syscall(main)) is not None)
+        before = procfs._runs(main)
+        assert before is not None and procfs._runs(main) == before
+        assert echo.type_line("un") and echo.stdout.wait_line(lambda line: line == "reçu un", timeout=5)
+        assert procfs._runs(main) != before
+    finally:
+        echo.kill_tree()
+
+
+@linux_only
+@pytest.mark.parametrize("counter", COUNTERS)
 def test_a_look_proves_one_instant_not_threads_read_one_after_the_other(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counter: str
 ) -> None:
     """The main thread is read blocked (waiting for the lock); before the other thread is read, that one
     (busy then) wakes the main thread and blocks: read one after the other, both looked blocked, and a
     socketserver that never rests looked at rest so, once in a hundred gradings under load. Each thread
     is read again after the first pass: the main thread is seen asleep on a clock, so no rest."""
+    _counted_by(counter, monkeypatch)
     proc = started(tmp_path, WAKES_THE_MAIN_THREAD)
     tasks = procfs.PROC / str(proc.pid) / "task"
     main = tasks / str(proc.pid)

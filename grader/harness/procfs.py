@@ -396,15 +396,24 @@ def _unbounded_wait(fields: list[str]) -> Wait | None:
     return Wait(kind, arguments[0] if kind == DATA else -1)
 
 
-def _switches(task: Path) -> int | None:
-    """How many times this thread has left the processor, by itself or not (/proc .../status); None when
-    unreadable."""
+def _runs(task: Path) -> bytes | None:
+    """What changes whenever this thread gets the processor: its scheduling counters (/proc .../schedstat:
+    time run, time waiting to run, times run), or else its counts of context switches (.../status, twice
+    as long to read); None when unreadable."""
+    if _schedstat_kept():
+        return _read(task / "schedstat") or None
     status = _read(task / "status")
     start = status.rfind(b"\nvoluntary_ctxt_switches:")  # near the end: read at each look, not parsed whole
     words = status[start:].split()[:4] if start >= 0 else []
     if len(words) != 4 or words[2] != b"nonvoluntary_ctxt_switches:" or not (words[1] + words[3]).isdigit():
         return None
-    return int(words[1]) + int(words[3])
+    return words[1] + b" " + words[3]
+
+
+@functools.cache
+def _schedstat_kept() -> bool:
+    """Whether this kernel keeps each thread's scheduling counters (CONFIG_SCHED_INFO)."""
+    return bool(_read(PROC / "thread-self" / "schedstat"))
 
 
 class Look:
@@ -413,7 +422,7 @@ class Look:
     /proc shows one thread at a time: read one after the other, a thread seen blocked may have been woken
     before the last one was read (a server's main thread seen in Thread.start(), waiting for the new
     thread, which is then seen blocked in recv() while the main thread is back in its loop with a
-    deadline). So each thread is read twice: `add` reads its count of context switches, then its system
+    deadline). So each thread is read twice: `add` reads its scheduling counters (_runs), then its system
     call; once every process is added, `confirmed` reads each one's system call, then its count, again.
     A thread with the same wait and the same count has not run in between: it stayed blocked (a woken
     thread shows as running until it has run, and it leaves the processor to block again). So at the
@@ -421,7 +430,7 @@ class Look:
     them (`rest.stillness`'s `meanwhile`) held while they were."""
 
     def __init__(self) -> None:
-        self._seen: list[tuple[Path, int, list[str]]] = []  # (thread, switches, syscall fields)
+        self._seen: list[tuple[Path, bytes, list[str]]] = []  # (thread, _runs, syscall fields)
         self._threads: dict[int, list[str]] = {}  # pid -> its threads, as listed by `add`
 
     def add(self, pid: int) -> list[Wait] | None:
@@ -437,21 +446,21 @@ class Look:
         threads = []
         for name in names:  # one at a time: the first busy thread ends the look
             task = tasks / name
-            switches = _switches(task)
+            runs = _runs(task)
             fields = _syscall(task)
             wait = _unbounded_wait(fields)
             if wait is not None and wait.reads(HOOK_FD):
                 continue
-            if wait is None or switches is None:
+            if wait is None or runs is None:
                 return None
-            self._seen.append((task, switches, fields))
+            self._seen.append((task, runs, fields))
             threads.append(wait)
         self._threads[pid] = sorted(names)
         return threads or None
 
     def confirmed(self) -> bool:
         """The second pass: every process added has the same threads, and each thread seen still shows the
-        same wait and has not run since `add` (same count of context switches). False otherwise, and
+        same wait and has not run since `add` (same scheduling counters). False otherwise, and
         when nothing was added."""
         for pid, names in self._threads.items():
             try:
@@ -460,7 +469,7 @@ class Look:
             except OSError:
                 return False
         return bool(self._seen) and all(
-            _syscall(task) == fields and _switches(task) == switches for task, switches, fields in self._seen
+            _syscall(task) == fields and _runs(task) == runs for task, runs, fields in self._seen
         )
 
 
