@@ -17,10 +17,11 @@ import pytest
 from grader import confinement
 from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.catalogue import load_catalogue
-from grader.confinement import environment, landlock, launch, limits, macos, windows
+from grader.confinement import environment, landlock, launch, limits, macos, startup, windows
 from grader.confinement.model import Confinement
 from grader.harness import procfs
 from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
+from grader.harness.waiting import wait_probing
 from grader.scale import default_scale
 from tests.grading import ROOT, SOLUTION, grade
 
@@ -272,6 +273,10 @@ from pathlib import Path
 from grader.harness import procfs
 from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
 workdir = Path(sys.argv[1])
+if sys.argv[2] != "lifeline":
+    import os
+    from grader.confinement import launch
+    launch._lifeline.append(os.dup(0))  # a lifeline the test holds open: as if no launcher watched it
 process = StudentProcess.start(workdir, "prog.py", port=4321, label="serveur")
 process.stdout.wait_line(lambda line: line == "prêt", 10)
 print("lancé", flush=True)
@@ -280,22 +285,33 @@ sys.stdin.read()
 
 
 @needs_confinement
-def test_a_grading_process_that_dies_leaves_its_students_to_whoever_adopted_them(tmp_path: Path) -> None:
-    """A batch worker killed under its student's program: the program comes back to the batch parent (a
-    subreaper), which finds it (its own PID namespace) and ends it."""
+@pytest.mark.parametrize("lifeline", ["lifeline", "subreaper"])
+def test_a_grading_process_that_dies_takes_its_students_with_it(tmp_path: Path, lifeline: str) -> None:
+    """A grader killed under its student's program (SIGKILL: nothing of its own runs): in a PID namespace,
+    the launcher sees the grader's lifeline end and ends the namespace. Where nothing watches the lifeline
+    (no namespace), the program comes back to the batch parent (a subreaper), which finds it and ends it."""
+    if lifeline == "lifeline" and launch.applied and startup.NAMESPACES not in launch.applied[0]:
+        pytest.skip("ce système ne donne pas d'espace de noms PID aux programmes")
     workdir = tmp_path / "run" / "travail"
     workdir.mkdir(parents=True)
     (workdir / "prog.py").write_text("import os\nos.setsid()\nprint('prêt', flush=True)\ninput()\n", encoding="utf-8")
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(workdir)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", WORKER, str(workdir), lifeline],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert worker.stdout is not None and worker.stdout.readline() == "lancé\n"
         students = set(surviving_processes())
-        assert students  # the launcher, PID 1 of its namespace and the program
+        assert students  # the launcher, PID 1 of its namespace and the program (or the program alone)
     finally:
         worker.kill()
         worker.wait()
+    if lifeline == "lifeline":
+        assert wait_probing(lambda: not students & set(surviving_processes()), 5.0, [], 0.02)
+        return
     assert students & set(surviving_processes())  # still running: the worker did not end them
     assert set(kill_surviving_processes()) >= students & set(procfs.descendants(os.getpid()))
     assert not students & set(surviving_processes())

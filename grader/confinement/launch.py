@@ -38,6 +38,8 @@ _preparing: list[threading.Thread] = []  # threads starting the next one
 # What the launcher's interpreter reads as it starts (before its order): the locale, glibc's arenas, PATH.
 _STARTUP_ENV = environment.minimal(home="/", temp="/", port=0)
 hooks: list[str] = []  # files every student program runs first (see add_hook)
+_lifeline: list[int] = []  # the reading end of this process's lifeline, once made (see _lifeline_end)
+_lifeline_lock = threading.Lock()
 
 
 def add_hook(path: str | Path) -> None:
@@ -296,13 +298,27 @@ def _prepare(popen_options: dict[str, object]) -> None:
 
 
 def _status_end(writing: int, popen_options: dict[str, object]) -> dict[str, int]:
-    """Hand the status pipe's writing end to the launcher alone (not to other programs started meanwhile)."""
+    """Hand the status pipe's writing end to the launcher alone (not to other programs started meanwhile);
+    on POSIX, with the lifeline's reading end (watched on Linux, where the launcher waits for a namespace)."""
     if os.name != "nt":
-        popen_options["pass_fds"] = (writing,)
-        return {"status_fd": writing}
+        lifeline = _lifeline_end()
+        popen_options["pass_fds"] = (writing, lifeline)
+        return {"status_fd": writing, "lifeline_fd": lifeline}
     import msvcrt
 
     handle = msvcrt.get_osfhandle(writing)  # type: ignore[attr-defined]
     os.set_handle_inheritable(handle, True)  # type: ignore[attr-defined]
     popen_options["startupinfo"] = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})  # type: ignore[attr-defined]
     return {"status_handle": handle}
+
+
+def _lifeline_end() -> int:
+    """The reading end of a pipe whose writing end this process alone holds and never closes (it is not
+    inherited): it reaches end of file when this process ends, however it ends (SIGKILL too). A launcher
+    ends its namespace then, so nothing a student started outlives the grader. (PR_SET_PDEATHSIG would
+    not do: it follows the thread that started the launcher, and spare launchers come from short threads.)"""
+    with _lifeline_lock:
+        if not _lifeline:
+            reading, _ = os.pipe()  # the writing end stays open, unnamed, until this process ends
+            _lifeline.append(reading)
+        return _lifeline[0]

@@ -33,7 +33,10 @@ def main() -> None:
     spec = json.loads(sys.argv[1])
     status = _status_fd(spec)
     try:
-        layers = _linux_namespaces(status) if sys.platform.startswith("linux") else _no_namespace(status)
+        lifeline = spec.get("lifeline_fd")
+        layers = _linux_namespaces(status, lifeline) if sys.platform.startswith("linux") else _no_namespace(status)
+        if lifeline is not None:
+            os.close(lifeline)  # the grader's: the student's program never holds it
         order = _order()
         if order is None:  # the grader ended without needing this launcher
             os._exit(0)
@@ -102,7 +105,7 @@ def _confine(order: dict, layers: list[str]) -> list[str]:
     return applied + platform.restrict(order["writable"], order["ports"], private_proc=PRIVATE_PROC in layers)
 
 
-def _linux_namespaces(status: int) -> list[str]:
+def _linux_namespaces(status: int, lifeline: int | None) -> list[str]:
     """In new namespaces when the machine allows it: fork the namespace's PID 1, which forks the student.
     Returns (in the student's process) the layers applied so far."""
     from grader.confinement import linux
@@ -114,7 +117,7 @@ def _linux_namespaces(status: int) -> list[str]:
     init = os.fork()
     if init:
         _tell(status, "init", init)
-        _wait_as(init, status)
+        _wait_as(init, status, lifeline)
     linux.die_with_parent(signal.SIGKILL)  # the launcher killed: the whole namespace goes with it
     student = os.fork()
     if student:
@@ -138,14 +141,33 @@ def _leave_the_pipes(status: int) -> None:
     os.close(null)
 
 
-def _wait_as(child: int, status: int) -> None:
-    """The launcher: wait for PID 1 of the namespace, and end the same way."""
+def _wait_as(child: int, status: int, lifeline: int | None) -> None:
+    """The launcher: wait for PID 1 of the namespace, and end the same way; end it if the grader ends first
+    (its lifeline reaches end of file)."""
     _leave_the_pipes(status)
+    if lifeline is not None:
+        _end_with_the_grader(lifeline, child)
     _, code = os.waitpid(child, 0)
     if os.WIFSIGNALED(code):
         signal.signal(os.WTERMSIG(code), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(code))
     os._exit(os.waitstatus_to_exitcode(code) & 0xFF)
+
+
+def _end_with_the_grader(lifeline: int, child: int) -> None:
+    """Wait until PID 1 of the namespace ends, or the grader does, and end PID 1 then (everything in the
+    namespace ends with it). Nobody writes on the lifeline: it is readable only at its end of file. No
+    thread can wait on it (a process that made a PID namespace starts none): a pidfd, from Linux 5.3;
+    before, the launcher waits for PID 1 alone, and a batch's subreaper ends what outlives a grader."""
+    try:
+        child_ends = os.pidfd_open(child)
+    except (AttributeError, OSError):
+        return
+    import select
+
+    ready, _, _ = select.select([lifeline, child_ends], [], [])
+    if child_ends not in ready:
+        os.kill(child, signal.SIGKILL)
 
 
 def _reap_until_empty(student: int, status: int) -> None:
