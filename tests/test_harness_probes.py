@@ -4,6 +4,7 @@ and the grader's own reader threads; plus the waits built on it."""
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -145,7 +146,7 @@ def test_a_thread_that_ran_is_told_from_one_that_stayed_blocked(
 ) -> None:
     _counted_by(counter, monkeypatch)
     echo = started(tmp_path, ECHOES)
-    main = procfs.PROC / str(echo.pid) / "task" / str(echo.pid)
+    main = f"{procfs.PROC}/{echo.pid}/task/{echo.pid}"
     try:
         assert settled(lambda: procfs._unbounded_wait(procfs._syscall(main)) is not None)
         before = procfs._runs(main)
@@ -167,15 +168,15 @@ def test_a_look_proves_one_instant_not_threads_read_one_after_the_other(
     is read again after the first pass: the main thread is seen asleep on a clock, so no rest."""
     _counted_by(counter, monkeypatch)
     proc = started(tmp_path, WAKES_THE_MAIN_THREAD)
-    tasks = procfs.PROC / str(proc.pid) / "task"
-    main = tasks / str(proc.pid)
+    tasks = f"{procfs.PROC}/{proc.pid}/task"
+    main = f"{tasks}/{proc.pid}"
     read = procfs._syscall
     torn: list[list[str]] = []
 
     def second_thread_reads_stdin() -> bool:
-        return any(read(task)[:2] == ["0", "0x0"] for task in tasks.iterdir() if task != main)
+        return any(read(f"{tasks}/{name}")[:2] == ["0", "0x0"] for name in os.listdir(tasks) if name != str(proc.pid))
 
-    def tearing_read(path: Path) -> list[str]:
+    def tearing_read(path: str) -> list[str]:
         fields = read(path)
         if path == main and not torn:
             torn.append(fields)
@@ -292,6 +293,21 @@ def test_idle_means_waiting_for_the_outside_with_no_deadline(tmp_path: Path) -> 
         for proc in (idle, timer, grandchild, busy):
             proc.kill_tree()
     assert procfs.waits(idle.pid) is None and not rest.idle(idle)  # gone: unknown, never idle
+
+
+@linux_only
+def test_a_program_alone_in_its_namespace_is_told_by_one_listing(tmp_path: Path) -> None:
+    alone, parent = started(tmp_path / "seul", READS_STDIN), started(tmp_path / "parent", SLEEPING_GRANDCHILD)
+    try:
+        if procfs.namespace_size(alone._launched.init or 0) is None:
+            pytest.skip("les programmes n'ont pas ici d'espace de noms PID avec son propre /proc")
+        assert alone._alone() and alone.family() == procfs.family(alone.pid) == {alone.pid}
+        assert settled(lambda: len(procfs.family(parent.pid)) == 3)
+        assert not parent._alone() and parent.family() == procfs.family(parent.pid)
+        assert parent.tree_pids() == parent.family()
+    finally:
+        alone.kill_tree()
+        parent.kill_tree()
 
 
 @linux_only

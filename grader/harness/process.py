@@ -16,6 +16,7 @@ from typing import BinaryIO, TypedDict
 
 from grader import confinement
 from grader.confinement import launch, limits
+from grader.confinement.startup import PRIVATE_PROC
 
 from . import procfs, timing
 from .output import OutputStream
@@ -319,10 +320,9 @@ class StudentProcess(Observable):
         if init is None or not procfs.available():
             return
         procfs.kill_until_none(set, [init], timing.KILL)
-        try:
-            self._popen.wait(timing.KILL)
-        except subprocess.TimeoutExpired:  # kill_process_tree ends it
-            pass
+        # The reaper thread's blocking wait sets _exited at once; Popen.wait(timeout) would poll, sleeping
+        # up to 50 ms between two looks. Past the deadline, kill_process_tree ends the launcher.
+        self._exited.wait(timing.KILL)
 
     def _run_pids(self) -> set[int]:
         """The program's processes and the launcher's own (ending the namespace's PID 1 ends the rest)."""
@@ -336,7 +336,18 @@ class StudentProcess(Observable):
             return set()
         if init is None:
             return procfs.family(self._popen.pid)
-        return procfs.family(init) - {init}
+        return {self.pid} if self._alone() else procfs.family(init) - {init}
+
+    def family(self) -> set[int]:
+        """Linux: the student's process and its live descendants (procfs.family); empty elsewhere."""
+        return {self.pid} if self._alone() else procfs.family(self.pid)
+
+    def _alone(self) -> bool:
+        """In its own namespace, with its own /proc, the student's process lives there alone with PID 1:
+        one listing tells it, instead of reading the children of each of its threads (a server with 60
+        threads: 60 reads, at every look)."""
+        init = self._launched.init
+        return init is not None and PRIVATE_PROC in self.layers and procfs.namespace_size(init) == 2
 
     # -- diagnosis -----------------------------------------------------------------------------------
     def memory_exhausted(self) -> bool:

@@ -75,7 +75,7 @@ def stillness(process: StudentProcess, meanwhile: Callable[[], bool] | None = No
     if own is None:
         return None
     threads = list(own)
-    family = procfs.family(process.pid)
+    family = process.family()
     for child in sorted(family - {process.pid}):
         theirs = look.add(child)
         if theirs is None:
@@ -83,7 +83,7 @@ def stillness(process: StudentProcess, meanwhile: Callable[[], bool] | None = No
         threads += theirs
     if meanwhile is not None and not meanwhile():
         return None
-    if not look.confirmed() or procfs.family(process.pid) != family:
+    if not look.confirmed() or process.family() != family:
         return None
     return Stillness(own[0], threads)
 
@@ -112,7 +112,7 @@ def held_by_window(process: StudentProcess, port: int, peer: int) -> bool:
     stays so until the client reads or leaves. Not a rest: a thread waiting on a clock may still act. The
     caller only chooses by it the moment of its next step (reset that client, or let another one arrive),
     which a correct program survives at any moment. False when unknown."""
-    pids = [process.pid, *sorted(procfs.family(process.pid) - {process.pid})]
+    pids = [process.pid, *sorted(process.family() - {process.pid})]
     return bool(procfs.unsent(port, peer)) and procfs.asleep(pids) is True
 
 

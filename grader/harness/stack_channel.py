@@ -93,13 +93,13 @@ class ProcChannel(StackChannel):
     def _ready(self, timeout: float) -> bool:
         if self.answers is not None:
             return True
-        fds = procfs.PROC / str(self.pid) / "fd"
+        fds = f"{procfs.PROC}/{self.pid}/fd"
         try:
-            answers = os.open(fds / str(procfs.HOOK_FD + 2), os.O_RDONLY)
+            answers = os.open(f"{fds}/{procfs.HOOK_FD + 2}", os.O_RDONLY)
         except OSError:  # the hook not set up, or the program gone
             return False
         try:
-            self._request = os.open(fds / str(procfs.HOOK_FD + 1), os.O_WRONLY | os.O_NONBLOCK)
+            self._request = os.open(f"{fds}/{procfs.HOOK_FD + 1}", os.O_WRONLY | os.O_NONBLOCK)
         except OSError:
             os.close(answers)
             return False
