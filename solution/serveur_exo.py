@@ -16,6 +16,7 @@ Le protocole complet est décrit dans docs/protocole.md.
 
 import os
 import queue
+import random
 import socket
 import sys
 import threading
@@ -62,10 +63,7 @@ def main():
             file=sys.stderr,
         )
         sys.exit(1)
-    # Chaque thread réserve de la mémoire pour sa pile (plusieurs Mo par défaut) ; les nôtres n'en
-    # utilisent que très peu. Avec 256 Ko chacun, des centaines de clients (deux threads chacun)
-    # tiennent dans la mémoire permise au programme.
-    threading.stack_size(256 * 1024)
+    preparer_les_threads()
     ouvrir_historique()  # bonus (partie 6)
     threading.Thread(target=boucle_console, daemon=True).start()  # bonus /kick (partie 6)
     afficher("Serveur en attente de connexions...")
@@ -73,6 +71,34 @@ def main():
         boucle_acceptation(serveur)
     except KeyboardInterrupt:
         arreter(serveur)  # partie 7
+
+
+def preparer_les_threads():
+    """Trois réglages pour que des centaines de threads (deux par client) tournent bien ensemble.
+
+    Python n'exécute le code que d'un seul thread à la fois : pour avancer, un thread doit tenir le
+    verrou global de l'interpréteur (le GIL). Nos threads le rendent d'eux-mêmes dès qu'ils
+    attendent le réseau, c'est-à-dire presque tout le temps. Les mesures sont dans
+    docs/performances.md (partie « Charge »).
+    """
+    # 1. Chaque thread réserve de la mémoire pour sa pile (plusieurs Mo par défaut) ; les nôtres
+    #    n'en utilisent que très peu. Avec 256 Ko chacun, des centaines de clients tiennent dans la
+    #    mémoire permise au programme.
+    threading.stack_size(256 * 1024)
+    # 2. Par défaut, un thread qui attend le GIL le réclame toutes les 5 ms à celui qui le tient.
+    #    Avec 500 clients, ce sont des centaines de threads qui attendent : ces réclamations font
+    #    près de 100 000 changements de thread par seconde, pour rien, puisque nos threads rendent
+    #    le GIL d'eux-mêmes. Une réclamation toutes les 50 ms suffit.
+    sys.setswitchinterval(0.05)
+    # 3. Un seul thread avance à la fois : un deuxième cœur ne rend pas ce serveur plus rapide, il
+    #    le ralentit. Un thread réveillé sur un autre cœur y attend le GIL, qui fait alors sans
+    #    cesse l'aller-retour d'un cœur à l'autre. On garde donc tous nos threads sur un seul cœur,
+    #    pris au hasard (deux serveurs lancés ensemble ne s'empilent pas sur le même). Les autres
+    #    programmes de la machine gardent les autres cœurs. os.sched_setaffinity n'existe que sous
+    #    Linux : ailleurs, on laisse faire le système.
+    if hasattr(os, "sched_setaffinity"):
+        coeur = random.choice(sorted(os.sched_getaffinity(0)))  # parmi les cœurs permis
+        os.sched_setaffinity(0, {coeur})  # 0 : ce thread-ci ; les threads créés ensuite suivent
 
 
 AIDE = f"""Utilisation : python serveur_exo.py [--hote ADRESSE] [--port NUMÉRO]
