@@ -10,6 +10,7 @@ import pytest
 
 from grader.harness import spinning as spinning_module
 from grader.harness.spinning import spinning
+from grader.harness.waiting import wait_probing
 from tests.test_harness_process import start
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is read on Linux only")
@@ -71,3 +72,16 @@ def test_an_ended_program_is_not_judged(tmp_path: Path) -> None:
     process = start(tmp_path, "print('fini')")
     assert process.wait_exit(10) == 0
     assert spinning(process) is None
+
+
+@pytest.mark.parametrize("source", [SPINNING_ON_EMPTY_RECV, WAITING, TICKING], ids=["spin", "input", "sleep"])
+def test_a_watch_riding_another_wait_ends_it_only_on_a_spin(tmp_path: Path, source: str) -> None:
+    """S07 waits for a departure line with a SpinWatch as its stop: a spin ends the wait after one window,
+    a program that waits never does (the wait goes to its own end)."""
+    process = _started(tmp_path, source)
+    try:
+        watch = spinning_module.SpinWatch(process)
+        ended = wait_probing(watch, 3 * spinning_module.WINDOW, [process], spinning_module.LOOK)
+        assert ended == (source is SPINNING_ON_EMPTY_RECV) and (watch.spin is not None) == ended
+    finally:
+        process.kill_tree()

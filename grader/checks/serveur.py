@@ -23,7 +23,7 @@ from grader.harness.french import de
 from grader.harness.process import TRACEBACK_MARKERS
 from grader.harness.room import ChatRoom
 from grader.harness.scope import CheckScope
-from grader.harness.spinning import SPIN_HINT, spinning
+from grader.harness.spinning import SPIN_HINT, SpinWatch, spinning
 from grader.harness.student import seconds
 from grader.harness.waiting import LineSource, SeenTwice, wait_probing
 
@@ -229,10 +229,21 @@ def _expect_relay(scope: CheckScope, recipient: ScriptedClient, since: int, name
 
 
 def _expect_announce(
-    room: ChatRoom, since: int, name: str, keyword: str, timeout: float, *, sent: str, expected: str, hint: str
+    room: ChatRoom,
+    since: int,
+    name: str,
+    keyword: str,
+    timeout: float,
+    *,
+    sent: str,
+    expected: str,
+    hint: str,
+    stop: Callable[[], bool] | None = None,
 ) -> str:
-    """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name."""
-    line = room.wait_line_or_rest(room.console, lambda text: keyword in text.lower(), timeout, since=since)
+    """The console line announcing an arrival or a departure ("rejoint", "quitt"), holding the name; the
+    wait ends sooner at rest, or when `stop` holds."""
+    found = room.first_match_or_rest({room.console: since}, lambda text: keyword in text.lower(), timeout, stop=stop)
+    line = found[1] if found else None
     shown = _quoted(room.console.lines(since)[-3:])
     if line is None:
         fail(
@@ -279,9 +290,10 @@ def _require_healthy(room: ChatRoom, situation: str, hint: str = causes.TRACE_HI
         )
 
 
-def _require_waiting(room: ChatRoom, situation: str, expected: str) -> None:
-    """The server does not keep a processor busy once it has nothing to do (Linux; see spinning)."""
-    spin = spinning(room.server.process)
+def _require_waiting(room: ChatRoom, situation: str, expected: str, seen: SpinWatch | None = None) -> None:
+    """The server does not keep a processor busy once it has nothing to do (Linux; see spinning), or a
+    watch that rode along the last wait (`seen`) already proved it does."""
+    spin = seen.spin if seen is not None and seen.spin is not None else spinning(room.server.process)
     if spin is not None:
         fail(
             f"{situation}, le serveur occupe le processeur sans arrêt ({spin.french()}) alors qu'il n'a plus "
@@ -553,6 +565,7 @@ def test_depart_propre(room: ChatRoom) -> None:
     bob.close()
     patience = timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK  # no join shown: no departure either
     left = "Après le départ de Bob"
+    spin = SpinWatch(room.server.process)  # a loop spinning on b"" is what it did: no need to wait more
     try:
         _expect_announce(
             room,
@@ -565,10 +578,11 @@ def test_depart_propre(room: ChatRoom) -> None:
             hint='Quand la lecture renvoie b"" (ou ""), le client a fermé la connexion : sortez de '
             "sa boucle, retirez-le de la liste, fermez sa connexion et affichez « Bob a quitté le "
             "chat. ».",
+            stop=spin,
         )
     except CheckFailure:  # what the server did first: it crashed, or it spins
         _require_healthy(room, "au départ de Bob")
-        _require_waiting(room, left, "« Bob a quitté le chat. », puis le serveur attend sans rien faire")
+        _require_waiting(room, left, "« Bob a quitté le chat. », puis le serveur attend sans rien faire", spin)
         raise
     # A first send to Bob's dead socket usually succeeds: only the second one fails.
     after_leave = f"{left}, les messages d'Alice n'arrivent plus à Charlie."
@@ -637,6 +651,7 @@ def _clients_vanish(
         marks,
         lambda line: "Bob" in line or any(m in line for m in TRACEBACK_MARKERS),
         timing.EXIT if room.join_evidence else timing.JOIN_FALLBACK,
+        stop=SpinWatch(room.server.process),  # a loop spinning on b"": it saw the reset (S07 charges the spin)
     )
     cut = "Après la coupure brutale d'un client, les autres ne sont plus servis."
     _say(room, alice, "Bob a disparu d'un coup !", [charlie, eve], summary=cut, hint=RESET_HINT)

@@ -74,7 +74,7 @@ def running(pid: int) -> bool:
     return bool(fields) and fields[0] == "R"
 
 
-def _thread_states(pids: Iterable[int]) -> list[str]:
+def thread_states(pids: Iterable[int]) -> list[str]:
     """The state letter of each thread of these processes ("R", "S", "D", "T"...); [] when unknown."""
     fields = [_stat_fields(int(thread)) for pid in pids for thread in _thread_names(pid) or []]
     return [thread[0] for thread in fields if thread]
@@ -83,13 +83,13 @@ def _thread_states(pids: Iterable[int]) -> list[str]:
 def asleep(pids: Iterable[int]) -> bool | None:
     """Whether no thread of these processes can run: each one is blocked ("S" or "D"), whatever it waits
     for and whether or not its wait has a deadline. None when /proc cannot tell."""
-    states = _thread_states(pids)
+    states = thread_states(pids)
     return all(state in ("S", "D") for state in states) if states else None
 
 
 def stopped(pids: Iterable[int]) -> bool:
     """Whether every thread of these processes is stopped by a signal ("T"); False when unknown."""
-    states = [state for state in _thread_states(pids) if state not in ("Z", "X")]
+    states = [state for state in thread_states(pids) if state not in ("Z", "X")]
     return bool(states) and all(state == "T" for state in states)
 
 

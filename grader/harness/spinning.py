@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import procfs, timing
 from .process import StudentProcess
@@ -42,46 +41,51 @@ class Spin:
         return f"{percent} % d'un processeur pendant {str(round(self.seconds, 1)).replace('.', ',')} s"
 
 
-def _runnable(pids: set[int]) -> bool:
-    """One thread of these processes is running or ready to run."""
-    for pid in pids:
-        try:
-            tasks = list((Path("/proc") / str(pid) / "task").iterdir())
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                _, _, rest = (task / "stat").read_bytes().decode("ascii", "replace").rpartition(")")
-            except OSError:
-                continue
-            fields = rest.split()
-            if fields and fields[0] == "R":
-                return True
-    return False
+class SpinWatch:
+    """spinning(), one look per call: it can ride along another wait (for a departure line, say) and end it
+    as soon as the program is proven spinning. The looks since the last calm moment count: CALM_LOOKS in a
+    row with no runnable thread start the window again."""
+
+    def __init__(self, process: StudentProcess) -> None:
+        self.process = process
+        self.spin: Spin | None = None  # the verdict, once proven
+        self.calm = 0  # looks in a row with no runnable thread
+        self._restart()
+
+    def _restart(self) -> None:
+        self._usage = self.process.resource_usage() if procfs.available() else None
+        self._started, self._looks, self._busy = time.monotonic(), 0, 0
+
+    def __call__(self) -> bool:
+        """Look once; True once the program has kept a thread busy for a whole WINDOW."""
+        if self.spin is not None:
+            return True
+        if self._usage is None or self.process.poll() is not None:
+            return False
+        runnable = "R" in procfs.thread_states(self.process.tree_pids())
+        self._looks, self._busy = self._looks + 1, self._busy + runnable
+        self.calm = 0 if runnable else self.calm + 1
+        if self.calm >= CALM_LOOKS:
+            self._restart()
+            return False
+        elapsed = time.monotonic() - self._started
+        if elapsed < WINDOW or self._busy < BUSY_SHARE * self._looks:
+            return False
+        now = self.process.resource_usage()
+        share = (now[0] - self._usage[0]) / max(elapsed, 1e-3) if now is not None else 0.0
+        self.spin = Spin(share, elapsed) if share >= MIN_CPU_SHARE else None
+        return self.spin is not None
 
 
 def spinning(process: StudentProcess) -> Spin | None:
     """Look at the program for up to WINDOW: a Spin if it kept a thread busy all along, None if it waits
     (told in CALM_LOOKS looks for a program that waits), has ended, or the system cannot tell."""
-    if not procfs.available() or process.poll() is not None:
-        return None
-    usage = process.resource_usage()
-    if usage is None:
-        return None
-    started, looks, busy, calm = time.monotonic(), 0, 0, 0
-
-    def look() -> bool:
-        """True once the verdict is known (calm, ended, or the window is over)."""
-        nonlocal looks, busy, calm
-        runnable = _runnable(process.tree_pids())
-        looks, busy = looks + 1, busy + runnable
-        calm = 0 if runnable else calm + 1
-        return calm >= CALM_LOOKS or process.poll() is not None or time.monotonic() - started >= WINDOW
-
-    wait_probing(look, WINDOW + LOOK, [process], LOOK)
-    now = process.resource_usage()
-    elapsed = time.monotonic() - started
-    if calm >= CALM_LOOKS or now is None or process.poll() is not None or busy < BUSY_SHARE * looks:
-        return None
-    share = (now[0] - usage[0]) / max(elapsed, 1e-3)
-    return Spin(share, elapsed) if share >= MIN_CPU_SHARE else None
+    watch = SpinWatch(process)
+    started = time.monotonic()
+    wait_probing(
+        lambda: watch() or watch.calm >= CALM_LOOKS or time.monotonic() - started >= WINDOW,
+        WINDOW + LOOK,
+        [process],
+        LOOK,
+    )
+    return watch.spin
