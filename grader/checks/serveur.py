@@ -395,17 +395,25 @@ def _wait_deliveries(
     as soon as a client still waiting receives nothing more for timing.RELAY or the server is at rest
     (it has stalled)."""
     for recipient in clients:
-        for sender in _others(clients, recipient):
-            last = _numbered(sender.name, count - 1)
-            while True:
-                before = recipient.mark()
-                wait = min(timing.RELAY, deadline - time.monotonic())
-                since = marks[recipient.name]
-                if room.wait_line_or_rest(recipient, lambda line: last in line, wait, since=since) is not None:
-                    break
-                if recipient.mark() == before or time.monotonic() >= deadline:
-                    return False
+        while missing := _lasts_missing(recipient, _others(clients, recipient), marks[recipient.name], count):
+            before = recipient.mark()
+            wait = min(timing.RELAY, deadline - time.monotonic())
+            room.wait_line_or_rest(recipient, lambda line: bool(_lasts_in(line, count) & missing), wait, since=before)
+            if recipient.mark() == before or time.monotonic() >= deadline:
+                return False
     return True
+
+
+def _lasts_in(line: str, count: int) -> set[str]:
+    """The senders whose last numbered message (count - 1) is in this line."""
+    return {found.group(2) for found in _NUMBERED.finditer(line) if int(found.group(1)) == count - 1}
+
+
+def _lasts_missing(recipient: ScriptedClient, senders: list[ScriptedClient], since: int, count: int) -> set[str]:
+    """The senders whose last numbered message has not reached `recipient` since the mark `since` (each
+    line parsed once: a search per sender and per line took 0,2 s of S11 at 30 members)."""
+    got = set().union(*(_lasts_in(line, count) for line in recipient.lines(since)))
+    return {sender.name for sender in senders} - got
 
 
 def _expect_segment(

@@ -187,14 +187,12 @@ class _Spawned:
     sandboxed: bool
 
     def end(self) -> None:
-        """Never used: its stdin closed, it ends by itself (at once: nothing of a student's ever ran)."""
+        """Never used: killed (nothing of a student's ever ran in it; its namespace's PID 1 dies with it)
+        and reaped at once. Popen.wait(timeout) would poll, sleeping up to 50 ms between two looks."""
+        self.popen.kill()
+        self.popen.wait()
         for pipe in (self.popen.stdin, self.popen.stdout, self.popen.stderr, self.status):
             _close(pipe)
-        try:
-            self.popen.wait(5)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait()
 
 
 def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> _Spawned:
