@@ -299,7 +299,7 @@ def test_idle_means_waiting_for_the_outside_with_no_deadline(tmp_path: Path) -> 
 def test_a_program_alone_in_its_namespace_is_told_by_one_listing(tmp_path: Path) -> None:
     alone, parent = started(tmp_path / "seul", READS_STDIN), started(tmp_path / "parent", SLEEPING_GRANDCHILD)
     try:
-        if procfs.namespace_size(alone._launched.init or 0) is None:
+        if procfs.namespace_pids(alone._launched.init or 0) is None:
             pytest.skip("les programmes n'ont pas ici d'espace de noms PID avec son propre /proc")
         assert alone._alone() and alone.family() == procfs.family(alone.pid) == {alone.pid}
         assert settled(lambda: len(procfs.family(parent.pid)) == 3)

@@ -343,11 +343,12 @@ class StudentProcess(Observable):
         return {self.pid} if self._alone() else procfs.family(self.pid)
 
     def _alone(self) -> bool:
-        """In its own namespace, with its own /proc, the student's process lives there alone with PID 1:
-        one listing tells it, instead of reading the children of each of its threads (a server with 60
-        threads: 60 reads, at every look)."""
+        """In its own namespace, with its own /proc, the student's process lives there alone with PID 1 (it
+        is the namespace's PID 2, PID 1's first child; an orphan it left would be another): one listing
+        tells it, instead of reading the children of each of its threads (60 reads at 60 threads, at every
+        look)."""
         init = self._launched.init
-        return init is not None and PRIVATE_PROC in self.layers and procfs.namespace_size(init) == 2
+        return init is not None and PRIVATE_PROC in self.layers and procfs.namespace_pids(init) == {1, 2}
 
     # -- diagnosis -----------------------------------------------------------------------------------
     def memory_exhausted(self) -> bool:

@@ -159,11 +159,11 @@ def family(root: int) -> set[int]:
     return found
 
 
-def namespace_size(init: int) -> int | None:
-    """How many processes live in the PID namespace whose PID 1 is `init`, from one listing of the /proc
-    mounted in it (reached through init's root: the namespace's private /proc); None when unreadable."""
+def namespace_pids(init: int) -> set[int] | None:
+    """The processes of the PID namespace whose PID 1 is `init`, numbered as in it, from one listing of the
+    /proc mounted in it (reached through init's root: the namespace's private /proc); None when unreadable."""
     try:
-        return sum(name.isdigit() for name in os.listdir(f"{PROC}/{init}/root/proc")) if available() else None
+        return {int(name) for name in os.listdir(f"{PROC}/{init}/root/proc") if name.isdigit()} if available() else None
     except OSError:
         return None
 
