@@ -9,7 +9,8 @@ Le fichier se lit de haut en bas, dans l'ordre où les choses se passent :
   4. relayer un message à tous les autres (et pourquoi chaque client a sa file d'envoi) ;
   5. le départ d'un client ;
   6. les bonus : /liste, /privé, /kick sur la console, l'historique, l'heure ;
-  7. l'arrêt par Ctrl-C.
+  7. le journal : la console et l'historique, écrits par un thread à part ;
+  8. l'arrêt par Ctrl-C.
 
 Le protocole complet est décrit dans docs/protocole.md.
 """
@@ -38,15 +39,6 @@ FICHIER_HISTORIQUE = "historique.txt"
 clients = {}
 verrou_clients = threading.Lock()
 
-# print() depuis plusieurs threads peut mélanger deux lignes : on affiche sous un verrou.
-verrou_console = threading.Lock()
-
-
-def afficher(texte):
-    """Affiche une ligne sur la console du serveur, sans la mélanger avec celles des autres threads."""
-    with verrou_console:
-        print(texte, flush=True)
-
 
 # ---------------------------------------------------------------------------------------------
 # 1. Démarrer
@@ -65,12 +57,14 @@ def main():
         sys.exit(1)
     preparer_les_threads()
     ouvrir_historique()  # bonus (partie 6)
+    journal = threading.Thread(target=boucle_journal, daemon=True)  # partie 7
+    journal.start()
     threading.Thread(target=boucle_console, daemon=True).start()  # bonus /kick (partie 6)
     afficher("Serveur en attente de connexions...")
     try:
         boucle_acceptation(serveur)
     except KeyboardInterrupt:
-        arreter(serveur)  # partie 7
+        arreter(serveur, journal)  # partie 8
 
 
 def preparer_les_threads():
@@ -312,10 +306,8 @@ class Client:
 def relayer(client, message):
     """Envoie le message du client à tous les autres, l'affiche et l'ajoute à l'historique."""
     ligne = f"{horodatage()} {client.nom} : {message}"
-    # On diffuse d'abord : les autres reçoivent le message sans attendre l'affichage et
-    # l'écriture du fichier, qui passent chacun par un verrou partagé par tous les threads.
     diffuser(ligne, sauf=client)
-    afficher(ligne)
+    afficher(ligne)  # afficher et écrire l'historique ne font que déposer la ligne (partie 7)
     ecrire_historique(ligne)  # bonus (partie 6)
 
 
@@ -430,10 +422,9 @@ def horodatage():
     return time.strftime("[%H:%M]")
 
 
-# Un seul fichier d'historique, ouvert une fois au démarrage, et un verrou pour que deux lignes
-# écrites en même temps par deux threads ne se mélangent pas.
+# Un seul fichier d'historique, ouvert une fois au démarrage. Seul le thread journal (partie 7)
+# y écrit : deux lignes ne peuvent pas s'y mélanger.
 historique = None
-verrou_historique = threading.Lock()
 
 
 def ouvrir_historique():
@@ -443,9 +434,8 @@ def ouvrir_historique():
 
 
 def ecrire_historique(ligne):
-    with verrou_historique:
-        historique.write(ligne + "\n")
-        historique.flush()  # écrit tout de suite sur le disque : lisible pendant que le serveur tourne
+    """Ajoute une ligne à l'historique : le thread journal l'écrira (partie 7)."""
+    file_journal.put((HISTORIQUE, ligne))
 
 
 def envoyer_liste(client):
@@ -494,12 +484,52 @@ def expulser(nom):
 
 
 # ---------------------------------------------------------------------------------------------
-# 7. L'arrêt par Ctrl-C
+# 7. Le journal : la console et l'historique
+# ---------------------------------------------------------------------------------------------
+# Afficher une ligne (print) ou l'écrire dans le fichier (write puis flush), c'est un appel au
+# système : lent, à l'échelle d'un serveur qui relaie des milliers de lignes par seconde. Le faire
+# dans le thread qui relaie le ferait attendre, et avec lui tous ceux qui attendent leur tour.
+# Comme pour l'envoi (partie 4), une file et un thread : afficher() et ecrire_historique() ne font
+# que déposer la ligne dans la file du journal (cela ne bloque jamais) ; un seul thread, le thread
+# journal, prend tout ce qui attend, l'affiche d'un seul print() et l'écrit d'un seul write().
+# Une seule file pour la console et le fichier : les lignes gardent leur ordre, et comme un seul
+# thread écrit, deux lignes ne peuvent plus se mélanger (plus besoin de verrou).
+
+file_journal = queue.SimpleQueue()  # des paires (CONSOLE ou HISTORIQUE, ligne), dans l'ordre
+CONSOLE = "console"
+HISTORIQUE = "historique"
+
+
+def afficher(texte):
+    """Affiche une ligne sur la console du serveur : le thread journal l'affichera."""
+    file_journal.put((CONSOLE, texte))
+
+
+def boucle_journal():
+    """Thread journal : attend une ligne dans sa file, puis affiche et écrit tout ce qui attend."""
+    while True:
+        paquet = [file_journal.get()]  # attend (sans consommer de processeur) une ligne
+        while paquet[-1] is not FIN and not file_journal.empty():  # et prend celles arrivées entre-temps
+            paquet.append(file_journal.get())
+        lignes = [element for element in paquet if element is not FIN]
+        a_afficher = [texte for (destination, texte) in lignes if destination == CONSOLE]
+        a_ecrire = [texte + "\n" for (destination, texte) in lignes if destination == HISTORIQUE]
+        if a_afficher:
+            print("\n".join(a_afficher), flush=True)
+        if a_ecrire:
+            historique.write("".join(a_ecrire))
+            historique.flush()  # écrit tout de suite sur le disque : lisible pendant que le serveur tourne
+        if paquet[-1] is FIN:
+            return
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. L'arrêt par Ctrl-C
 # ---------------------------------------------------------------------------------------------
 
 
-def arreter(serveur):
-    """Ctrl-C : ferme toutes les connexions, puis le serveur."""
+def arreter(serveur, journal):
+    """Ctrl-C : ferme toutes les connexions, puis le serveur, puis vide le journal."""
     with verrou_clients:
         partants = list(clients.values())
         for client in partants:
@@ -508,7 +538,13 @@ def arreter(serveur):
     for client in partants:
         interrompre(client.connexion)
     serveur.close()
-    afficher(f"Serveur arrêté ({len(partants)} connexion(s) fermée(s)).")
+    # Des lignes attendent peut-être encore dans la file du journal. FIN, déposé après elles, lui
+    # demande de les afficher et de les écrire, puis de s'arrêter ; join() attend qu'il l'ait fait.
+    # Sans cela, le programme finirait avant elles (le journal est un daemon, voir la partie 2).
+    file_journal.put(FIN)
+    journal.join()
+    # Le journal arrêté, plus rien ne s'affiche : ce dernier mot est bien le dernier.
+    print(f"Serveur arrêté ({len(partants)} connexion(s) fermée(s)).", flush=True)
 
 
 if __name__ == "__main__":
