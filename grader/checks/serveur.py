@@ -395,8 +395,11 @@ def _wait_deliveries(
     as soon as a client still waiting receives nothing more for timing.RELAY or the server is at rest
     (it has stalled)."""
     for recipient in clients:
-        while missing := _lasts_missing(recipient, _others(clients, recipient), marks[recipient.name], count):
-            before = recipient.mark()
+        while True:
+            before = recipient.mark()  # before the count: a line that comes meanwhile is waited for
+            missing = _lasts_missing(recipient, _others(clients, recipient), marks[recipient.name], count)
+            if not missing:
+                break
             wait = min(timing.RELAY, deadline - time.monotonic())
             room.wait_line_or_rest(recipient, lambda line: bool(_lasts_in(line, count) & missing), wait, since=before)
             if recipient.mark() == before or time.monotonic() >= deadline:
