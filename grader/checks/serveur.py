@@ -630,11 +630,11 @@ def _loses_lines_anyway(room: ChatRoom, sender: ScriptedClient, listeners: list[
         sender.send_line(line)
 
     def got(listener: ScriptedClient) -> int:
-        return sum(any(line in text for text in listener.lines(marks[listener])) for line in lines)
+        return sum(causes.arrived(listener, line, marks[listener]) for line in lines)
 
     # One deadline for all of them: where no rest is seen, a listener that misses the last line costs one.
     room.wait_until(
-        lambda: all(any(lines[-1] in text for text in listener.lines(marks[listener])) for listener in listeners),
+        lambda: all(causes.arrived(listener, lines[-1], marks[listener]) for listener in listeners),
         room.track_record.relay_timeout(),
         listeners,
     )

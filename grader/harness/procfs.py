@@ -22,9 +22,8 @@ from . import sockdiag
 
 PROC = "/proc"  # a string: paths are built at every look, and a Path costs more to build than a read
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
-_LINUX_PROC = sys.platform.startswith("linux") and os.path.isdir(
-    PROC
-)  # looked at once: available() is asked at every read
+# Looked at once: available() is asked at every read.
+_LINUX_PROC = sys.platform.startswith("linux") and os.path.isdir(PROC)
 LISTEN_STATE = "0A"
 HOOK_FD = 1000  # the descriptor the grader's stack hook waits on (harness/stack_hook.py moves its pipe there)
 
@@ -423,7 +422,7 @@ def _runs(task: str) -> bytes | None:
 @functools.cache
 def _schedstat_kept() -> bool:
     """Whether this kernel keeps each thread's scheduling counters (CONFIG_SCHED_INFO)."""
-    return bool(_read(f"{PROC}/thread-self/schedstat"))
+    return os.path.exists(f"{PROC}/thread-self/schedstat")
 
 
 class Look:
