@@ -267,6 +267,18 @@ def test_a_grading_keeps_one_launcher_ready_and_ends_it(tmp_path: Path) -> None:
     assert launch._ready == [] and spare.popen.poll() is not None
 
 
+@pytest.mark.skipif(not LINUX, reason="les lanceurs ne sont démarrés d'avance que sous Linux")
+@pytest.mark.parametrize("status_lines_read", [0, 1, 2], ids=["au démarrage", "PID 1 créé", "programme en attente"])
+def test_a_launcher_never_used_ends_with_all_it_forked(tmp_path: Path, status_lines_read: int) -> None:
+    """Ended at any moment of its start (before it forks, once it forked its namespace's PID 1, once the
+    student's process waits for its order), an unused launcher leaves nothing: no_process_left checks it."""
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    spawned = launch._spawn(pipes, [], tmp_path)
+    told = [spawned.status.readline() for _ in range(status_lines_read)]
+    spawned.end()
+    assert spawned.popen.returncode == 0, told  # it ended by itself, told there was no order
+
+
 WORKER = """
 import sys
 from pathlib import Path

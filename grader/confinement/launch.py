@@ -35,6 +35,7 @@ _ready: list[_Spawned] = []  # at most one launcher started in advance (see kept
 _ready_lock = threading.Lock()
 _keeping = 0  # how many kept_ready() blocks are open
 _preparing: list[threading.Thread] = []  # threads starting the next one
+_END_GRACE = 5.0  # seconds for an unused launcher to end once told there is no order
 # What the launcher's interpreter reads as it starts (before its order): the locale, glibc's arenas, PATH.
 _STARTUP_ENV = environment.minimal(home="/", temp="/", port=0)
 hooks: list[str] = []  # files every student program runs first (see add_hook)
@@ -187,11 +188,17 @@ class _Spawned:
     sandboxed: bool
 
     def end(self) -> None:
-        """Never used: killed (nothing of a student's ever ran in it; its namespace's PID 1 dies with it)
-        and reaped at once. Popen.wait(timeout) would poll, sleeping up to 50 ms between two looks."""
-        self.popen.kill()
-        self.popen.wait()
-        for pipe in (self.popen.stdin, self.popen.stdout, self.popen.stderr, self.status):
+        """Never used (nothing of a student's ever ran in it): told there is no order, the end of file on
+        its stdin, it ends with everything it forked, and is reaped. Killed only if it has not ended within
+        a few seconds: a launcher killed the moment it forks leaves its namespace's PID 1 running until that
+        one sees it alone (startup._linux_namespaces), which a caller that reaped the launcher cannot wait for."""
+        _close(self.popen.stdin)
+        try:
+            self.popen.wait(_END_GRACE)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+        for pipe in (self.popen.stdout, self.popen.stderr, self.status):
             _close(pipe)
 
 

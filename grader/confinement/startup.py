@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sys
 import types
@@ -114,11 +115,17 @@ def _linux_namespaces(status: int, lifeline: int | None) -> list[str]:
         linux.new_namespaces()
     except OSError:
         return _no_namespace(status)
+    launcher_alive, held_by_launcher = os.pipe()  # at its end of file once the launcher is gone
     init = os.fork()
     if init:
+        os.close(launcher_alive)
         _tell(status, "init", init)
         _wait_as(init, status, lifeline)
+    os.close(held_by_launcher)
     linux.die_with_parent(signal.SIGKILL)  # the launcher killed: the whole namespace goes with it
+    if _at_end(launcher_alive):  # killed before PID 1 asked: asking came too late
+        os._exit(0)
+    os.close(launcher_alive)
     student = os.fork()
     if student:
         _reap_until_empty(student, status)
@@ -130,6 +137,12 @@ def _linux_namespaces(status: int, lifeline: int | None) -> list[str]:
     except OSError:
         pass
     return layers
+
+
+def _at_end(pipe: int) -> bool:
+    """Whether a pipe nobody writes on has reached its end of file (all its writing ends closed)."""
+    readable, _, _ = select.select([pipe], [], [], 0)
+    return bool(readable)
 
 
 def _leave_the_pipes(status: int) -> None:
@@ -163,8 +176,6 @@ def _end_with_the_grader(lifeline: int, child: int) -> None:
         child_ends = os.pidfd_open(child)
     except (AttributeError, OSError):
         return
-    import select
-
     ready, _, _ = select.select([lifeline, child_ends], [], [])
     if child_ends not in ready:
         os.kill(child, signal.SIGKILL)
