@@ -279,6 +279,27 @@ def test_a_launcher_never_used_ends_with_all_it_forked(tmp_path: Path, status_li
     assert spawned.popen.returncode == 0, told  # it ended by itself, told there was no order
 
 
+SITE_PROBE = """
+import json, sys
+folders = [folder for folder in sys.path if folder.endswith("-packages")]
+builtins = [name for name in ("exit", "quit", "help", "copyright", "credits", "license") if name in dir(__builtins__)]
+print(json.dumps([folders, builtins]), flush=True)
+exit(3)
+"""
+
+
+def test_a_student_program_finds_what_python_script_gives_it(tmp_path: Path) -> None:
+    """The launcher starts without `site` (-S) for speed: the program still finds site-packages on its path
+    and the builtins `site` adds (a beginner's exit()), as when run as `python prog.py` (only what the .pth
+    files would add is missing)."""
+    at_home = tmp_path / "maison.py"
+    at_home.write_text(SITE_PROBE, encoding="utf-8")
+    home = subprocess.run([sys.executable, "-I", str(at_home)], capture_output=True, text=True, timeout=30)
+    process = started(tmp_path, SITE_PROBE)
+    assert process.wait_exit(15) == home.returncode == 3
+    assert finished(process) == home.stdout.splitlines()
+
+
 WORKER = """
 import sys
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The launcher script: `python -X grader_eleve -I -u launcher.py SPEC SCRIPT` (see startup.py).
+"""The launcher script: `python -X grader_eleve -I [-S] -u launcher.py SPEC` (see startup.py).
 
 Kept to these lines so that Python compiles almost nothing at each start: the work is in
 `startup.py`, whose bytecode is cached like any module's."""

@@ -1,14 +1,14 @@
 """What the launcher does: the only way the grader starts a student program. Run by the grader as
 
-    python -X grader_eleve -I -u launcher.py SPEC
+    python -X grader_eleve -I [-S] -u launcher.py SPEC
 
-where SPEC is JSON ({"kit", and "status_fd" or, on Windows, "status_handle"}). On Linux, in namespaces,
-it forks twice at once: the launcher (outside) waits; its child is PID 1 of the new PID namespace and
-reaps; the grandchild becomes the student. The grandchild (the launcher itself elsewhere) then reads its
-order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks": [[path, globals]], and
-optionally "processes"}: the grader may start a launcher before it knows what it will run), confines
-itself, and runs the script as `python SCRIPT` would (same __main__, sys.argv, sys.path[0], tracebacks
-that start in the student's file).
+where SPEC is JSON ({"kit", "status_fd" or, on Windows, "status_handle", and with -S "site_packages"}). On
+Linux, in namespaces, it forks twice at once: the launcher (outside) waits; its child is PID 1 of the new
+PID namespace and reaps; the grandchild becomes the student. The grandchild (the launcher itself
+elsewhere) then reads its order on stdin ({"script", "workdir", "env", "writable", "ports", "hooks":
+[[path, globals]], and optionally "processes"}: the grader may start a launcher before it knows what it
+will run), confines itself, and runs the script as `python SCRIPT` would (same __main__, sys.argv,
+sys.path[0], tracebacks that start in the student's file).
 
 Through the status pipe (`status_fd`, never inherited by the student's code) it tells the grader, one
 line each: "init PID" (PID 1 of the namespace, seen from outside: killing it ends everything the student
@@ -53,6 +53,8 @@ def main() -> None:
     if order["ports"] is not None:
         _refused_as_at_home()
     _forget_the_kit(spec["kit"])
+    if "site_packages" in spec:
+        _as_site_would(spec["site_packages"])
     if order["script"]:  # no script: a probe of what this machine allows
         _run(order["script"])
 
@@ -197,6 +199,17 @@ def _reap_until_empty(student: int, status: int) -> None:
             _tell(status, "exit", exit_code)
             os.close(status)
             exit_code &= 0xFF
+
+
+def _as_site_would(site_packages: list[str]) -> None:
+    """Started without `site` (-S, for speed): what it gives a program run as `python SCRIPT`, but the .pth
+    files: site-packages at the end of the path, exit() and quit(), help(), copyright, credits, license."""
+    import site  # under -S, importing it changes nothing by itself
+
+    sys.path.extend(folder for folder in site_packages if folder not in sys.path)
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
 
 
 def _forget_the_kit(kit: str) -> None:
