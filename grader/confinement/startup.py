@@ -38,6 +38,7 @@ def main() -> None:
         layers = _linux_namespaces(status, lifeline) if sys.platform.startswith("linux") else _no_namespace(status)
         if lifeline is not None:
             os.close(lifeline)  # the grader's: the student's program never holds it
+        _load_ahead(spec)
         order = _order()
         if order is None:  # the grader ended without needing this launcher
             os._exit(0)
@@ -57,6 +58,21 @@ def main() -> None:
         _as_site_would(spec["site_packages"])
     if order["script"]:  # no script: a probe of what this machine allows
         _run(order["script"])
+
+
+def _load_ahead(spec: dict) -> None:
+    """Import, while the launcher waits for its order, what carrying it out needs: a launcher started in
+    advance waits before the student's program is even known, so only the work after the order delays a
+    check (measured: 14 ms from order to confined, 5 of them imports). The student's program sees none of
+    the kit's modules (_forget_the_kit), and no module of the standard library it would not have had."""
+    import runpy  # noqa: F401  (the hooks)
+
+    from grader.confinement import limits, platform  # noqa: F401
+
+    if sys.platform.startswith("linux"):
+        from grader.confinement import landlock  # noqa: F401
+    if "site_packages" in spec:
+        import site  # noqa: F401
 
 
 def _order() -> dict | None:

@@ -6,7 +6,7 @@ none of them is a sleep.
 
 START = 5.0  # the student's server must accept a TCP connection within this
 READY_ATTEMPT = 0.25  # one readiness connect attempt (a full backlog makes a connect hang)
-READY_RETRY = 0.02  # between two refused readiness attempts: a wait on the process's exit event
+READY_RETRY = 0.005  # between two refused readiness attempts: a wait on the process's exit event
 START_PROBE = 0.2  # Linux: between two looks in /proc at a server that does not accept yet
 START_GRACE = 0.5  # ...which fails it at once when it stays this long listening elsewhere or reading stdin
 CONNECT = 3.0  # a scripted client's TCP connect
