@@ -20,7 +20,7 @@ from grader.interruption import let_children_be_interrupted
 from grader.similarity import KIT_STARTERS  # stdlib only
 
 if TYPE_CHECKING:
-    from grader.batch import BatchOptions
+    from grader.batch.runner import BatchOptions
     from grader.exports import ExportOptions
     from grader.model import SubmissionReport
     from grader.scale import Scale
@@ -158,8 +158,9 @@ def _exit_code(report: SubmissionReport) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.batch import find_submissions, run_batch
+    from grader.batch.discovery import find_submissions
     from grader.batch.kit import KitSeal
+    from grader.batch.runner import run_batch
     from grader.catalogue import load_catalogue
     from grader.exports import partial_problem, remove_previous_exports, usage_problem, write_exports
     from grader.render import make_console, print_catalogue
@@ -233,7 +234,8 @@ def _export_options(args: argparse.Namespace, scale: Scale | None) -> ExportOpti
 
 
 def _batch_options(args: argparse.Namespace, scale: Scale | None) -> BatchOptions:
-    from grader.batch import BatchOptions, GradingOptions
+    from grader.batch.runner import BatchOptions
+    from grader.batch.worker import GradingOptions
 
     return BatchOptions(
         grading=GradingOptions(only=args.only, scale=args.bareme, verbose=args.verbose),

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.batch import BatchOptions, GradingOptions
+from grader.batch.runner import BatchOptions
+from grader.batch.worker import GradingOptions
 from grader.exports import ExportOptions
 
 SCRIPTED_ONLY = GradingOptions(only="S01")  # what the scripted gradings of test_batch answer for

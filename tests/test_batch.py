@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, GradingOptions, run_batch
 from grader.batch import worker as worker_module
-from grader.batch.runner import expected_of, grade_all
-from grader.batch.worker import TOKEN_VARIABLE, Worker
+from grader.batch.discovery import BatchItem
+from grader.batch.runner import expected_of, grade_all, run_batch
+from grader.batch.worker import TOKEN_VARIABLE, GradingOptions, Worker
 from grader.formats import french_number
 from grader.harness import procfs
 from grader.model import Student

@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from grader.batch import BatchItem, run_batch
 from grader.batch import worker as worker_module
-from grader.batch.runner import expected_of, grade_all
+from grader.batch.discovery import BatchItem
+from grader.batch.runner import expected_of, grade_all, run_batch
 from grader.batch.validation import MAX_LINES, InvalidReport, fitted, validated_report
 from grader.batch.worker import GradingOptions
 from grader.catalogue import load_catalogue

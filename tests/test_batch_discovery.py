@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import discovery, find_submissions
+from grader.batch import discovery
 from grader.batch.archive import MAX_TOTAL_BYTES, ArchiveRefused, Budget, copy_bounded, extract_zip
+from grader.batch.discovery import find_submissions
 from grader.harness.exercise import CLIENT, SERVER
 from grader.harness.workspace import SubmissionError
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchItem, kit
+from grader.batch import kit
 from grader.batch import worker as worker_module
+from grader.batch.discovery import BatchItem
 from grader.batch.runner import run_batch
 from grader.commandline import ExitCode
 from grader.model import Student

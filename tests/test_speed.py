@@ -5,6 +5,7 @@ no wait for the exit of a server that is plainly alive, and generous time bounds
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from grader.harness.errors import CheckFailure
 from grader.harness.room import ChatRoom, ServerTrackRecord
 from grader.harness.scope import CheckScope
 from grader.harness.workspace import Workspace
-from tests.grading import CORPUS, STARTERS, grade, run_grader
+from tests.grading import CORPUS, ROOT, STARTERS, grade, run_grader
 from tests.programs import chat_server, make_workspace
 from tests.test_corpus_client import ONLY_CLIENT
 
@@ -212,3 +213,13 @@ def test_a_client_at_rest_fails_without_waiting_out_the_deadline(folder: str, ch
     result = grade(CORPUS / folder, *ONLY_CLIENT)
     assert result.status(check) == "echouee" and words in result.message(check), result.output
     assert result.check(check)["duree_s"] < timing.EXIT - 1, result.check(check)["duree_s"]
+
+
+def test_a_grading_process_of_a_class_loads_nothing_of_the_teacher_s_side() -> None:
+    """Each submission of a class is graded in a process of its own: it imports the checks, not what only
+    the runner uses (the terminal display, the archives, the exports): about 0,2 s of each of their starts."""
+    teacher_side = ("rich", "grader.batch.archive", "grader.batch.runner", "grader.exports")
+    probe = f"import sys; import grader.batch.child; print([m for m in {teacher_side} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
