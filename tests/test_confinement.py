@@ -300,6 +300,38 @@ def test_a_student_program_finds_what_python_script_gives_it(tmp_path: Path) -> 
     assert finished(process) == home.stdout.splitlines()
 
 
+IN_A_VENV = """
+import subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from grader.confinement import launch
+workdir = Path(sys.argv[2])
+started = launch.start("prog.py", workdir=workdir, port=4321, popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE})
+print(started.popen.communicate()[0].decode(), end="")
+"""
+CHILD_PYTHON = """
+import subprocess, sys
+subprocess.run([sys.executable, "-c", "print('enfant')"], check=True)
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="les lectures ne sont limitées que sous Linux (Landlock)")
+def test_in_a_venv_a_python_the_student_starts_starts(tmp_path: Path) -> None:
+    """The kit installed in a venv (as .ci/run does): started without `site`, the launcher's Python does not
+    see the venv as its prefix, yet the venv's folder stays readable for the Python a student's program
+    starts (it reads the venv's pyvenv.cfg)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    workdir = tmp_path / "run" / "travail"
+    workdir.mkdir(parents=True)
+    (workdir / "prog.py").write_text(CHILD_PYTHON, encoding="utf-8")
+    python = venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", IN_A_VENV, str(ROOT), str(workdir)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "enfant\n", done.stderr
+
+
 WORKER = """
 import sys
 from pathlib import Path

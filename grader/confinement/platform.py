@@ -14,9 +14,13 @@ DEVICES_WRITTEN = ("/dev/null",)
 
 
 def python_folders() -> list[str]:
-    """Where this Python's standard library and executable live (a venv, pyenv, a home install...)."""
+    """Where this Python's standard library and executable live (a venv, pyenv, a home install...). A venv's
+    folder is also that of its executable's link: started without `site` (-S), Python does not make it
+    sys.prefix, yet a program the student starts reads its pyvenv.cfg, and the student's imports its
+    site-packages."""
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    folders.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    for executable in (os.path.realpath(sys.executable), os.path.abspath(sys.executable)):
+        folders.add(os.path.dirname(os.path.dirname(executable)))
     return sorted(folders)
 
 
