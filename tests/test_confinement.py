@@ -306,7 +306,8 @@ sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from grader.confinement import launch
 workdir = Path(sys.argv[2])
-started = launch.start("prog.py", workdir=workdir, port=4321, popen_options={"stdin": subprocess.PIPE, "stdout": subprocess.PIPE})
+pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+started = launch.start("prog.py", workdir=workdir, port=4321, popen_options=pipes)
 print(started.popen.communicate()[0].decode(), end="")
 """
 CHILD_PYTHON = """
