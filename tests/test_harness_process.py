@@ -12,6 +12,7 @@ from grader.harness import process as process_module
 from grader.harness import procfs, timing
 from grader.harness.process import surviving_processes
 from grader.harness.scope import CheckScope
+from grader.harness.waiting import wait_probing
 from tests.programs import alive, start
 
 LINUX = sys.platform.startswith("linux")
@@ -130,6 +131,10 @@ DOUBLE_FORK = """
 """
 
 
+def _all_alive(pids: set[int]) -> bool:
+    return bool(pids) and all(alive(pid) for pid in pids)
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -146,7 +151,10 @@ def test_kill_tree_kills_children_that_escape(tmp_path: Path, source: str) -> No
     try:
         line = proc.stdout.wait_line(lambda text: text.strip().isdigit(), timeout=5)
         assert line is not None, proc.stderr.text()
-        # The pid the child printed is its own namespace's; the grader sees it as another number.
+        # The pid the child printed is its own namespace's; the grader sees it as another number. The double
+        # fork's first child ends once it forked: listed until its namespace's PID 1 has reaped it.
+        if LINUX:
+            assert wait_probing(lambda: _all_alive(proc.tree_pids() - {proc.pid}), 5.0, [], 0.02)
         children = proc.tree_pids() - {proc.pid} if LINUX else {int(line)}
         assert children and all(alive(child) for child in children)
         if LINUX:
