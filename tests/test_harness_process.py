@@ -156,7 +156,7 @@ def test_kill_tree_kills_children_that_escape(tmp_path: Path, source: str) -> No
         if LINUX:
             assert wait_probing(lambda: _all_alive(proc.tree_pids() - {proc.pid}), 5.0, [], 0.02)
         children = proc.tree_pids() - {proc.pid} if LINUX else {int(line)}
-        assert children and all(alive(child) for child in children)
+        assert _all_alive(children)
         if LINUX:
             assert children <= set(surviving_processes())
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -226,10 +227,16 @@ def _without_site(spec: dict[str, object]) -> list[str]:
     what `site` would (startup._as_site_would). Under GRADER_LANCEUR's command, site runs as usual."""
     if os.environ.get(INTERPRETER_VARIABLE):
         return []
+    spec["site_packages"] = list(_site_packages())
+    return ["-S"]
+
+
+@functools.cache
+def _site_packages() -> tuple[str, ...]:
+    """This interpreter's site-packages folders (looked for once: each grading starts about 25 launchers)."""
     import site
 
-    spec["site_packages"] = [folder for folder in site.getsitepackages() if os.path.isdir(folder)]
-    return ["-S"]
+    return tuple(folder for folder in site.getsitepackages() if os.path.isdir(folder))
 
 
 def _ordered(spawned: _Spawned, order: Mapping[str, object]) -> Launched:
