@@ -13,7 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.grading import CORPUS, GradingResult, assert_failures_named, docstring_lines, grade
+from tests.grading import (
+    CORPUS,
+    GradingResult,
+    assert_failures_named,
+    docstring_lines,
+    grade,
+    grade_without_procfs,
+)
 
 SERVER_AND_B07 = (*(f"S{n:02d}" for n in range(1, 12)), "B07")
 CLIENT_IDS = tuple(f"C0{n}" for n in range(1, 8))
@@ -122,6 +129,20 @@ def test_each_bug_is_told_by_its_cause(results: dict[str, GradingResult], folder
     assert_failures_named(result, failures)
     for check, wrong in NEVER_SAID.get(folder, {}).items():
         assert wrong not in result.message(check), result.message(check)
+
+
+def test_without_procfs_a_client_that_never_reads_the_name_fails_c01_every_time() -> None:
+    """The portable path cannot see the client waiting at the keyboard: the name it typed and left unread
+    tells it, whether the client ended before the typing or after (it passed C01 one run in three)."""
+    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
+        runs = [
+            pool.submit(grade_without_procfs.__wrapped__, CORPUS / "client_usage_sans_nom", "--only", "C01")
+            for _ in range(2 * PARALLEL_RUNS)
+        ]
+        results_ = [run.result() for run in runs]
+    for result in results_:
+        assert result.status("C01") == FAILS, result.output
+        assert "sans attendre qu'on tape le nom" in result.message("C01"), result.message("C01")
 
 
 def test_corpus_files_carry_their_bug() -> None:

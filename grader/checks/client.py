@@ -11,7 +11,7 @@ import functools
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar, cast
+from typing import NoReturn, TypeVar, cast
 
 from grader.checks import verification
 from grader.formats import seconds
@@ -256,13 +256,32 @@ def _fail_if_ended_without_reading(process: StudentProcess) -> None:
     """A client that ended by itself, without a traceback, before the name could be typed never read it."""
     code = _ended(process, 0)
     if code is not None and not process.has_traceback():
-        fail(
-            f"Le client s'est arrêté (code {code}) sans attendre qu'on tape le nom : il ne le lit pas au clavier.",
-            expected="Entrez votre nom :  (puis le programme attend la saisie)",
-            received=process.stdout.tail(3) or None,
-            hint='Demandez le nom au clavier, au lancement : nom = input("Entrez votre nom : ") (pas sur la '
-            "ligne de commande : le correcteur, comme l'utilisateur, le tape).",
-        )
+        _fail_never_read(process, code)
+
+
+def _fail_if_name_left_unread(process: StudentProcess) -> None:
+    """A client that ended by itself, without a traceback, once the name was typed, and left it unread in
+    its stdin (or had closed it: the name could not be written) never read it. Where /proc cannot show the
+    client waiting at the keyboard (_waits_for_name), this is what tells it, whichever came first, its exit
+    or the typing: the bytes stay in the pipe. A client still running with the name unread may be on its
+    way out (what it printed last came after the prompt): it is given until it reads the name or ends.
+    Windows cannot count the bytes: its typed name counts as read."""
+    wait_probing(
+        lambda: process.poll() is not None or not process.input_pending(), timing.TYPE, [process], timing.ALIVE_PROBE
+    )
+    code = _ended(process, 0)
+    if code is not None and not process.has_traceback() and (process.stdin_broken or process.input_pending()):
+        _fail_never_read(process, code)
+
+
+def _fail_never_read(process: StudentProcess, code: int) -> NoReturn:
+    fail(
+        f"Le client s'est arrêté (code {code}) sans attendre qu'on tape le nom : il ne le lit pas au clavier.",
+        expected="Entrez votre nom :  (puis le programme attend la saisie)",
+        received=process.stdout.tail(3) or None,
+        hint='Demandez le nom au clavier, au lancement : nom = input("Entrez votre nom : ") (pas sur la '
+        "ligne de commande : le correcteur, comme l'utilisateur, le tape).",
+    )
 
 
 @verification("C01", "Le client demande le nom", points=1)
@@ -284,7 +303,7 @@ def test_demande_le_nom(client_session: ClientSession, scope: CheckScope) -> Non
         timing.ACCEPT,
         [server, process, process.stdout],
     )
-    _ended(process, 0)
+    _fail_if_name_left_unread(process)
     if process.has_traceback():
         trace = process.traceback_tail()
         fail(
