@@ -142,13 +142,18 @@ def run_once(measure: Measure, jobs: int | None) -> tuple[float, dict[str, dict[
 
 
 def differences(verdicts: list[dict[str, dict[str, str]]]) -> list[str]:
-    """« étudiant : vérification » for every verdict that is not the same in every run."""
+    """« étudiant : vérification (statut/statut…) » for every verdict that is not the same in every run that
+    wrote a report (a run without one is told apart, not taken for every verdict changing)."""
+    verdicts = [run for run in verdicts if run]
+    if not verdicts:
+        return []
     found = []
     for student in sorted(set().union(*verdicts)):
         checks = sorted(set().union(*(v.get(student, {}) for v in verdicts)))
         for check in checks:
-            if len({v.get(student, {}).get(check) for v in verdicts}) > 1:
-                found.append(f"{student} : {check}")
+            statuses = [v.get(student, {}).get(check, "absente") for v in verdicts]
+            if len(set(statuses)) > 1:
+                found.append(f"{student} : {check} ({'/'.join(statuses)})")
     return found
 
 
@@ -173,10 +178,13 @@ def report_line(
         line += f" ; cible {french(measure.target_ratio)} × le plancher : {'atteinte' if reached else 'MANQUÉE'}"
     if measure.target_s is not None:
         line += f" ; cible {french(measure.target_s)} s : {'atteinte' if median <= measure.target_s else 'MANQUÉE'}"
-    if len(verdicts) > 1:
+    silent = sum(1 for run in verdicts if not run)
+    if silent:
+        line += f" ; {silent} exécution(s) sans rapport JSON (le correcteur n'a rien exporté)"
+    if len(verdicts) - silent > 1:
         changed = differences(verdicts)
         line += (
-            f" ; verdicts identiques sur les {len(verdicts)} exécutions"
+            f" ; verdicts identiques sur les {len(verdicts) - silent} exécutions"
             if not changed
             else f" ; verdicts DIFFÉRENTS d'une exécution à l'autre : {', '.join(changed)}"
         )
