@@ -4,6 +4,7 @@ and the grader's own reader threads; plus the waits built on it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness import process as process_module
-from grader.harness import procfs, rest
+from grader.harness import procfs, rest, sockdiag
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
 from tests.programs import start
@@ -326,6 +327,39 @@ def test_tcp_quiet_until_every_byte_is_acknowledged_and_read() -> None:
         assert settled(lambda: procfs.tcp_quiet(port))
         listener.close()  # the connection stays, but no socket listens on the port: it cannot tell
         assert not procfs.tcp_quiet(port)
+    finally:
+        for sock in (client, server, listener):
+            sock.close()
+
+
+@pytest.mark.skipif(sockdiag.handshake_counted() is None, reason="sock_diag sans les octets reçus (Linux 4.1)")
+def test_bytes_whose_acknowledgement_is_held_back_are_not_in_flight() -> None:
+    """The server's kernel holds back its ACK (a delayed ACK, up to 40 ms: forced here by TCP_QUICKACK 0):
+    the client's bytes are in the server's queue all the same. Counted as arrived once the grader says
+    which end it connected; never while bytes wait to go (a window the reader does not empty)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the grader's (Nagle would hold it)
+    server, _ = listener.accept()
+    ends = {client.getsockname()[1]: True}
+    held_back = 0
+    try:
+        for _ in range(5):
+            server.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)  # the kernel forgets it at times
+            client.sendall(b"salut\n")
+            plain = procfs.tcp_quiet(port)
+            assert procfs.tcp_quiet(port, ends)
+            assert not procfs.tcp_quiet(port, {client.getsockname()[1]: False})  # a wrong claim never helps
+            held_back += not plain
+            assert server.recv(100) == b"salut\n"
+        assert held_back  # the acknowledgement was held back at least once: the case was met
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)  # the server reads no more...
+        client.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                client.send(b"x" * 65536)  # ...until the client's bytes wait to go
+        assert not procfs.tcp_quiet(port, ends)
     finally:
         for sock in (client, server, listener):
             sock.close()

@@ -59,3 +59,33 @@ def test_a_narrow_client_that_reads_nothing_holds_the_servers_writes_soon() -> N
             assert written < FILL_LINES * FILL_LENGTH / 2, written
             assert procfs.unsent(port, client.local_port), procfs._tcp_rows(port)
             client.reset()
+
+
+@pytest.mark.skipif(sockdiag.tcp_rows(1) is None, reason="sock_diag (netlink) : Linux seulement")
+@pytest.mark.parametrize("family, address", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")])
+def test_one_walk_for_both_families_finds_what_one_request_per_family_finds(
+    monkeypatch: pytest.MonkeyPatch, family: socket.AddressFamily, address: str
+) -> None:
+    """The original request (every family at once) and, where the kernel refuses it, one sock_diag request
+    per family: the same rows, for a server on 127.0.0.1 and for one on "::" (IPv6 on its side of a
+    connection made to 127.0.0.1, IPv4 on the client's)."""
+    try:
+        server = socket.create_server((address, 0), family=family, dualstack_ipv6=family == socket.AF_INET6)
+    except (OSError, ValueError):
+        pytest.skip("pas d'IPv6 double pile sur cette machine")
+    with server:
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            with accepted:
+                client.sendall(b"pas encore lu")
+                peer = client.getsockname()[1]
+                one_walk = sockdiag.tcp_rows(port)
+                monkeypatch.setattr(sockdiag, "_TCPDIAG_GETSOCK", 0x7FFF)  # a kind no kernel serves
+                monkeypatch.setattr(sockdiag, "_all_families_at_once", True)
+                per_family = sockdiag.tcp_rows(port)
+                assert sockdiag._all_families_at_once is False  # refused once, not asked again
+    assert one_walk is not None and per_family is not None
+    assert sorted(one_walk) == sorted(per_family)
+    assert {(row.local, row.remote) for row in one_walk} == {(port, 0), (port, peer), (peer, port)}
+    assert [row.unread for row in one_walk if row.local == port and row.remote] == [len(b"pas encore lu")]

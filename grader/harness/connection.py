@@ -45,6 +45,8 @@ NARROW_SEGMENT = 536
 class LineConnection(LineSource):
     """A connected socket; what arrives is split into lines (bounded), what is sent is logged."""
 
+    opened_here = False  # the grader accepted it (ScriptedServer): the other end opened the connection
+
     def __init__(self, sock: socket.socket, label: str) -> None:
         super().__init__()
         self.label = label
@@ -298,6 +300,8 @@ class LineConnection(LineSource):
 
 class ScriptedClient(LineConnection):
     """A client played by the grader: connects, sends its name, then lines."""
+
+    opened_here = True
 
     def __init__(self, sock: socket.socket, name: str) -> None:
         super().__init__(sock, name or "client silencieux")

@@ -15,7 +15,7 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from . import sockdiag
@@ -518,22 +518,47 @@ def own_thread_waiting(native_id: int | None) -> bool | None:
     return wait is not None and wait[0] in (DATA, LOOP)
 
 
-def tcp_quiet(port: int) -> bool:
+def tcp_quiet(port: int, opened_here: Mapping[int, bool] | None = None) -> bool:
     """No byte on its way over the TCP connections of this local port: every socket of the server's side
     has had what it sent acknowledged, and every socket connected to it has also had what it received
     read. An acknowledged byte is in its reader's queue, and a reader blocked on that socket was woken.
     (The table is read a page at a time: a row that sockets closing meanwhile made it miss is seen at the
     next look, and a rest is only believed at two looks in a row.) False when the table does not show the
-    socket listening on this port: it cannot tell."""
+    socket listening on this port: it cannot tell.
+
+    A byte not acknowledged yet may have reached its reader all the same: a kernel holds back its
+    acknowledgement (up to 40 ms, a delayed ACK) on a connection it answers now and then. Where the table
+    counts the bytes each end received (sock_diag) and the grader knows which end opened the connection
+    (`opened_here`: the local ports of the grader's ends, True for those it connected, False for those it
+    accepted), the bytes an end sent count as arrived once the other end received every one of them."""
+    rows = _tcp_rows(port)
+    ends = {(row.local, row.remote): row for row in rows}
     listening = False
-    for row in _tcp_rows(port):
+    for row in rows:
         if row.local == port and row.state == LISTEN_STATE:
             listening = True
-        elif row.local == port and row.sent:
+            continue
+        if row.remote == port and row.unread:
             return False
-        if row.remote == port and (row.sent or row.unread):
+        if row.sent and not _arrived(row, ends.get((row.remote, row.local)), opened_here or {}):
             return False
     return listening
+
+
+def _arrived(row: _TcpRow, peer: _TcpRow | None, opened_here: Mapping[int, bool]) -> bool:
+    """Every byte `row` sent (its FIN too) is in the queue of `peer`, its other end, acknowledged or not:
+    what the peer received equals what the row's peer acknowledged, less the handshake when the kernel
+    counts it, plus what waits for an acknowledgement. False when the table or the grader cannot tell."""
+    counted = sockdiag.handshake_counted()
+    if peer is None or row.acked is None or peer.received is None or counted is None:
+        return False
+    if row.local in opened_here:
+        opened = opened_here[row.local]
+    elif peer.local in opened_here:
+        opened = not opened_here[peer.local]
+    else:
+        return False
+    return peer.received == row.acked - counted[0 if opened else 1] + row.sent
 
 
 def unsent(port: int, remote: int) -> int | None:

@@ -8,9 +8,10 @@ come" only when that is proven, never because it is merely late. It is proven wh
    join without timeout, a launcher's wait for its child. A `time.sleep()`, a `settimeout()`, a
    `select(..., 0.5)`, a `serve_forever()` (poll interval), an asyncio loop with a timer: the program may
    still act by itself, so it is NEVER at rest and every deadline is waited out in full;
-2. no byte is in flight on its TCP connections (procfs.tcp_quiet): what was sent is acknowledged, and
-   what reached a socket was read by its reader (a reader blocked on a socket with unread bytes would
-   have been woken: it shows as running, not at rest);
+2. no byte is in flight on its TCP connections (procfs.tcp_quiet): what was sent is acknowledged, or
+   counted by the other end as received (an acknowledgement the kernel holds back, a delayed ACK, does
+   not keep bytes in flight), and what reached a grader's socket was read by its reader (a reader
+   blocked on a socket with unread bytes would have been woken: it shows as running, not at rest);
 3. the grader has taken in everything the program produced (its stdout, its stderr and the
    connections given: each reader thread waits for more).
 
@@ -42,12 +43,12 @@ unreadable /proc, or GRADER_SANS_PROC set), every predicate here is False: the f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from . import procfs
+from .connection import LineConnection
 from .process import StudentProcess
-from .waiting import LineSource
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,16 @@ def idle(process: StudentProcess) -> bool:
     return stillness(process) is not None
 
 
-def at_rest(process: StudentProcess, port: int, connections: Iterable[LineSource]) -> bool:
+def at_rest(process: StudentProcess, port: int, connections: Collection[LineConnection]) -> bool:
     """THE RULE: nothing more can come from the program until it gets input. It is idle, no byte is on its
     way over the TCP connections of `port` (the one it or the grader listens on), and the grader's readers
-    have taken in all it printed and all that came on `connections`. False when unknown."""
+    have taken in all it printed and all that came on `connections`, the grader's ends. False when
+    unknown."""
     readers = [process.stdout, process.stderr, *connections]
+    opened_here = {connection.local_port: connection.opened_here for connection in connections}
 
     def quiet() -> bool:
-        return all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port)
+        return all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(port, opened_here)
 
     return stillness(process, quiet) is not None
 
