@@ -20,10 +20,11 @@ import pytest
 
 from grader.batch import worker as worker_module
 from grader.batch.discovery import BatchItem
-from grader.batch.runner import expected_of, grade_all, run_batch
+from grader.batch.runner import _Pool, expected_of, grade_all, run_batch
 from grader.batch.worker import TOKEN_VARIABLE, GradingOptions, Worker
 from grader.formats import french_number
 from grader.harness import procfs
+from grader.harness.waiting import wait_probing
 from grader.model import Student
 from tests.batch_scripts import SCRIPTED_ONLY, batch_options, every_class_export
 from tests.grading import CORPUS, GRADE_TOGETHER_TIMEOUT_S, SOLUTION, STARTERS, grade, grade_together, run_grader
@@ -60,15 +61,37 @@ report = {"soumission": "ignoree", "note": 20 if sys.argv[1] == "reussie" else 0
 sys.stdout.write(json.dumps(report))
 """
 
+# A grading that tells whether it was started ahead of its turn and waited for it: "A" passes if "B" was
+# started while A graded; "B" passes if it was let go only once A had ended.
+TURN = (
+    """
+import pathlib, sys, time
+folder, me = pathlib.Path(sys.argv[1]), sys.argv[2]
+(folder / f"{me}-pret").touch()
+let_go = sys.stdin.readline() == "\\n"
+if me == "A":
+    deadline = time.monotonic() + 20
+    while not (folder / "B-pret").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ok = (folder / "B-pret").exists()
+    (folder / "A-fini").touch()
+else:
+    ok = (folder / "A-fini").exists()
+sys.argv[1] = "reussie" if let_go and ok else "echouee"
+"""
+    + REPORT
+)
+
 
 @pytest.fixture
 def scripted(monkeypatch, tmp_path):
     """Items whose 'grading' is the named script (its path holds the script name and arguments)."""
-    scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT}
+    scripts = {"hang": HANG, "flood": FLOOD, "crash": CRASH, "report": REPORT, "turn": TURN}
+    first_arguments = {"hang": [str(tmp_path / "pret")], "turn": [str(tmp_path)]}
 
     def command(item: BatchItem, options: GradingOptions) -> list[str]:
         name, *extra = item.path.name.split("-")
-        return [sys.executable, "-c", scripts[name], *([str(tmp_path / "pret")] if name == "hang" else extra)]
+        return [sys.executable, "-c", scripts[name], *first_arguments.get(name, []), *extra]
 
     monkeypatch.setattr(worker_module, "worker_command", command)
 
@@ -130,6 +153,30 @@ def test_the_rest_of_the_class_is_graded_in_order(scripted, tmp_path):
     assert [r.submission for r in reports] == [i.source for i in items]
     assert [bool(r.fatal_error) for r in reports] == [False, True, True, True, False]
     assert reports[2].fatal_error == "Aucun fichier serveur_exo.py"
+
+
+def test_the_next_grading_loads_while_one_grades_and_waits_for_its_turn(scripted, tmp_path):
+    reports = grade_all([scripted("turn-A"), scripted("turn-B")], batch_options(jobs=1), timeout=60.0)
+    assert [[r.status.value for r in report.results] for report in reports] == [["reussie"], ["reussie"]]
+
+
+def test_ctrl_c_kills_the_grading_started_ahead_of_its_turn(scripted, tmp_path):
+    hang, ahead = (
+        Worker(scripted(name), SCRIPTED_ONLY, tmp_path / f"w-{name}", 60.0, expected_of(SCRIPTED_ONLY, 60.0))
+        for name in ("hang", "turn-B")
+    )
+    for worker in (hang, ahead):
+        worker.folder.mkdir()
+    pool = _Pool([hang, ahead])
+    with ThreadPoolExecutor(1) as executor:
+        grading = executor.submit(pool.run, hang)
+        assert wait_probing(lambda: (tmp_path / "B-pret").exists(), 30, [], 0.01), "B n'a pas été lancé en avance"
+        pool.kill_all()
+        assert "arrêté par le signal SIGKILL" in grading.result(timeout=30).fatal_error
+    assert ahead.process is not None and ahead.process.poll() is not None
+    assert ahead.run().fatal_error == "Correction interrompue."
+    with pytest.raises(KeyboardInterrupt):
+        pool.run(ahead)
 
 
 def test_exit_code_and_exports_of_a_batch(scripted, tmp_path, capsys):

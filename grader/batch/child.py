@@ -4,8 +4,10 @@ It grades the folder and hands its report, as JSON, to the batch runner through 
 which the runner made a channel no student program can reach (see worker.py). The first thing it does
 is to move that channel to a private descriptor and point its own standard output at the null device:
 nothing the checks print, and nothing a student program could write to this process's stdout, can mix
-with the report. It sends the report only once grading is over, when the student's programs are gone,
-then exits with code 0; a grading that cannot finish sends nothing (exit code 3, reason on stderr).
+with the report. Once the kit is loaded it waits for its turn, a line on its stdin (`_my_turn`): the
+runner starts it while the previous submission is still being graded. It sends the report only once
+grading is over, when the student's programs are gone, then exits with code 0; a grading that cannot
+finish sends nothing (exit code 3, reason on stderr).
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def _private_channel() -> BinaryIO:
     return channel
 
 
+def _my_turn() -> bool:
+    """Wait until the runner lets this process grade (it may start it while another one grades): a line
+    on stdin; end of file, without it, is a "no". Then stdin leads nowhere, for the programs it starts."""
+    go = sys.stdin.buffer.readline()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return go == b"\n"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader.batch.child", add_help=False)
     parser.add_argument("chemin", type=Path)
@@ -54,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     catalogue = load_catalogue()
     scale = load_scale(args.bareme, catalogue) if args.bareme else None
+    if not _my_turn():
+        return EXIT_INTERNAL
     only = {part for part in args.only.split(",") if part} or None
     try:
         report = grade(args.chemin, only=only, scale=scale, verbose=args.verbose)

@@ -7,11 +7,12 @@ problem (an export that needs a single submission, an export that cannot be writ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,29 +38,39 @@ from grader.scale import default_scale, load_scale
 
 
 class _Pool:
-    """The workers running now, so that Ctrl-C kills every one of them."""
+    """The workers of a class, in the order they grade. When one begins, the next one still waiting is
+    started ahead of its turn: its Python and the kit load while this one grades. Ctrl-C kills every
+    started one."""
 
-    def __init__(self) -> None:
+    def __init__(self, order: list[Worker]) -> None:
         self._lock = threading.Lock()
-        self._running: set[Worker] = set()
+        self._waiting = list(order)  # not started yet
+        self._started: set[Worker] = set()
         self.stopping = threading.Event()
 
     def run(self, worker: Worker) -> SubmissionReport:
         with self._lock:
             if self.stopping.is_set():
                 raise KeyboardInterrupt
-            self._running.add(worker)
+            if worker in self._waiting:
+                self._waiting.remove(worker)
+            ahead = self._waiting.pop(0) if self._waiting else None
+            self._started.update({worker} | ({ahead} if ahead else set()))
         try:
+            worker.start()
+            if ahead is not None:
+                with contextlib.suppress(OSError):  # then it starts at its turn, which reports the error
+                    ahead.start()
             return worker.run()
         finally:
             with self._lock:
-                self._running.discard(worker)
+                self._started.discard(worker)
 
     def kill_all(self) -> None:
         self.stopping.set()
         with self._lock:
-            running = list(self._running)
-        for worker in running:
+            started = list(self._started)
+        for worker in started:
             worker.kill()
 
 
@@ -110,6 +121,13 @@ def _likely_duration(item: BatchItem) -> tuple[int, int]:
     return (len(sizes), sum(sizes))
 
 
+def _folder(scratch: str, index: int) -> Path:
+    """A worker's working folder, empty."""
+    folder = Path(scratch) / f"{index:04d}"
+    folder.mkdir()
+    return folder
+
+
 def grade_all(
     items: list[BatchItem],
     options: BatchOptions,
@@ -121,7 +139,6 @@ def grade_all(
     jobs = max(1, min(options.jobs, len(items)))
     expected = expected_of(options.grading, timeout)
     adopt_orphans()  # a worker that dies leaves its students' programs to this process, which ends them below
-    pool = _Pool()
     reports: dict[int, SubmissionReport] = {}
     with (
         tempfile.TemporaryDirectory(prefix="grader-correcteurs-") as scratch,
@@ -129,13 +146,12 @@ def grade_all(
         _progress(console or Console(stderr=True)) as progress,
     ):
         task = progress.add_task("", total=len(items))
-        futures: dict[Future, int] = {}
-        for index in sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True):
-            item = items[index]
-            folder = Path(scratch) / f"{index:04d}"  # the worker's working folder, empty
-            folder.mkdir()
-            worker = Worker(item, options.grading, folder, timeout, expected)
-            futures[executor.submit(pool.run, worker)] = index
+        order = sorted(range(len(items)), key=lambda i: _likely_duration(items[i]), reverse=True)
+        workers = {
+            index: Worker(items[index], options.grading, _folder(scratch, index), timeout, expected) for index in order
+        }
+        pool = _Pool(list(workers.values()))
+        futures = {executor.submit(pool.run, worker): index for index, worker in workers.items()}
         pending = set(futures)
         try:
             while pending:

@@ -29,6 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import grader
 from grader.batch import from_source
@@ -135,8 +136,19 @@ def _stopped(code: int) -> str:
         return f"arrêté par le signal {-code}"
 
 
+def _your_turn(process: subprocess.Popen) -> None:
+    """Let a started grading process grade: one line on its stdin, then its end."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(b"\n")
+        process.stdin.close()
+    except OSError:  # it already ended (it could not load the kit): its exit code tells why
+        pass
+
+
 class Worker:
     """One grading process; `kill()` may be called from another thread (Ctrl-C), even before `run()`.
+    `start()` may come before `run()`, so that the process loads the kit while the previous one grades.
 
     `folder` is an empty private folder: the process's working folder."""
 
@@ -147,22 +159,24 @@ class Worker:
         self.expected = expected
         self.token = uuid.uuid4().hex
         self.process: subprocess.Popen | None = None
+        self._channel: socket.socket | IO[bytes]  # these three are set by start()
+        self._answer: _Reader
+        self._errors: _Reader
         self._lock = threading.Lock()
         self._cancelled = False
 
-    def run(self) -> SubmissionReport:
-        if self.item.path is None:
-            return fatal_report(self.item, self.item.error)
-        started = time.monotonic()
+    def start(self) -> None:
+        """Start the grading process ahead of its turn: it loads the kit, then waits for `run()` to let it
+        grade (a line on its stdin). Does nothing once started, killed, or for an item without a folder."""
         with self._lock:
-            if self._cancelled:
-                return fatal_report(self.item, "Correction interrompue.")
+            if self._cancelled or self.process is not None or self.item.path is None:
+                return
             ours, stdout = _report_channel()
             try:
                 process = self.process = subprocess.Popen(
                     worker_command(self.item, self.options),
                     cwd=self.folder,
-                    stdin=subprocess.DEVNULL,
+                    stdin=subprocess.PIPE,
                     stdout=stdout,
                     stderr=subprocess.PIPE,
                     env=_environment(self.token),
@@ -171,21 +185,33 @@ class Worker:
             finally:
                 if ours is not None:
                     os.close(stdout)  # the worker's end: only the worker may hold it
-        channel = ours if ours is not None else process.stdout
-        assert channel is not None and process.stderr is not None  # a socket or a pipe, and a pipe
-        report = _Reader(channel.fileno(), MAX_REPORT_BYTES, head=True)
-        errors = _Reader(process.stderr.fileno(), STDERR_TAIL_BYTES, head=False)
-        report.start()
-        errors.start()
+            channel = ours if ours is not None else process.stdout
+            assert channel is not None and process.stderr is not None  # a socket or a pipe, and a pipe
+            self._channel = channel
+            self._answer = _Reader(channel.fileno(), MAX_REPORT_BYTES, head=True)
+            self._errors = _Reader(process.stderr.fileno(), STDERR_TAIL_BYTES, head=False)
+            self._answer.start()
+            self._errors.start()
+
+    def run(self) -> SubmissionReport:
+        if self.item.path is None:
+            return fatal_report(self.item, self.item.error)
+        self.start()
+        with self._lock:
+            process = None if self._cancelled else self.process
+        if process is None:  # killed (Ctrl-C) before its turn
+            self.kill()
+            self._collect()
+            return fatal_report(self.item, "Correction interrompue.")
+        started = time.monotonic()  # its time bound counts from its turn, not from its early start
+        _your_turn(process)
         try:
             code = process.wait(self.timeout)
         except subprocess.TimeoutExpired:
             code = None
         finally:
             self.kill()
-        answer, stderr_tail = report.finish(), errors.finish().decode("utf-8", "replace").strip()
-        channel.close()
-        process.stderr.close()
+        answer, stderr_tail = self._collect()
         elapsed = time.monotonic() - started
         if code is None:
             return fatal_report(
@@ -194,9 +220,19 @@ class Worker:
                 "(un programme bloque-t-il ou a-t-il arrêté le correcteur ?) ; " + NOT_GRADED + ".",
                 elapsed,
             )
-        if report.is_alive() or report.overflowed:
+        if self._answer.is_alive() or self._answer.overflowed:
             return fatal_report(self.item, f"Rapport de correction illisible ou trop long ; {NOT_GRADED}.", elapsed)
         return self._report(answer, code, stderr_tail, elapsed)
+
+    def _collect(self) -> tuple[bytes, str]:
+        """Once the process has ended: (its report, the tail of its stderr); closes both."""
+        if self.process is None:
+            return b"", ""
+        answer, stderr_tail = self._answer.finish(), self._errors.finish().decode("utf-8", "replace").strip()
+        self._channel.close()
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+        return answer, stderr_tail
 
     def _report(self, answer: bytes, code: int, stderr_tail: str, elapsed: float) -> SubmissionReport:
         if code != 0 or not answer:
