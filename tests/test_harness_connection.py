@@ -17,7 +17,7 @@ from grader.harness.connection import (
 )
 from grader.harness.errors import CheckFailure
 from grader.harness.lines import MAX_LINE_BYTES
-from grader.harness.student import free_port
+from grader.harness.ports import free_port
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 
 from grader.harness import student as student_module
 from grader.harness.errors import CheckFailure
+from grader.harness.ports import free_port as real_free_port
 from grader.harness.student import check_compiles, start_client, start_server
-from grader.harness.student import free_port as real_free_port
 from grader.harness.workspace import Workspace
 from tests.programs import alive, chat_server, make_workspace, write_program
 

@@ -4,10 +4,10 @@ It grades the folder and hands its report, as JSON, to the batch runner through 
 which the runner made a channel no student program can reach (see worker.py). The first thing it does
 is to move that channel to a private descriptor and point its own standard output at the null device:
 nothing the checks print, and nothing a student program could write to this process's stdout, can mix
-with the report. Once the kit is loaded it waits for its turn, a line on its stdin (`_my_turn`): the
-runner starts it while the previous submission is still being graded. It sends the report only once
-grading is over, when the student's programs are gone, then exits with code 0; a grading that cannot
-finish sends nothing (exit code 3, reason on stderr).
+with the report. Once the kit is loaded it waits for its turn, a line on its stdin that gives it its own
+block of ports (`_my_turn`): the runner starts it while the previous submission is still being graded.
+It sends the report only once grading is over, when the student's programs are gone, then exits with
+code 0; a grading that cannot finish sends nothing (exit code 3, reason on stderr).
 """
 
 from __future__ import annotations
@@ -35,14 +35,19 @@ def _private_channel() -> BinaryIO:
     return channel
 
 
-def _my_turn() -> bool:
+def _my_turn() -> range | None:
     """Wait until the runner lets this process grade (it may start it while another one grades): a line
-    on stdin; end of file, without it, is a "no". Then stdin leads nowhere, for the programs it starts."""
+    on stdin with the block of ports this grading draws from, "start stop"; end of file, or anything else,
+    is a "no". Then stdin leads nowhere, for the programs it starts."""
     go = sys.stdin.buffer.readline()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    return go == b"\n"
+    try:
+        start, stop = (int(number) for number in go.split())
+    except ValueError:
+        return None
+    return range(start, stop) if stop > start else None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,13 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     from grader.batch.validation import fitted
     from grader.catalogue import load_catalogue
     from grader.engine import grade
+    from grader.harness.ports import use_block
     from grader.harness.workspace import SubmissionError
     from grader.scale import load_scale
 
     catalogue = load_catalogue()
     scale = load_scale(args.bareme, catalogue) if args.bareme else None
-    if not _my_turn():
+    ports = _my_turn()
+    if ports is None:
         return EXIT_INTERNAL
+    use_block(ports)
     only = {part for part in args.only.split(",") if part} or None
     try:
         report = grade(args.chemin, only=only, scale=scale, verbose=args.verbose)

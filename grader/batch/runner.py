@@ -30,6 +30,7 @@ from grader.catalogue import load_catalogue
 from grader.commandline import ExitCode
 from grader.confinement.launch import adopt_orphans
 from grader.exports import ExportError, ExportOptions, remove_previous_exports, usage_problem, write_exports
+from grader.harness import ports
 from grader.harness.exercise import PROGRAMS
 from grader.harness.lines import printable
 from grader.harness.process import kill_surviving_processes
@@ -38,14 +39,15 @@ from grader.scale import default_scale, load_scale
 
 
 class _Pool:
-    """The workers of a class, in the order they grade. When one begins, the next one still waiting is
-    started ahead of its turn: its Python and the kit load while this one grades. Ctrl-C kills every
-    started one."""
+    """The workers of a class, in the order they grade, `jobs` at a time. When one begins, the next one
+    still waiting is started ahead of its turn: its Python and the kit load while this one grades. Each
+    running one draws its ports from a block no other running one uses. Ctrl-C kills every started one."""
 
-    def __init__(self, order: list[Worker]) -> None:
+    def __init__(self, order: list[Worker], jobs: int) -> None:
         self._lock = threading.Lock()
         self._waiting = list(order)  # not started yet
         self._started: set[Worker] = set()
+        self._free_ports = ports.blocks(jobs)  # one block per grading running (harness/ports.py)
         self.stopping = threading.Event()
 
     def run(self, worker: Worker) -> SubmissionReport:
@@ -56,15 +58,17 @@ class _Pool:
                 self._waiting.remove(worker)
             ahead = self._waiting.pop(0) if self._waiting else None
             self._started.update({worker} | ({ahead} if ahead else set()))
+            block = self._free_ports.pop()
         try:
             worker.start()
             if ahead is not None:
                 with contextlib.suppress(OSError):  # then it starts at its turn, which reports the error
                     ahead.start()
-            return worker.run()
+            return worker.run(block)
         finally:
             with self._lock:
                 self._started.discard(worker)
+                self._free_ports.append(block)
 
     def kill_all(self) -> None:
         self.stopping.set()
@@ -150,7 +154,7 @@ def grade_all(
         workers = {
             index: Worker(items[index], options.grading, _folder(scratch, index), timeout, expected) for index in order
         }
-        pool = _Pool(list(workers.values()))
+        pool = _Pool(list(workers.values()), jobs)
         futures = {executor.submit(pool.run, worker): index for index, worker in workers.items()}
         pending = set(futures)
         try:

@@ -36,6 +36,7 @@ from grader.batch import from_source
 from grader.batch.discovery import BatchItem
 from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.harness import procfs
+from grader.harness.ports import SERVER_PORTS
 from grader.harness.process import isolation_options, kill_process_tree
 from grader.model import SubmissionReport
 
@@ -136,11 +137,12 @@ def _stopped(code: int) -> str:
         return f"arrêté par le signal {-code}"
 
 
-def _your_turn(process: subprocess.Popen) -> None:
-    """Let a started grading process grade: one line on its stdin, then its end."""
+def _your_turn(process: subprocess.Popen, ports: range) -> None:
+    """Let a started grading process grade, drawing its ports from `ports`: one line on its stdin, then
+    its end."""
     assert process.stdin is not None
     try:
-        process.stdin.write(b"\n")
+        process.stdin.write(f"{ports.start} {ports.stop}\n".encode())
         process.stdin.close()
     except OSError:  # it already ended (it could not load the kit): its exit code tells why
         pass
@@ -193,7 +195,8 @@ class Worker:
             self._answer.start()
             self._errors.start()
 
-    def run(self) -> SubmissionReport:
+    def run(self, ports: range = SERVER_PORTS) -> SubmissionReport:
+        """Grade, drawing the ports of the student's servers from `ports` (see harness/ports.py)."""
         if self.item.path is None:
             return fatal_report(self.item, self.item.error)
         self.start()
@@ -204,7 +207,7 @@ class Worker:
             self._collect()
             return fatal_report(self.item, "Correction interrompue.")
         started = time.monotonic()  # its time bound counts from its turn, not from its early start
-        _your_turn(process)
+        _your_turn(process, ports)
         try:
             code = process.wait(self.timeout)
         except subprocess.TimeoutExpired:

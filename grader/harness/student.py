@@ -17,6 +17,7 @@ from grader.formats import seconds
 from . import procfs, rest, timing
 from .errors import fail
 from .exercise import CLIENT, HOST, SERVER
+from .ports import free_port
 from .process import MEMORY_EXHAUSTED, MEMORY_HINT, StudentProcess
 from .workspace import Workspace, close_name
 
@@ -169,12 +170,6 @@ class RunningServer:
         if ready is not None:
             ready.close()
         self.process.kill_tree()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def start_server(workspace: Workspace, *, timeout: float = timing.START, processes: int | None = None) -> RunningServer:
