@@ -7,6 +7,7 @@ console) when a check starts and ends. pytest's own output is switched off by th
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Generator
@@ -72,6 +73,9 @@ class GraderPlugin:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+        # What is loaded now (pytest, the kit, the checks) lives as long as the grading: the collector no
+        # longer looks through it at each full collection (70 ms of CPU per grading, five of them at the end).
+        gc.freeze()
 
     @pytest.hookimpl
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

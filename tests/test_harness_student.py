@@ -61,6 +61,17 @@ def test_check_compiles_accepts_declared_encodings_and_reports_missing_files(tmp
     assert failure.summary == "Le fichier client_exo.py est introuvable dans le dossier rendu."
 
 
+def test_a_file_compiled_once_is_judged_again_when_its_text_changes(tmp_path: Path) -> None:
+    program = tmp_path / "serveur_exo.py"
+    program.write_bytes(b"x = 1\n")
+    with Workspace(tmp_path) as workspace:
+        check_compiles(workspace, "serveur_exo.py")
+        check_compiles(workspace, "serveur_exo.py")  # the same text: compiled once, judged alike
+        workspace.path("serveur_exo.py").write_bytes(b'print("x"\n')
+        assert "erreur de syntaxe à la ligne 1" in failure_of(workspace).summary
+        assert "erreur de syntaxe à la ligne 1" in failure_of(workspace).summary  # an error is never kept
+
+
 def test_compiling_never_runs_the_program(tmp_path: Path) -> None:
     witness = tmp_path / "execute.txt"
     (tmp_path / "serveur_exo.py").write_text(f"open({str(witness)!r}, 'w').close()\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
@@ -51,13 +52,20 @@ def check_compiles(workspace: Workspace, filename: str) -> None:
             "les accents enregistrés en Latin-1 ou Windows-1252 ne sont pas lus par Python.",
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(source, filename, "exec", dont_inherit=True)
+        _compile(source, filename)
     except SyntaxError as exc:
         _fail_syntax(filename, exc, text)
     except ValueError:  # null bytes (Python < 3.12)
         _fail_null_bytes(filename)
+
+
+@functools.lru_cache(maxsize=16)
+def _compile(source: bytes, filename: str) -> None:
+    """compile(), once for a given source: a grading starts each program a dozen times (an error is not
+    kept, and is raised again at each start)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(source, filename, "exec", dont_inherit=True)
 
 
 def _fail_missing(workspace: Workspace, filename: str) -> NoReturn:
