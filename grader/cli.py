@@ -7,13 +7,13 @@ interrupted (Ctrl-C, SIGTERM, SIGHUP: the students' programs killed, no grade, n
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.batch.jobs import default_jobs
 from grader.commandline import ExitCode, FrenchParser, UsageError, bounded
 from grader.harness.lines import printable  # the harness without pytest
 from grader.interruption import let_children_be_interrupted
@@ -103,9 +103,10 @@ def build_parser() -> FrenchParser:
     parser.add_argument(
         "--jobs",
         type=bounded(int, 1, MAX_JOBS),
-        default=os.cpu_count() or 1,
+        default=default_jobs(),
         metavar="N",
-        help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs)",
+        help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs là où /proc est "
+        "lisible, Linux ; le double ailleurs, où une correction attend surtout ses délais)",
     )
     return parser
 

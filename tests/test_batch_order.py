@@ -1,11 +1,17 @@
-"""A class is handed to the workers longest grading first, so that no long one starts last."""
+"""A class is handed to the workers longest grading first, so that no long one starts last; as many at a
+time as fits how gradings spend their time."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from grader.batch.discovery import BatchItem
+from grader.batch.jobs import WAITING_GRADINGS_PER_CORE, default_jobs
 from grader.batch.runner import _likely_duration
+from grader.harness import procfs
 from grader.model import Student
 
 
@@ -26,3 +32,13 @@ def test_both_programs_and_more_code_come_first(tmp_path: Path) -> None:
     ]
     order = sorted(items, key=_likely_duration, reverse=True)
     assert [item.student.identifier for item in order] == ["complet", "depart", "serveur_seul", "vide"]
+
+
+@pytest.mark.skipif(not procfs.available(), reason="/proc illisible ici : une correction y attend ses délais")
+def test_one_grading_per_core_where_proc_shows_rest() -> None:
+    assert default_jobs() == (os.cpu_count() or 1)
+
+
+def test_twice_as_many_where_gradings_wait_for_their_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+    assert default_jobs() == WAITING_GRADINGS_PER_CORE * (os.cpu_count() or 1) == 2 * (os.cpu_count() or 1)

@@ -8,7 +8,6 @@ problem (an export that needs a single submission, an export that cannot be writ
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader import similarity
 from grader.batch import from_source
 from grader.batch.discovery import BatchItem
+from grader.batch.jobs import default_jobs
 from grader.batch.kit import KIT_DIR, KitChanged, KitSeal
 from grader.batch.summary import print_batch_summary
 from grader.batch.validation import Expected
@@ -96,7 +96,7 @@ class BatchOptions:
 
     grading: GradingOptions = field(default_factory=GradingOptions)
     exports: ExportOptions = field(default_factory=ExportOptions)
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # submissions graded at a time
+    jobs: int = field(default_factory=default_jobs)  # submissions graded at a time
     quiet: bool = False  # --silencieux: no progress bar, no summary
     similarity: bool = False  # --similarite: the pairs of submissions that look copied
     starter: Path | None = None  # the starter files set aside by --similarite
