@@ -288,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur interne du correcteur :\n{error}", file=sys.stderr)
         return ExitCode.INTERNAL
     except KeyboardInterrupt:
+        from grader.harness.process import kill_surviving_processes
+
+        # What the checks' own teardown did not reach: a program started by a check cut before it could
+        # keep hold of it. Ended here, not left to the garbage collector or to this process's exit.
+        kill_surviving_processes()
         print("Correction interrompue.", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as error:  # the last barrier: never a grader traceback in front of a student
