@@ -13,16 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.harness.ports import free_port
 from grader.harness.waiting import wait_probing
 from tests.grading import CORPUS, ROOT, SOLUTION, run_grader
 
 START_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def listening(port: int) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.harness import procfs, stack_hook, stack_listener
+from grader.harness.ports import free_port
 from grader.harness.process import StudentProcess
 from grader.harness.stack_channel import ProcChannel, SocketChannel
 from grader.harness.stacks import Frame, ThreadWait, classic_causes, describe, parse_dump
@@ -56,12 +57,6 @@ def start(tmp_path: Path) -> StudentProcess:
     workdir.mkdir()
     (workdir / "prog.py").write_text(PROGRAM, encoding="utf-8")
     return StudentProcess.start(workdir, "prog.py", port=free_port(), label="client")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("run", range(3))

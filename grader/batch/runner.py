@@ -57,7 +57,9 @@ class _Pool:
             if worker in self._waiting:
                 self._waiting.remove(worker)
             ahead = self._waiting.pop(0) if self._waiting else None
-            self._started.update({worker} | ({ahead} if ahead else set()))
+            self._started.add(worker)
+            if ahead is not None:
+                self._started.add(ahead)
             block = self._free_ports.pop()
         try:
             worker.start()
