@@ -218,6 +218,29 @@ def test_a_trace_starts_in_the_students_file_and_hooks_run_first(tmp_path: Path,
     assert "launcher" not in process.stderr.text()
 
 
+LOADED = "import sys\nprint(sorted(name for name in ('json', 're', 'runpy', 'grader') if name in sys.modules))\n"
+
+
+@needs_confinement
+def test_a_hook_gets_its_globals_and_the_program_pays_for_no_module_it_did_not_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each grading starts about 25 programs: the launcher's own words (spec, order, layers) load neither
+    json nor re, and hooks run without runpy."""
+    hook = tmp_path / "crochet.py"
+    hook.write_text("print(__name__, DONNE, flush=True)\n", encoding="utf-8")
+    monkeypatch.setattr(launch, "hooks", [])
+    confinement.add_hook(hook)
+    workdir = tmp_path / "travail"
+    workdir.mkdir()
+    (workdir / "prog.py").write_text(LOADED, encoding="utf-8")
+    given = {str(hook): {"DONNE": ("127.0.0.1", 5, "jeton")}}
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+    launched = launch.start("prog.py", workdir=workdir, port=4321, popen_options=pipes, hook_globals=given)
+    output = launched.popen.communicate(timeout=30)[0].decode().splitlines()
+    assert output == ["__grader_hook__ ('127.0.0.1', 5, 'jeton')", "[]"]
+
+
 # -- batch mode: the isolation said by each grading process ----------------------------------------------
 def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
     catalogue = load_catalogue()

@@ -19,11 +19,11 @@ is the « Isolation : … » line of the report, its `to_dict()` the "isolation"
 
 A grader hook run in the student's interpreter before the student's code (e.g. `faulthandler.register`
 for a stack dump on a signal): `confinement.add_hook(path_of_a_python_file)` once; every student program
-started afterwards runs it. The launcher runs each hook with `runpy.run_path` in the student's process
+started afterwards runs it. The launcher runs each hook as a script of its own in the student's process
 after the namespaces and rlimits, just before Landlock and the student's code (so the hook may still open
 the files it needs); it must be stdlib only and quick. The student's code sees none of its globals.
-`start(..., hook_globals={path: {...}})` gives a hook globals of its own in that one program (runpy's
-`init_globals`: they travel in the launcher's order, JSON).
+`start(..., hook_globals={path: {...}})` gives a hook globals of its own in that one program (as
+runpy's `init_globals`: they travel in the launcher's order).
 
 The processes of one student program: `StudentProcess.tree_pids()` (Linux: the members of its PID
 namespace, none of which can leave it; `Launched.init` is the namespace's PID 1, whose death ends them all).

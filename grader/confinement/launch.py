@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shlex
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from grader.confinement import environment, macos
-from grader.confinement.startup import ORDER_HEADER
+from grader.confinement.startup import ORDER_HEADER, decoded, encoded
 
 LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 KIT = LAUNCHER.parent.parent.parent
@@ -209,7 +208,7 @@ def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> 
     reading, writing = os.pipe()
     spec = {"kit": str(KIT), **_status_end(writing, options)}
     without_site = _without_site(spec)  # before the spec is written: it may add the site-packages to it
-    command = [*interpreter(), "-X", MARK, "-I", *without_site, "-u", str(LAUNCHER), json.dumps(spec)]
+    command = [*interpreter(), "-X", MARK, "-I", *without_site, "-u", str(LAUNCHER), encoded(spec)]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]
@@ -242,7 +241,7 @@ def _site_packages() -> tuple[str, ...]:
 def _ordered(spawned: _Spawned, order: Mapping[str, object]) -> Launched:
     """Give the launcher its order, and wait until it has confined the program (or failed to)."""
     popen, told = spawned.popen, {}
-    payload = json.dumps(order).encode()
+    payload = encoded(order).encode("ascii")
     try:
         assert popen.stdin is not None  # the launcher reads its order there
         popen.stdin.write(f"{len(payload):0{ORDER_HEADER}d}".encode() + payload)
@@ -257,7 +256,7 @@ def _ordered(spawned: _Spawned, order: Mapping[str, object]) -> Launched:
     if "layers" not in told:
         spawned.end()
         raise LaunchError(f"le lanceur n'a pas pu confiner le programme : {told.get('error', 'arrêté sans rien dire')}")
-    layers = json.loads(told["layers"])
+    layers: list[str] = decoded(told["layers"])
     if spawned.sandboxed:
         layers.insert(0, macos.LAYER)
     if not applied:

@@ -35,7 +35,7 @@ Asking = tuple[Callable[[], bytes], Callable[[], None]]  # (wait for a request, 
 
 
 def _install() -> None:
-    grader = globals().get("GRADER")  # given by the grader (runpy's init_globals) on the portable path
+    grader = globals().get("GRADER")  # given by the grader (the launcher's hook globals) on the portable path
     if grader is not None:
         asking = _connected(*grader)
     elif sys.platform.startswith("linux"):
