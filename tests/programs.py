@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.harness import procfs
 from grader.harness.process import StudentProcess
 from grader.harness.scope import CheckScope
 from grader.harness.workspace import Workspace
@@ -170,3 +171,13 @@ def starter_fixture(stem: str, start: Callable[[Workspace], object]):
         starter.close()
 
     return fixture
+
+
+def switch_proc(monkeypatch: pytest.MonkeyPatch, *, on: bool) -> None:
+    """/proc reading on or off in this process (GRADER_SANS_PROC, read when the grader starts) and in the
+    programs it starts, until the test ends."""
+    if on:
+        monkeypatch.delenv(procfs.SWITCH_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+    monkeypatch.setattr(procfs, "READABLE", procfs.readable_here())

@@ -13,6 +13,7 @@ from grader.batch.jobs import WAITING_GRADINGS_PER_CORE, default_jobs
 from grader.batch.runner import _likely_duration
 from grader.harness import procfs
 from grader.model import Student
+from tests.programs import switch_proc
 
 
 def _item(tmp_path: Path, name: str, programs: dict[str, int]) -> BatchItem:
@@ -40,5 +41,5 @@ def test_one_grading_per_core_where_proc_shows_rest() -> None:
 
 
 def test_twice_as_many_where_gradings_wait_for_their_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+    switch_proc(monkeypatch, on=False)
     assert default_jobs() == WAITING_GRADINGS_PER_CORE * (os.cpu_count() or 1) == 2 * (os.cpu_count() or 1)

@@ -19,7 +19,7 @@ from grader.harness import process as process_module
 from grader.harness import procfs, rest, sockdiag
 from grader.harness.process import StudentProcess
 from grader.harness.waiting import SeenTwice, wait_or_rest, wait_probing
-from tests.programs import start
+from tests.programs import start, switch_proc
 
 LINUX = sys.platform.startswith("linux")
 linux_only = pytest.mark.skipif(not LINUX, reason="/proc is read on Linux only")
@@ -482,14 +482,14 @@ def test_the_switch_turns_proc_off_as_on_windows_and_macos(tmp_path: Path, monke
     alone = started(tmp_path, READS_STDIN)
     try:
         assert settled(lambda: rest.alone_at_keyboard(alone))
-        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+        switch_proc(monkeypatch, on=False)
         assert not procfs.available() and procfs.family(alone.pid) == set() and procfs.waits(alone.pid) is None
         assert not rest.idle(alone) and not rest.alone_at_keyboard(alone)
         assert procfs.listening_ports([alone.pid]) == [] and not procfs.tcp_quiet(1)
     finally:
         # /proc back on: the kill waits until the launched program's whole PID namespace is gone (with the
         # switch on, the student's program could still be dying when the session looks for leftovers).
-        monkeypatch.delenv(procfs.SWITCH_VARIABLE, raising=False)
+        switch_proc(monkeypatch, on=True)
         alone.kill_tree()
 
 
@@ -514,11 +514,11 @@ def test_a_paused_program_does_nothing_until_the_pause_ends(tmp_path: Path) -> N
 def test_without_proc_nothing_is_paused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     echo = started(tmp_path, ECHOES)
     try:
-        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+        switch_proc(monkeypatch, on=False)
         with echo.paused() as paused:
             assert not paused
             assert echo.type_line("un")
             assert echo.stdout.wait_line(lambda line: line == "reçu un", timeout=5)
     finally:
-        monkeypatch.delenv(procfs.SWITCH_VARIABLE, raising=False)
+        switch_proc(monkeypatch, on=True)
         echo.kill_tree()

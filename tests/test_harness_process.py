@@ -190,7 +190,7 @@ def test_platform_guards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert proc.stdout.wait_line(lambda line: line == "prêt", timeout=5)
         with monkeypatch.context() as elsewhere:
             elsewhere.setattr(sys, "platform", "darwin")
-            elsewhere.setattr(procfs, "_LINUX_PROC", False)  # what procfs found at import, elsewhere
+            elsewhere.setattr(procfs, "READABLE", False)  # what procfs found at import, elsewhere
             assert surviving_processes() == [] and proc.tree_pids() == set()
             assert proc.resource_usage() is None
             elsewhere.setattr(os, "name", "nt")

@@ -21,6 +21,7 @@ from grader.harness.process import StudentProcess
 from grader.harness.stack_channel import ProcChannel, SocketChannel
 from grader.harness.stacks import Frame, ThreadWait, classic_causes, describe, parse_dump
 from tests.grading import CORPUS, GradingResult, grade, grade_without_procfs
+from tests.programs import switch_proc
 from tests.test_corpus_client import ONLY_CLIENT
 
 PROC, PORTABLE = "/proc", "portable"
@@ -34,7 +35,7 @@ def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == PROC and not procfs.available():
         pytest.skip("pas de /proc lisible sur cette machine : seul le chemin portable s'y teste")
     if request.param == PORTABLE:
-        monkeypatch.setenv(procfs.SWITCH_VARIABLE, "1")
+        switch_proc(monkeypatch, on=False)
     return request.param
 
 

@@ -22,14 +22,23 @@ from . import sockdiag
 
 PROC = "/proc"  # a string: paths are built at every look, and a Path costs more to build than a read
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
-# Looked at once: available() is asked at every read.
-_LINUX_PROC = sys.platform.startswith("linux") and os.path.isdir(PROC)
 LISTEN_STATE = "0A"
 HOOK_FD = 1000  # the descriptor the grader's stack hook waits on (harness/stack_hook.py moves its pipe there)
 
 
+def readable_here() -> bool:
+    """Whether this process reads /proc: Linux, and GRADER_SANS_PROC not set (in its environment now)."""
+    return sys.platform.startswith("linux") and os.path.isdir(PROC) and not os.environ.get(SWITCH_VARIABLE)
+
+
+# Looked at once, when the grader starts (the switch is set before it, for the tests and bench/): available()
+# is asked at every read, about 15 000 a grading, and os.environ.get cost 6 % of the grader's processor
+# (py-spy, 2 December). A test that sets the switch within one process sets this as well.
+READABLE = readable_here()
+
+
 def available() -> bool:
-    return _LINUX_PROC and not os.environ.get(SWITCH_VARIABLE)
+    return READABLE
 
 
 def _read(path: str) -> bytes:
