@@ -34,6 +34,8 @@ def test_the_rows_of_a_port_are_those_of_the_whole_table() -> None:
                 assert _by_inode(rows) == _by_inode(whole)
                 assert len(rows) == 3  # the listener, both ends of the connection
                 assert [row.state for row in rows if row.remote == 0] == [LISTEN_STATE]
+                listening = [row for row in rows if row.state == LISTEN_STATE]
+                assert sockdiag.tcp_rows(port, listening=True) == listening  # the connections not even walked
                 assert other.getsockname()[1] not in {row.local for row in rows}
                 assert procfs.listener_is_among(port, []) is False  # a listener, not one of these processes
 
@@ -80,12 +82,14 @@ def test_one_walk_for_both_families_finds_what_one_request_per_family_finds(
             with accepted:
                 client.sendall(b"pas encore lu")
                 peer = client.getsockname()[1]
-                one_walk = sockdiag.tcp_rows(port)
+                one_walk, listening = sockdiag.tcp_rows(port), sockdiag.tcp_rows(port, listening=True)
                 monkeypatch.setattr(sockdiag, "_TCPDIAG_GETSOCK", 0x7FFF)  # a kind no kernel serves
                 monkeypatch.setattr(sockdiag, "_all_families_at_once", True)
                 per_family = sockdiag.tcp_rows(port)
                 assert sockdiag._all_families_at_once is False  # refused once, not asked again
-    assert one_walk is not None and per_family is not None
+                assert sockdiag.tcp_rows(port, listening=True) == listening
+    assert one_walk is not None and per_family is not None and listening is not None
     assert sorted(one_walk) == sorted(per_family)
+    assert [(row.local, row.remote) for row in listening] == [(port, 0)]
     assert {(row.local, row.remote) for row in one_walk} == {(port, 0), (port, peer), (peer, port)}
     assert [row.unread for row in one_walk if row.local == port and row.remote] == [len(b"pas encore lu")]

@@ -248,13 +248,14 @@ def _socket_inodes(pids: Iterable[int]) -> set[str]:
 _TcpRow = sockdiag.Row
 
 
-def _tcp_rows(port: int | None = None) -> list[_TcpRow]:
+def _tcp_rows(port: int | None = None, *, listening: bool = False) -> list[_TcpRow]:
     """The TCP sockets (IPv4 and IPv6) of the machine, or only those whose local or remote port is `port`:
-    then asked of the kernel (sock_diag: a few rows, TIME_WAIT left out), else read from /proc/net/tcp."""
+    then asked of the kernel (sock_diag: a few rows, TIME_WAIT left out), else read from /proc/net/tcp.
+    `listening`: the caller looks only at listening sockets (the kernel then need not walk its connections)."""
     if not available():
         return []
     if port is not None:
-        rows = sockdiag.tcp_rows(port)
+        rows = sockdiag.tcp_rows(port, listening=listening)
         if rows is not None:
             return rows
     rows = []
@@ -282,7 +283,9 @@ def listening_ports(pids: Iterable[int]) -> list[int]:
 def listener_is_among(port: int, pids: Iterable[int]) -> bool | None:
     """Whether the socket listening on this TCP port belongs to these processes; None when no socket
     listens on it as far as /proc tells."""
-    listeners = {row.inode for row in _tcp_rows(port) if row.local == port and row.state == LISTEN_STATE}
+    listeners = {
+        row.inode for row in _tcp_rows(port, listening=True) if row.local == port and row.state == LISTEN_STATE
+    }
     return bool(listeners & _socket_inodes(pids)) if listeners else None
 
 
