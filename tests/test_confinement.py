@@ -17,7 +17,7 @@ import pytest
 from grader import confinement
 from grader.batch.validation import Expected, InvalidReport, validated_report
 from grader.catalogue import load_catalogue
-from grader.confinement import environment, landlock, launch, limits, macos, startup, windows
+from grader.confinement import environment, landlock, launch, limits, macos, startup, windows, zygote
 from grader.confinement.model import Confinement
 from grader.harness import procfs
 from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
@@ -290,6 +290,57 @@ def test_a_grading_keeps_one_launcher_ready_and_ends_it(tmp_path: Path) -> None:
     assert launch._ready == [] and spare.popen.poll() is not None
 
 
+WAITS = "print('prêt', flush=True)\ninput()\n"
+needs_zygote = pytest.mark.skipif(
+    not LINUX or not zygote.available(), reason="pas de zygote ici (Linux 5.3 et ses pidfd seulement)"
+)
+
+
+def ready(process: StudentProcess) -> bool:
+    return process.stdout.wait_line(lambda line: line == "prêt", 10) is not None
+
+
+@needs_confinement
+@needs_zygote
+def test_a_grading_forks_its_programs_from_one_zygote_that_ends_with_it(tmp_path: Path) -> None:
+    alone = started(tmp_path / "seul", WAITS)
+    assert ready(alone)
+    alone.kill_tree()
+    with confinement.kept_ready():
+        first, second = started(tmp_path / "un", WAITS), started(tmp_path / "deux", WAITS)
+        assert ready(first) and ready(second)
+        (the_zygote,) = launch._zygotes
+        launchers = [process._launched.popen for process in (first, second)]
+        assert all(isinstance(launcher, zygote.ForkedLauncher) for launcher in launchers)
+        assert {launcher.pid for launcher in launchers} <= procfs.family(the_zygote._popen.pid)
+        assert first.layers == second.layers == alone.layers  # confined as a launcher started alone
+        first.kill_tree()
+        assert launchers[0].returncode is not None  # its end told by the zygote
+        second.kill_tree()
+    assert launch._zygotes == [] and the_zygote._popen.returncode == 0
+    assert not set(surviving_processes())
+
+
+@needs_confinement
+@needs_zygote
+def test_when_the_zygote_is_gone_its_launchers_are_still_waited_for_and_programs_start_alone(
+    tmp_path: Path,
+) -> None:
+    with confinement.kept_ready():
+        first = started(tmp_path / "un", WAITS)
+        assert ready(first)
+        (the_zygote,) = launch._zygotes
+        the_zygote._popen.kill()
+        the_zygote._popen.wait()
+        later = [started(tmp_path / f"apres{n}", WAITS) for n in range(3)]  # the last ones start alone
+        assert all(ready(process) for process in later)
+        assert isinstance(later[-1]._launched.popen, subprocess.Popen)
+        for process in (first, *later):
+            process.kill_tree()
+            assert process.poll() is not None
+    assert not set(surviving_processes())
+
+
 @pytest.mark.skipif(not LINUX, reason="les lanceurs ne sont démarrés d'avance que sous Linux")
 @pytest.mark.parametrize("status_lines_read", [0, 1, 2], ids=["au démarrage", "PID 1 créé", "programme en attente"])
 def test_a_launcher_never_used_ends_with_all_it_forked(tmp_path: Path, status_lines_read: int) -> None:
@@ -357,8 +408,9 @@ def test_in_a_venv_a_python_the_student_starts_starts(tmp_path: Path) -> None:
 
 
 WORKER = """
-import sys
+import contextlib, sys
 from pathlib import Path
+from grader import confinement
 from grader.harness import procfs
 from grader.harness.process import StudentProcess, kill_surviving_processes, surviving_processes
 workdir = Path(sys.argv[1])
@@ -366,26 +418,29 @@ if sys.argv[2] != "lifeline":
     import os
     from grader.confinement import launch
     launch._lifeline.append(os.dup(0))  # a lifeline the test holds open: as if no launcher watched it
-process = StudentProcess.start(workdir, "prog.py", port=4321, label="serveur")
-process.stdout.wait_line(lambda line: line == "prêt", 10)
-print("lancé", flush=True)
-sys.stdin.read()
+with confinement.kept_ready() if sys.argv[3] == "zygote" else contextlib.nullcontext():
+    process = StudentProcess.start(workdir, "prog.py", port=4321, label="serveur")
+    process.stdout.wait_line(lambda line: line == "prêt", 10)
+    print("lancé", flush=True)
+    sys.stdin.read()
 """
 
 
 @needs_confinement
+@pytest.mark.parametrize("started_by", ["seul", "zygote"])
 @pytest.mark.parametrize("lifeline", ["lifeline", "subreaper"])
-def test_a_grading_process_that_dies_takes_its_students_with_it(tmp_path: Path, lifeline: str) -> None:
+def test_a_grading_process_that_dies_takes_its_students_with_it(tmp_path: Path, lifeline: str, started_by: str) -> None:
     """A grader killed under its student's program (SIGKILL: nothing of its own runs): in a PID namespace,
-    the launcher sees the grader's lifeline end and ends the namespace. Where nothing watches the lifeline
-    (no namespace), the program comes back to the batch parent (a subreaper), which finds it and ends it."""
+    the launcher sees the grader's lifeline end and ends the namespace, and the zygote of a grading ends
+    too. Where nothing watches the lifeline (no namespace), the program comes back to the batch parent (a
+    subreaper), which finds it and ends it."""
     if lifeline == "lifeline" and launch.applied and startup.NAMESPACES not in launch.applied[0]:
         pytest.skip("ce système ne donne pas d'espace de noms PID aux programmes")
     workdir = tmp_path / "run" / "travail"
     workdir.mkdir(parents=True)
     (workdir / "prog.py").write_text("import os\nos.setsid()\nprint('prêt', flush=True)\ninput()\n", encoding="utf-8")
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(workdir), lifeline],
+        [sys.executable, "-c", WORKER, str(workdir), lifeline, started_by],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -399,7 +454,8 @@ def test_a_grading_process_that_dies_takes_its_students_with_it(tmp_path: Path, 
         worker.kill()
         worker.wait()
     if lifeline == "lifeline":
-        assert wait_probing(lambda: not students & set(surviving_processes()), 5.0, [], 0.02)
+        # All of them, not only those seen: a grading keeps a launcher ready, maybe forked after the look.
+        assert wait_probing(lambda: not surviving_processes(), 5.0, [], 0.02)
         return
     assert students & set(surviving_processes())  # still running: the worker did not end them
     assert set(kill_surviving_processes()) >= students & set(procfs.descendants(os.getpid()))

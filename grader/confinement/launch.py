@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from grader.confinement import environment, macos
+from grader.confinement import environment, macos, zygote
 from grader.confinement.startup import ORDER_HEADER, decoded, encoded
 
 LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
@@ -35,6 +35,8 @@ _ready: list[_Spawned] = []  # at most one launcher started in advance (see kept
 _ready_lock = threading.Lock()
 _keeping = 0  # how many kept_ready() blocks are open
 _preparing: list[threading.Thread] = []  # threads starting the next one
+_zygotes: list[zygote.Zygote] = []  # the zygote of the kept_ready() blocks (Linux), once started
+_zygote_lock = threading.Lock()
 _END_GRACE = 5.0  # seconds for an unused launcher to end once told there is no order
 # What the launcher's interpreter reads as it starts (before its order): the locale, glibc's arenas, PATH.
 _STARTUP_ENV = environment.minimal(home="/", temp="/", port=0)
@@ -56,12 +58,15 @@ def disabled() -> bool:
     return os.environ.get(DISABLE_VARIABLE, "").strip().lower() in ("non", "0", "off")
 
 
+Started = subprocess.Popen | zygote.ForkedLauncher  # a launcher started alone, or forked by the zygote
+
+
 @dataclass
 class Launched:
     """A student program started by the launcher: its own pid, the pid that ends everything it started
     (PID 1 of its namespace, None without one), what confines it, and the rest of the status pipe."""
 
-    popen: subprocess.Popen
+    popen: Started
     pid: int
     init: int | None
     layers: list[str] = field(default_factory=list)
@@ -133,7 +138,8 @@ def start(
     }
     if processes is not None:
         order["processes"] = processes
-    return _ordered(_spare(popen_options) or _spawn(popen_options, writable, Path(workdir)), order)
+    spawned = _spare(popen_options) or _forked(popen_options) or _spawn(popen_options, writable, Path(workdir))
+    return _ordered(spawned, order)
 
 
 def probe() -> tuple[str, ...]:
@@ -165,7 +171,7 @@ def probe() -> tuple[str, ...]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _kill_probe(popen: subprocess.Popen) -> None:
+def _kill_probe(popen: Started) -> None:
     """The probe's launcher and every process under it (its namespace's, seen from outside), killed."""
     from grader.harness import procfs  # not at the top: the launcher imports this package and starts fast
 
@@ -182,7 +188,7 @@ def _kill_probe(popen: subprocess.Popen) -> None:
 class _Spawned:
     """A launcher started, waiting for its order on stdin (Python loaded, namespaces made)."""
 
-    popen: subprocess.Popen
+    popen: Started
     status: BinaryIO
     options: dict[str, object]
     sandboxed: bool
@@ -206,9 +212,8 @@ def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> 
     """Start a launcher in `cwd` (GRADER_LANCEUR's command may need the run's folder there)."""
     options = dict(popen_options)
     reading, writing = os.pipe()
-    spec = {"kit": str(KIT), **_status_end(writing, options)}
-    without_site = _without_site(spec)  # before the spec is written: it may add the site-packages to it
-    command = [*interpreter(), "-X", MARK, "-I", *without_site, "-u", str(LAUNCHER), encoded(spec)]
+    spec: dict[str, object] = {"kit": str(KIT), **_status_end(writing, options)}
+    command = [*_command(spec), encoded(spec)]
     sandboxed = sys.platform == "darwin" and macos.available()
     if sandboxed:
         command = [macos.SANDBOX_EXEC, "-p", macos.profile(writable), *command]
@@ -217,6 +222,11 @@ def _spawn(popen_options: dict[str, object], writable: list[str], cwd: Path) -> 
     finally:
         os.close(writing)
     return _Spawned(popen, os.fdopen(reading, "rb"), dict(popen_options), sandboxed)
+
+
+def _command(spec: dict[str, object]) -> list[str]:
+    """The launcher's command, but its spec (to which it may add the site-packages)."""
+    return [*interpreter(), "-X", MARK, "-I", *_without_site(spec), "-u", str(LAUNCHER)]
 
 
 def _without_site(spec: dict[str, object]) -> list[str]:
@@ -293,6 +303,12 @@ def kept_ready() -> Iterator[None]:
                 _preparing.clear()
         for spawned in left:
             spawned.end()
+        with _zygote_lock, _ready_lock:
+            zygotes = [] if _keeping else _zygotes[:]
+            if not _keeping:
+                _zygotes.clear()
+        for ended in zygotes:
+            ended.end()
 
 
 def _spare(popen_options: dict[str, object]) -> _Spawned | None:
@@ -313,13 +329,31 @@ def _spare(popen_options: dict[str, object]) -> _Spawned | None:
 
 
 def _prepare(popen_options: dict[str, object]) -> None:
-    spawned = _spawn(popen_options, [], Path(tempfile.gettempdir()))
+    spawned = _forked(popen_options) or _spawn(popen_options, [], Path(tempfile.gettempdir()))
     with _ready_lock:
         keep = bool(_keeping) and not _ready
         if keep:
             _ready.append(spawned)
     if not keep:
         spawned.end()
+
+
+def _forked(popen_options: dict[str, object]) -> _Spawned | None:
+    """Within kept_ready() on Linux: a launcher forked by the grading's zygote (started at the first
+    program); None elsewhere, or when the zygote cannot give these options or is gone."""
+    if not sys.platform.startswith("linux") or os.environ.get(INTERPRETER_VARIABLE) or not zygote.available():
+        return None
+    with _zygote_lock:
+        with _ready_lock:
+            if not _keeping:
+                return None
+        if not _zygotes:
+            spec: dict[str, object] = {"kit": str(KIT), "lifeline_fd": _lifeline_end()}
+            options = {"pass_fds": (_lifeline_end(),), "cwd": tempfile.gettempdir(), "env": _STARTUP_ENV}
+            _zygotes.append(zygote.Zygote(_command(spec), spec, options))
+        started = _zygotes[0]
+    forked = started.fork(popen_options)
+    return None if forked is None else _Spawned(forked[0], forked[1], dict(popen_options), False)
 
 
 def _status_end(writing: int, popen_options: dict[str, object]) -> dict[str, int]:

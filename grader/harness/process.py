@@ -84,7 +84,7 @@ def isolation_options() -> IsolationOptions:
     return {"start_new_session": True}
 
 
-def kill_process_tree(popen: subprocess.Popen, members: Callable[[], set[int]], tree: set[int], timeout: float) -> None:
+def kill_process_tree(popen: launch.Started, members: Callable[[], set[int]], tree: set[int], timeout: float) -> None:
     """Kill a program started with `isolation_options()` and what it started: its process group (POSIX)
     or its tree (Windows: taskkill /T); then, on Linux, `tree` and every process `members()` finds (the
     processes of its namespace, or its descendants) until none is left."""
@@ -112,7 +112,7 @@ def _signal_each(pids: set[int], signum: int) -> None:
             pass
 
 
-def _taskkill(popen: subprocess.Popen, timeout: float) -> None:
+def _taskkill(popen: launch.Started, timeout: float) -> None:
     if popen.poll() is not None:
         return
     try:
