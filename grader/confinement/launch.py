@@ -348,9 +348,10 @@ def _forked(popen_options: dict[str, object]) -> _Spawned | None:
             if not _keeping:
                 return None
         if not _zygotes:
-            spec: dict[str, object] = {"kit": str(KIT), "lifeline_fd": _lifeline_end()}
-            options = {"pass_fds": (_lifeline_end(),), "cwd": tempfile.gettempdir(), "env": _STARTUP_ENV}
-            _zygotes.append(zygote.Zygote(_command(spec), spec, options))
+            spec: dict[str, object] = {"kit": str(KIT)}
+            command = _command(spec)
+            lifeline, cwd = _lifeline_end(), tempfile.gettempdir()
+            _zygotes.append(zygote.Zygote(command, spec, lifeline=lifeline, cwd=cwd, env=_STARTUP_ENV))
         started = _zygotes[0]
     forked = started.fork(popen_options)
     return None if forked is None else _Spawned(forked[0], forked[1], dict(popen_options), False)

@@ -97,15 +97,18 @@ def available() -> bool:
 class Zygote:
     """The zygote process of one grading, and the thread that reads what it tells."""
 
-    def __init__(self, command: list[str], spec: Mapping[str, object], options: Mapping[str, object]) -> None:
-        """`command`: the launcher's, without its spec; `spec`: the launcher's (the lifeline...), to which
-        the zygote's socket is added; `options`: subprocess.Popen's for the zygote itself."""
+    def __init__(
+        self, command: list[str], spec: Mapping[str, object], *, lifeline: int, cwd: str, env: Mapping[str, str]
+    ) -> None:
+        """`command`: the launcher's, without its spec; `spec`: the launcher's, to which the grader's
+        lifeline and the zygote's socket are added; `cwd` and `env`: the zygote's."""
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            fds = (*options.get("pass_fds", ()), theirs.fileno())  # type: ignore[misc]
-            self._popen = subprocess.Popen(  # type: ignore[call-overload]
-                [*command, encoded({**spec, "zygote_fd": theirs.fileno()})],
-                **{**options, "pass_fds": fds},
+            self._popen = subprocess.Popen(
+                [*command, encoded({**spec, "lifeline_fd": lifeline, "zygote_fd": theirs.fileno()})],
+                pass_fds=(lifeline, theirs.fileno()),
+                cwd=cwd,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
