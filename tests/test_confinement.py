@@ -273,31 +273,33 @@ def test_a_grading_process_tells_its_isolation_in_a_checked_shape() -> None:
             validated_report({**report, "isolation": forged}, expected)
 
 
+WAITS = "print('prêt', flush=True)\ninput()\n"
+
+
+def ready(process: StudentProcess) -> bool:
+    return process.stdout.wait_line(lambda line: line == "prêt", 10) is not None
+
+
 @needs_confinement
 def test_a_grading_keeps_one_launcher_ready_and_ends_it(tmp_path: Path) -> None:
     with confinement.kept_ready():
-        first = started(tmp_path / "un", "print('prêt', flush=True)\ninput()\n")
-        assert first.stdout.wait_line(lambda line: line == "prêt", 10)
+        first = started(tmp_path / "un", WAITS)
+        assert ready(first)
         deadline = time.monotonic() + 15
         while not launch._ready and time.monotonic() < deadline:
             time.sleep(0.02)
         spare = launch._ready[0]
-        second = started(tmp_path / "deux", "print('prêt', flush=True)\ninput()\n")
-        assert second.stdout.wait_line(lambda line: line == "prêt", 10)
+        second = started(tmp_path / "deux", WAITS)
+        assert ready(second)
         assert second.pid != first.pid and second._launched.popen is spare.popen
         first.kill_tree()
         second.kill_tree()
     assert launch._ready == [] and spare.popen.poll() is not None
 
 
-WAITS = "print('prêt', flush=True)\ninput()\n"
 needs_zygote = pytest.mark.skipif(
     not LINUX or not zygote.available(), reason="pas de zygote ici (Linux 5.3 et ses pidfd seulement)"
 )
-
-
-def ready(process: StudentProcess) -> bool:
-    return process.stdout.wait_line(lambda line: line == "prêt", 10) is not None
 
 
 @needs_confinement

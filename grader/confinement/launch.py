@@ -311,11 +311,16 @@ def kept_ready() -> Iterator[None]:
             ended.end()
 
 
+def _before_its_program() -> bool:
+    """Whether a launcher may be made before its program is known (started ahead, or forked): Linux, without
+    GRADER_LANCEUR. Elsewhere each launcher is started for its program, in its folder: the macOS sandbox
+    profile names that folder, and GRADER_LANCEUR's command gives it to its user."""
+    return sys.platform.startswith("linux") and not os.environ.get(INTERPRETER_VARIABLE)
+
+
 def _spare(popen_options: dict[str, object]) -> _Spawned | None:
     """The launcher started in advance, if there is one for these options; another is started meanwhile."""
-    # Elsewhere each launcher is started for its program, in its folder: the macOS sandbox profile names
-    # that folder, and GRADER_LANCEUR's command gives it to its user.
-    if not sys.platform.startswith("linux") or os.environ.get(INTERPRETER_VARIABLE):
+    if not _before_its_program():
         return None
     with _ready_lock:
         if not _keeping:
@@ -341,7 +346,7 @@ def _prepare(popen_options: dict[str, object]) -> None:
 def _forked(popen_options: dict[str, object]) -> _Spawned | None:
     """Within kept_ready() on Linux: a launcher forked by the grading's zygote (started at the first
     program); None elsewhere, or when the zygote cannot give these options or is gone."""
-    if not sys.platform.startswith("linux") or os.environ.get(INTERPRETER_VARIABLE) or not zygote.available():
+    if not _before_its_program() or not zygote.available():
         return None
     with _zygote_lock:
         with _ready_lock:

@@ -75,8 +75,8 @@ def main() -> None:
 
 def encoded(value: Any) -> str:
     """What the grader and the launcher tell each other (the spec, the order, the layers): dicts, lists,
-    strings, numbers, None. Marshal, not JSON: `json` imports `re`, which no student program needs, and
-    each grading starts about 25 launchers (20 ms of processor each, measured on 2 December)."""
+    strings, numbers, None. Marshal, not JSON: `json` imports `re`, which no student program needs (20 ms
+    of processor to import them, measured on 2 December), and each grading starts about 25 launchers."""
     return marshal.dumps(value, _MARSHAL_VERSION).hex()
 
 
