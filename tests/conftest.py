@@ -9,7 +9,6 @@ After each test, that tree must be empty. Linux only: elsewhere nothing is liste
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +19,7 @@ from grader.harness.process import kill_surviving_processes, surviving_processes
 from grader.harness.workspace import Workspace
 from grader.interruption import let_children_be_interrupted
 from tests.grading import SOLUTION
+from tests.programs import left_in_this_session
 
 adopt_orphans()
 # Started from a background job or nohup, pytest ignores Ctrl-C: the programs the tests start (the
@@ -27,31 +27,14 @@ adopt_orphans()
 let_children_be_interrupted()
 
 
-def _reap_adopted_zombies() -> None:
-    """Orphans that ended under this session are its children now: reap them."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _descendants() -> list[int]:
-    return sorted(procfs.descendants(os.getpid()) - {os.getpid()}) if procfs.available() else []
-
-
 @pytest.fixture(autouse=True)
 def no_process_left():
     yield
-    if procfs.available():  # an orphan that ended a moment ago is a zombie of this session: not a survivor
-        _reap_adopted_zombies()
-    left = _descendants()
+    left = left_in_this_session()
     if left:
         students = surviving_processes()
         kill_surviving_processes()
-        procfs.kill_until_none(lambda: set(_descendants()), left, 5)
+        procfs.kill_until_none(lambda: set(left_in_this_session()), left, 5)
         pytest.fail(f"processus encore vivants après le test : {left} (dont programmes d'élève : {students})")
 
 

@@ -45,6 +45,21 @@ def write_program(folder: Path, name: str, source: str) -> Path:
     return path
 
 
+def left_in_this_session() -> list[int]:
+    """The processes still running under this test session (Linux; elsewhere nothing is listed). An
+    orphan that ended a moment ago is a zombie of this session (a subreaper), not a survivor: reaped."""
+    if not procfs.available():
+        return []
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+    return sorted(procfs.descendants(os.getpid()) - {os.getpid()})
+
+
 def alive(pid: int) -> bool:
     """True while pid runs (a zombie counts as gone)."""
     try:

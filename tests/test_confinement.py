@@ -24,6 +24,7 @@ from grader.harness.process import StudentProcess, kill_surviving_processes, sur
 from grader.harness.waiting import wait_probing
 from grader.scale import default_scale
 from tests.grading import ROOT, SOLUTION, grade
+from tests.programs import left_in_this_session
 
 LINUX = sys.platform.startswith("linux")
 CONFINED = confinement.current().confined
@@ -456,8 +457,9 @@ def test_a_grading_process_that_dies_takes_its_students_with_it(tmp_path: Path, 
         worker.kill()
         worker.wait()
     if lifeline == "lifeline":
-        # All of them, not only those seen: a grading keeps a launcher ready, maybe forked after the look.
-        assert wait_probing(lambda: not surviving_processes(), 5.0, [], 0.02)
+        # All of them, not only those seen: a grading keeps a launcher ready, maybe forked after the look,
+        # and its zygote, which is no student's program.
+        assert wait_probing(lambda: not surviving_processes() and not left_in_this_session(), 5.0, [], 0.02)
         return
     assert students & set(surviving_processes())  # still running: the worker did not end them
     assert set(kill_surviving_processes()) >= students & set(procfs.descendants(os.getpid()))
