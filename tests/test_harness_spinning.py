@@ -11,6 +11,7 @@ import pytest
 from grader.harness import spinning as spinning_module
 from grader.harness.spinning import spinning
 from grader.harness.waiting import wait_probing
+from tests.programs import switch_proc
 from tests.test_harness_process import start
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is read on Linux only")
@@ -83,5 +84,19 @@ def test_a_watch_riding_another_wait_ends_it_only_on_a_spin(tmp_path: Path, sour
         watch = spinning_module.SpinWatch(process)
         ended = wait_probing(watch, 3 * spinning_module.WINDOW, [process], spinning_module.LOOK)
         assert ended == (source is SPINNING_ON_EMPTY_RECV) and (watch.spin is not None) == ended
+    finally:
+        process.kill_tree()
+
+
+def test_without_proc_nothing_is_judged_and_nothing_waited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system cannot tell (no /proc), spinning() answers None at once: waiting out its window
+    could not change the answer, and cost S07 and S11 half a second each."""
+    monkeypatch.setattr(spinning_module, "WINDOW", 5.0)
+    process = _started(tmp_path, SPINNING_ON_EMPTY_RECV)
+    try:
+        switch_proc(monkeypatch, on=False)
+        began = time.monotonic()
+        assert spinning(process) is None
+        assert time.monotonic() - began < 1.0
     finally:
         process.kill_tree()

@@ -79,7 +79,10 @@ class SpinWatch:
 
 def spinning(process: StudentProcess) -> Spin | None:
     """Look at the program for up to WINDOW: a Spin if it kept a thread busy all along, None if it waits
-    (told in CALM_LOOKS looks for a program that waits), has ended, or the system cannot tell."""
+    (told in CALM_LOOKS looks for a program that waits), has ended, or the system cannot tell (told at
+    once: no look could change that answer)."""
+    if not procfs.available():
+        return None
     watch = SpinWatch(process)
     started = time.monotonic()
     wait_probing(
