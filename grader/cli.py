@@ -106,7 +106,7 @@ def build_parser() -> FrenchParser:
         default=default_jobs(),
         metavar="N",
         help="mode classe : soumissions corrigées en parallèle (défaut : nombre de cœurs là où /proc est "
-        "lisible, Linux ; le double ailleurs, où une correction attend surtout ses délais)",
+        "lisible, Linux ; le triple ailleurs, où une correction attend surtout ses délais)",
     )
     return parser
 

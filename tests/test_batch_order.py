@@ -40,6 +40,6 @@ def test_one_grading_per_core_where_proc_shows_rest() -> None:
     assert default_jobs() == (os.cpu_count() or 1)
 
 
-def test_twice_as_many_where_gradings_wait_for_their_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_three_per_core_where_gradings_wait_for_their_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
     switch_proc(monkeypatch, on=False)
-    assert default_jobs() == WAITING_GRADINGS_PER_CORE * (os.cpu_count() or 1) == 2 * (os.cpu_count() or 1)
+    assert default_jobs() == WAITING_GRADINGS_PER_CORE * (os.cpu_count() or 1) == 3 * (os.cpu_count() or 1)
