@@ -35,6 +35,12 @@ WAITS_FOR_A_READER = """
     lecteur.start()
     print('prêt', flush=True)
 """
+# input() in a thread of its own, which the main thread waits for (a client's writing thread, not a daemon).
+READS_IN_A_THREAD = """
+    import threading
+    print('prêt', flush=True)
+    threading.Thread(target=input).start()
+"""
 # input() in the main thread, and a second thread that sleeps (not reading).
 READS_WITH_A_SLEEPER = """
     import threading, time
@@ -91,6 +97,20 @@ def test_proc_shows_a_program_alone_in_input(tmp_path: Path) -> None:
     finally:
         alone.kill_tree()
         with_sleeper.kill_tree()
+
+
+@linux_only
+def test_proc_shows_a_program_waiting_at_the_keyboard_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    """The main thread waits (with no deadline) for the thread that reads stdin: the program waits for a
+    typed line as surely as when its main thread reads (client_tuto_jeton's C02: 3 s saved)."""
+    reader = started(tmp_path, READS_IN_A_THREAD)
+    try:
+        assert settled(lambda: rest.waiting_at_keyboard(reader))
+        assert not rest.alone_at_keyboard(reader)
+        assert reader.type_line("bonjour")  # read: the thread ends, the program with it
+        assert reader.wait_exit(5) == 0
+    finally:
+        reader.kill_tree()
 
 
 @linux_only

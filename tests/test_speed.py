@@ -207,6 +207,7 @@ def test_a_server_that_never_relays_has_its_message_scenarios_ignored() -> None:
         ("client_exit_reste_vivant", "C05", "bloqué dans recv()"),  # its main thread waits for the receiving one
         ("client_sans_thread_reception", "C03", "recv()"),  # the second typed line left unread in its stdin
         ("client_sans_thread_reception", "C04", "thread de réception"),  # alone in input(): nothing can print
+        ("client_tuto_jeton", "C02", "« Nom : message »"),  # input() in a thread, recv() waiting for a token
     ],
 )
 def test_a_client_at_rest_fails_without_waiting_out_the_deadline(folder: str, check: str, words: str) -> None:

@@ -26,7 +26,7 @@ makes a working program look busy, never at rest.
 
 Every early conclusion of the checks goes through this module: `at_rest` itself, or a narrower variant
 that also says what the threads at rest wait for (`ignores_input`: typed bytes nobody will read;
-`waiting_at_keyboard` / `alone_at_keyboard`: the main thread, or the only thread, in input();
+`waiting_at_keyboard` / `alone_at_keyboard`: a thread, or the only thread, in input();
 `held_by_readers`: a main thread joining threads that wait for data). `idle` (point 1 alone) serves where
 no connection or output is involved (the program will not exit by itself); `held_by_window`: the program
 cannot go on until a client that reads nothing makes room (S08 resets that client then, so that a send in
@@ -136,11 +136,11 @@ def ignores_input(process: StudentProcess) -> bool:
 
 
 def waiting_at_keyboard(process: StudentProcess) -> bool:
-    """The program is idle, its main thread blocked reading its stdin (in input()), and it has read all
-    that was typed: it is done with what it does by itself and waits for the next typed line. False when
-    unknown."""
+    """The program is idle, one of its threads blocked reading its stdin (in input(): the main thread, or
+    a thread of its own while the main one waits for it), and it has read all that was typed: it is done
+    with what it does by itself and waits for the next typed line. False when unknown."""
     still = stillness(process, lambda: process.stdin_unread() == 0)
-    return still is not None and still.main.reads(0)
+    return still is not None and still.reading(0)
 
 
 def alone_at_keyboard(process: StudentProcess) -> bool:
