@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -93,3 +95,67 @@ def test_one_walk_for_both_families_finds_what_one_request_per_family_finds(
     assert [(row.local, row.remote) for row in listening] == [(port, 0)]
     assert {(row.local, row.remote) for row in one_walk} == {(port, 0), (port, peer), (peer, port)}
     assert [row.unread for row in one_walk if row.local == port and row.remote] == [len(b"pas encore lu")]
+
+
+@pytest.mark.skipif(sockdiag.tcp_rows(1) is None, reason="sock_diag (netlink) : Linux seulement")
+@pytest.mark.parametrize("family, address", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")])
+def test_connections_asked_one_by_one_are_those_a_dump_shows(family: socket.AddressFamily, address: str) -> None:
+    """Both ends of each connection, asked by address (no walk of the table): the rows a dump of the port
+    shows but its listener, with their queues; an end the kernel no longer has is left out (it answers
+    such an address with the socket listening on its port)."""
+    try:
+        server = socket.create_server((address, 0), family=family, dualstack_ipv6=family == socket.AF_INET6)
+    except (OSError, ValueError):
+        pytest.skip("pas d'IPv6 double pile sur cette machine")
+    with server, contextlib.ExitStack() as stack:
+        port = server.getsockname()[1]
+        clients = [stack.enter_context(socket.create_connection(("127.0.0.1", port))) for _ in range(3)]
+        accepted = [stack.enter_context(server.accept()[0]) for _ in clients]
+        accepted[0].sendall(b"pas encore lu")
+        ends = [(c.getsockname()[1], port) for c in clients]
+        asked = [end for local, remote in ends for end in ((local, remote), (remote, local))]
+        rows = sockdiag.connection_rows([*asked, (port, 1)], "127.0.0.1")
+        dump = sockdiag.tcp_rows(port)
+        assert rows is not None and dump is not None
+        assert sorted(rows) == sorted(row for row in dump if row.state != LISTEN_STATE)
+        assert max(row.unread for row in rows) == len(b"pas encore lu")
+
+
+# A program holding a listener and one connection to it (both ends), and maybe a socket pair of its own.
+HOLDER = """
+import socket, sys
+server = socket.create_server(("127.0.0.1", 0))
+client = socket.create_connection(server.getsockname())
+accepted, _ = server.accept()
+pair = socket.socketpair() if sys.argv[1] == "paire" else None
+print(server.getsockname()[1], client.getsockname()[1], flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(
+    sockdiag.tcp_rows(1) is None or not procfs.available(),
+    reason="sock_diag (netlink) et /proc : Linux seulement",
+)
+@pytest.mark.parametrize("extra", ["rien", "paire"])
+def test_connections_are_asked_one_by_one_only_when_the_program_holds_no_other_socket(extra: str) -> None:
+    """tcp_quiet may skip the walk of the whole table only when the program's sockets are all among the
+    listener and the ends the grader knows: a socket of its own (here one end of a pair, as asyncio's
+    loop holds) may be a connection on the port that no one told the grader about."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        port, local = (int(number) for number in holder.stdout.readline().split())
+        rows = procfs._known_rows(port, [(local, port)], [holder.pid])
+        if extra == "paire":
+            assert rows is None
+        else:
+            assert rows is not None
+            assert sorted(rows) == sorted(sockdiag.tcp_rows(port) or [])
+        assert procfs._known_rows(port, [], [holder.pid]) is None  # a connection the grader did not name
+        assert procfs._known_rows(port, [(local, port)], []) is None  # no program to list: nothing proven
+    finally:
+        holder.kill()
+        holder.wait()

@@ -52,6 +52,7 @@ class LineConnection(LineSource):
         self.label = label
         self._sock = sock
         self.local_port: int = sock.getsockname()[1]  # the grader's end, as the kernel's tables name it
+        self.remote_port = _peer_port(sock)  # the other end's; None when it was gone before this
         sock.settimeout(timing.SEND)  # bounds sendall; the reader simply keeps waiting
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -345,6 +346,13 @@ class ScriptedClient(LineConnection):
                 client.close()
                 raise
         return client
+
+
+def _peer_port(sock: socket.socket) -> int | None:
+    try:
+        return int(sock.getpeername()[1])
+    except OSError:  # reset before it was handed over
+        return None
 
 
 def connect_then_reset(host: str, port: int, taken: Callable[[int], bool]) -> int | None:

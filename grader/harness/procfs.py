@@ -15,10 +15,11 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from . import sockdiag
+from .exercise import HOST
 
 PROC = "/proc"  # a string: paths are built at every look, and a Path costs more to build than a read
 SWITCH_VARIABLE = "GRADER_SANS_PROC"
@@ -228,20 +229,39 @@ def _wait_gone(pidfds: list[int], timeout: float) -> None:
 
 
 def _socket_inodes(pids: Iterable[int]) -> set[str]:
+    """The inodes of the sockets these processes hold (those that ended hold none)."""
+    return set().union(*(_sockets_of(pid) or set() for pid in pids))
+
+
+def _sockets_of_all(pids: Iterable[int]) -> set[str] | None:
+    """The inodes of the sockets these processes hold; None when there are none of them, or when the
+    descriptors of one cannot be listed."""
     inodes: set[str] = set()
+    listed = False
     for pid in pids:
-        fd_dir = f"{PROC}/{pid}/fd"
+        sockets = _sockets_of(pid)
+        if sockets is None:
+            return None
+        inodes |= sockets
+        listed = True
+    return inodes if listed else None
+
+
+def _sockets_of(pid: int) -> set[str] | None:
+    """The inodes of the sockets this process holds; None when its descriptors cannot be listed."""
+    fd_dir = f"{PROC}/{pid}/fd"
+    try:
+        names = os.listdir(fd_dir)
+    except OSError:
+        return None
+    inodes = set()
+    for name in names:
         try:
-            names = os.listdir(fd_dir)
-        except OSError:
+            target = os.readlink(f"{fd_dir}/{name}")
+        except OSError:  # closed meanwhile
             continue
-        for name in names:
-            try:
-                target = os.readlink(f"{fd_dir}/{name}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[len("socket:[") : -1])
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
     return inodes
 
 
@@ -530,7 +550,12 @@ def own_thread_waiting(native_id: int | None) -> bool | None:
     return wait is not None and wait[0] in (DATA, LOOP)
 
 
-def tcp_quiet(port: int, opened_here: Mapping[int, bool] | None = None) -> bool:
+def tcp_quiet(
+    port: int,
+    opened_here: Mapping[int, bool] | None = None,
+    known: Collection[tuple[int, int]] | None = None,
+    holders: Iterable[int] = (),
+) -> bool:
     """No byte on its way over the TCP connections of this local port: every socket of the server's side
     has had what it sent acknowledged, and every socket connected to it has also had what it received
     read. An acknowledged byte is in its reader's queue, and a reader blocked on that socket was woken.
@@ -542,8 +567,14 @@ def tcp_quiet(port: int, opened_here: Mapping[int, bool] | None = None) -> bool:
     acknowledgement (up to 40 ms, a delayed ACK) on a connection it answers now and then. Where the table
     counts the bytes each end received (sock_diag) and the grader knows which end opened the connection
     (`opened_here`: the local ports of the grader's ends, True for those it connected, False for those it
-    accepted), the bytes an end sent count as arrived once the other end received every one of them."""
-    rows = _tcp_rows(port)
+    accepted), the bytes an end sent count as arrived once the other end received every one of them.
+
+    `known` (the grader's ends of the connections of this port, each its local and remote port) and
+    `holders` (the program's processes) let the kernel be asked for those connections alone
+    (_known_rows) instead of walking its whole table."""
+    rows = _known_rows(port, known, holders) if known is not None else None
+    if rows is None:
+        rows = _tcp_rows(port)
     ends = {(row.local, row.remote): row for row in rows}
     listening = False
     for row in rows:
@@ -555,6 +586,27 @@ def tcp_quiet(port: int, opened_here: Mapping[int, bool] | None = None) -> bool:
         if row.sent and not _arrived(row, ends.get((row.remote, row.local)), opened_here or {}):
             return False
     return listening
+
+
+def _known_rows(port: int, known: Collection[tuple[int, int]], holders: Iterable[int]) -> list[_TcpRow] | None:
+    """What a dump of `port` would show, asked without one: the sockets listening on it, and both ends of
+    each connection the grader holds on it (`known`). None when that may not be all: a process of
+    `holders` holds a socket that is none of those (a connection of its own, on this port or elsewhere;
+    a socket for another purpose), its descriptors cannot be listed, or the kernel cannot be asked.
+    tcp_quiet looks while every thread of the program is proven blocked: it opens and closes nothing
+    meanwhile."""
+    held = _sockets_of_all(holders) if available() else None
+    if held is None:
+        return None
+    listening = sockdiag.tcp_rows(port, listening=True)
+    both_ends = [end for local, remote in known for end in ((local, remote), (remote, local))]
+    connected = sockdiag.connection_rows(both_ends, HOST)
+    if listening is None or connected is None:
+        return None
+    rows = [row for row in listening if row.local == port] + connected
+    if not held <= {row.inode for row in rows}:
+        return None
+    return rows
 
 
 def _arrived(row: _TcpRow, peer: _TcpRow | None, opened_here: Mapping[int, bool]) -> bool:

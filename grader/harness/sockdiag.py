@@ -14,9 +14,11 @@ made to 127.0.0.1.) The rest rule looks at the table at nearly every look (procf
 
 from __future__ import annotations
 
+import errno
 import functools
 import socket
 import struct
+from collections.abc import Collection
 from typing import NamedTuple
 
 _NETLINK_SOCK_DIAG = 4
@@ -40,6 +42,11 @@ _HEADER = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, sequence, po
 _REQUEST = struct.Struct("=BBBxI")  # inet_diag_req_v2 up to its socket id: family, protocol, extensions, states
 _SOCKET_ID_SIZE = 48  # inet_diag_sockid: ports, addresses, interface, cookie
 _REQUEST_ALL_FAMILIES = struct.Struct(f"=BBBB{_SOCKET_ID_SIZE}xII")  # inet_diag_req: family...id, states, dbug
+# inet_diag_req_v2 asking for one socket: family, protocol, extensions, states, then its id: ports (big-endian),
+# addresses, interface, cookie (INET_DIAG_NOCOOKIE: any)
+_LOOKUP = struct.Struct("=BBBxIHH16s16sIII")
+_NO_COOKIE = 0xFFFFFFFF
+_LOOKUP_PATIENCE = 1.0  # s: the kernel answers a lookup at once; past this, the caller dumps instead
 _MESSAGE = struct.Struct("=BBBB2H44xIIIII")  # inet_diag_msg: family, state, timer, retrans, ports (big-endian)...
 _BUFFER = 65536
 
@@ -93,23 +100,26 @@ def _rows(answer: bytes) -> tuple[list[Row], bool]:
             return rows, True
         if kind == _NLMSG_ERROR or length < _HEADER.size + _MESSAGE.size:
             raise _Refused("sock_diag refused the request")
-        _, state, _, _, local, remote, _, unread, sent, _, inode = _MESSAGE.unpack_from(answer, offset + _HEADER.size)
-        listening = state == _TCP_LISTEN
-        acked, received = _bytes(answer, offset + _HEADER.size + _MESSAGE.size, offset + length)
-        rows.append(
-            Row(
-                socket.ntohs(local),
-                socket.ntohs(remote),
-                f"{state:02X}",
-                0 if listening else sent,
-                0 if listening else unread,
-                str(inode),
-                acked,
-                received,
-            )
-        )
+        rows.append(_row(answer, offset, length))
         offset += (length + 3) & ~3
     return rows, False
+
+
+def _row(answer: bytes, offset: int, length: int) -> Row:
+    """The socket an inet_diag_msg at `offset` (its netlink header included, `length` bytes) describes."""
+    _, state, _, _, local, remote, _, unread, sent, _, inode = _MESSAGE.unpack_from(answer, offset + _HEADER.size)
+    listening = state == _TCP_LISTEN
+    acked, received = _bytes(answer, offset + _HEADER.size + _MESSAGE.size, offset + length)
+    return Row(
+        socket.ntohs(local),
+        socket.ntohs(remote),
+        f"{state:02X}",
+        0 if listening else sent,
+        0 if listening else unread,
+        str(inode),
+        acked,
+        received,
+    )
 
 
 def _bytes(answer: bytes, start: int, end: int) -> tuple[int | None, int | None]:
@@ -159,6 +169,70 @@ def _dump(port: int, families: list[int | None], states: int) -> list[Row]:
                 found, done = _rows(link.recv(_BUFFER))
                 rows.extend(found)
     return rows
+
+
+def connection_rows(ends: Collection[tuple[int, int]], host: str) -> list[Row] | None:
+    """The TCP sockets of these connection ends, each (local port, remote port) on the IPv4 address `host`
+    (or its IPv6 form: a server listening on "::" has those), each asked of the kernel by its address, all
+    in one message: no walk of the table (seven ends in 0,05 ms here, against 2 ms for a dump). An end
+    that no longer exists, or in TIME_WAIT, is left out, as a dump leaves it out. None when the kernel
+    cannot be asked, or does not answer at once: the caller dumps instead."""
+    if not hasattr(socket, "AF_NETLINK"):
+        return None
+    asked = list(ends)
+    try:
+        address = socket.inet_aton(host) + bytes(12)
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as link:
+            link.settimeout(_LOOKUP_PATIENCE)
+            link.sendall(b"".join(_lookup(number, address, end) for number, end in enumerate(asked, start=1)))
+            answers: dict[int, Row | None] = {}
+            while len(answers) < len(asked):
+                _answers(link.recv(_BUFFER), answers)
+    except (OSError, struct.error):
+        return None
+    found = []
+    for number, (local, remote) in enumerate(asked, start=1):
+        row = answers[number]
+        # A connection the kernel does not have comes back as the socket listening on its port: left out.
+        if row is not None and (row.local, row.remote) == (local, remote) and row.state != f"{_TCP_TIME_WAIT:02X}":
+            found.append(row)
+    return found
+
+
+def _lookup(number: int, address: bytes, end: tuple[int, int]) -> bytes:
+    local, remote = end
+    body = _LOOKUP.pack(
+        socket.AF_INET,
+        socket.IPPROTO_TCP,
+        _EXTENSIONS,
+        _ALL_BUT_TIME_WAIT,
+        socket.htons(local),
+        socket.htons(remote),
+        address,
+        address,
+        0,
+        _NO_COOKIE,
+        _NO_COOKIE,
+    )
+    return _HEADER.pack(_HEADER.size + len(body), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, number, 0) + body
+
+
+def _answers(answer: bytes, answers: dict[int, Row | None]) -> None:
+    """Each answer in one datagram, by the number of its request: the socket, or None when the kernel has
+    none at that address. Any other error raises: the caller dumps instead."""
+    offset = 0
+    while offset + _HEADER.size <= len(answer):
+        length, kind, _, number, _ = _HEADER.unpack_from(answer, offset)
+        if kind == _NLMSG_ERROR:
+            (error,) = struct.unpack_from("=i", answer, offset + _HEADER.size)
+            if error != -errno.ENOENT:
+                raise _Refused(f"sock_diag refused a lookup ({error})")
+            answers[number] = None
+        elif length >= _HEADER.size + _MESSAGE.size:
+            answers[number] = _row(answer, offset, length)
+        else:
+            raise _Refused("sock_diag sent a short answer")
+        offset += (length + 3) & ~3
 
 
 @functools.cache
