@@ -121,13 +121,15 @@ def test_connections_asked_one_by_one_are_those_a_dump_shows(family: socket.Addr
         assert max(row.unread for row in rows) == len(b"pas encore lu")
 
 
-# A program holding a listener and one connection to it (both ends), and maybe a socket pair of its own.
+# A program holding a listener and one connection to it (both ends), and maybe a socket pair (Unix) or a
+# TCP socket of its own.
 HOLDER = """
 import socket, sys
 server = socket.create_server(("127.0.0.1", 0))
 client = socket.create_connection(server.getsockname())
 accepted, _ = server.accept()
 pair = socket.socketpair() if sys.argv[1] == "paire" else None
+own = socket.create_server(("127.0.0.1", 0)) if sys.argv[1] == "tcp" else None
 print(server.getsockname()[1], client.getsockname()[1], flush=True)
 sys.stdin.read()
 """
@@ -137,11 +139,11 @@ sys.stdin.read()
     sockdiag.tcp_rows(1) is None or not procfs.available(),
     reason="sock_diag (netlink) et /proc : Linux seulement",
 )
-@pytest.mark.parametrize("extra", ["rien", "paire"])
+@pytest.mark.parametrize("extra", ["rien", "paire", "tcp"])
 def test_connections_are_asked_one_by_one_only_when_the_program_holds_no_other_socket(extra: str) -> None:
     """tcp_quiet may skip the walk of the whole table only when the program's sockets are all among the
-    listener and the ends the grader knows: a socket of its own (here one end of a pair, as asyncio's
-    loop holds) may be a connection on the port that no one told the grader about."""
+    listener and the ends the grader knows, or Unix sockets (a pair, as asyncio's loop holds): a TCP
+    socket of its own may be a connection on the port that no one told the grader about."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -149,7 +151,7 @@ def test_connections_are_asked_one_by_one_only_when_the_program_holds_no_other_s
         assert holder.stdout is not None
         port, local = (int(number) for number in holder.stdout.readline().split())
         rows = procfs._known_rows(port, [(local, port)], [holder.pid])
-        if extra == "paire":
+        if extra == "tcp":
             assert rows is None
         else:
             assert rows is not None

@@ -591,8 +591,8 @@ def tcp_quiet(
 def _known_rows(port: int, known: Collection[tuple[int, int]], holders: Iterable[int]) -> list[_TcpRow] | None:
     """What a dump of `port` would show, asked without one: the sockets listening on it, and both ends of
     each connection the grader holds on it (`known`). None when that may not be all: a process of
-    `holders` holds a socket that is none of those (a connection of its own, on this port or elsewhere;
-    a socket for another purpose), its descriptors cannot be listed, or the kernel cannot be asked.
+    `holders` holds a socket that is none of those and not a Unix socket (a connection of its own, on
+    this port or elsewhere), its descriptors cannot be listed, or the kernel cannot be asked.
     tcp_quiet looks while every thread of the program is proven blocked: it opens and closes nothing
     meanwhile."""
     held = _sockets_of_all(holders) if available() else None
@@ -604,7 +604,8 @@ def _known_rows(port: int, known: Collection[tuple[int, int]], holders: Iterable
     if listening is None or connected is None:
         return None
     rows = [row for row in listening if row.local == port] + connected
-    if not held <= {row.inode for row in rows}:
+    others = held - {row.inode for row in rows}
+    if others and sockdiag.unix_sockets(others) != others:  # a Unix socket carries no byte of the port
         return None
     return rows
 
