@@ -63,11 +63,12 @@ class Stillness:
         return any(thread.reads(fd) for thread in self.threads)
 
 
-def stillness(process: StudentProcess, meanwhile: Callable[[], bool] | None = None) -> Stillness | None:
+def stillness(process: StudentProcess, meanwhile: Callable[[set[int]], bool] | None = None) -> Stillness | None:
     """What every thread of the program and of its children waits for, when each one waits with no
     deadline (point 1 of the rule), all of them at one instant (procfs.Look: each thread is read twice);
     None when one of them may act by itself, or when /proc cannot tell. `meanwhile`, if given, is looked
-    at between the two readings, while every thread is proven blocked: None when it does not hold.
+    at between the two readings, while every thread is proven blocked, given the program's processes
+    (process.family(), as this look read them): None when it does not hold.
     `process.pid` is the student's own program (under a confining launcher too): its main thread is the
     program's."""
     look = procfs.Look()
@@ -82,7 +83,7 @@ def stillness(process: StudentProcess, meanwhile: Callable[[], bool] | None = No
         if theirs is None:
             return None
         threads += theirs
-    if meanwhile is not None and not meanwhile():
+    if meanwhile is not None and not meanwhile(family):
         return None
     if not look.confirmed() or process.family() != family:
         return None
@@ -106,10 +107,10 @@ def at_rest(process: StudentProcess, port: int, connections: Collection[LineConn
     ends = [(c.local_port, c.remote_port) for c in connections if c.remote_port is not None]
     known = ends if len(ends) == len(connections) else None
 
-    def quiet() -> bool:
-        if not all(reader.drained() is True for reader in readers):
-            return False
-        return procfs.tcp_quiet(port, opened_here, known, process.family() if known is not None else ())
+    def quiet(family: set[int]) -> bool:
+        return all(reader.drained() is True for reader in readers) and procfs.tcp_quiet(
+            port, opened_here, known, family
+        )
 
     return stillness(process, quiet) is not None
 
@@ -136,7 +137,7 @@ def ignores_input(process: StudentProcess) -> bool:
     something else happens (a thread blocked on stdin, or on a select() that watches it, would have been
     woken by them). The bytes are looked at between the two readings of the threads, while every one is
     proven blocked. False when unknown."""
-    still = stillness(process, process.input_pending)
+    still = stillness(process, lambda _family: process.input_pending())
     return still is not None and not still.reading(0)
 
 
@@ -144,7 +145,7 @@ def waiting_at_keyboard(process: StudentProcess) -> bool:
     """The program is idle, one of its threads blocked reading its stdin (in input(): the main thread, or
     a thread of its own while the main one waits for it), and it has read all that was typed: it is done
     with what it does by itself and waits for the next typed line. False when unknown."""
-    still = stillness(process, lambda: process.stdin_unread() == 0)
+    still = stillness(process, lambda _family: process.stdin_unread() == 0)
     return still is not None and still.reading(0)
 
 

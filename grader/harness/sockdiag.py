@@ -184,9 +184,9 @@ def connection_rows(ends: Collection[tuple[int, int]], host: str) -> list[Row] |
     answers = _ask([_lookup(number, address, end) for number, end in enumerate(asked, start=1)])
     if answers is None:
         return None
-    found = []
     if any(message is not None and message[2] < _HEADER.size + _MESSAGE.size for message in answers.values()):
         return None  # not the description of a TCP socket
+    found = []
     for number, (local, remote) in enumerate(asked, start=1):
         message = answers[number]
         row = _row(*message) if message is not None else None
