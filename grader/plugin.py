@@ -3,6 +3,13 @@
 It selects the checks (`--only` plus prerequisites), skips a check whose prerequisite did not pass,
 translates each outcome into a `CheckResult` with its French message, and tells a listener (the live
 console) when a check starts and ends. pytest's own output is switched off by the engine.
+
+A check may end after its function returned: its last step, a wait that only its deadline ends where no
+rest can be proven, runs in a thread of its own (CheckScope.finish_later) while the next checks run. Its
+result is told once that step has ended, and the results are told in the order the checks ran. A check
+that requires one whose last step still runs is run as if it had passed; when that step fails it, the
+checks that required it are skipped as if they had waited: the verdicts are those of one check after the
+other, only sooner.
 """
 
 from __future__ import annotations
@@ -10,8 +17,9 @@ from __future__ import annotations
 import gc
 import re
 import time
+from collections import deque
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +28,12 @@ import pytest
 from grader.checks import spec_of
 from grader.harness.errors import CheckFailure
 from grader.harness.lines import printable
-from grader.harness.scope import format_evidence
+from grader.harness.scope import CheckScope, format_evidence
 from grader.model import Arrow, CheckResult, CheckSpec, Evidence, Status
 from grader.session import STASH_KEY, GradingSession
 
 if TYPE_CHECKING:
     import pluggy
-
-    from grader.harness.scope import CheckScope
 
 INTERNAL_ERROR = (
     "Erreur interne du correcteur pendant cette vérification (ce n'est pas la faute de votre programme). "
@@ -47,11 +53,28 @@ class Outcome:
     arrows: tuple[Arrow, ...] = ()
 
 
+@dataclass
+class _Ran:
+    """A check that started, until its result is told."""
+
+    spec: CheckSpec
+    started: float
+    assumed: list[str] = field(default_factory=list)  # prerequisites run as passed while their last step ran
+    outcome: Outcome | None = None  # once its function and teardown are done
+    scope: CheckScope | None = None
+    ended: float = 0.0
+    told_start: bool = False
+
+    def ended_at(self) -> float:
+        late = self.scope.late_end() if self.scope is not None else None
+        return late.at if late is not None else self.ended
+
+
 class GraderPlugin:
     def __init__(self, session: GradingSession) -> None:
         self.session = session
-        self._started: dict[str, float] = {}
         self._outcomes: dict[str, Outcome] = {}
+        self._running: deque[_Ran] = deque()  # in the order they started, until told
 
     @pytest.hookimpl
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -79,14 +102,35 @@ class GraderPlugin:
 
     @pytest.hookimpl
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        spec = _spec(item)
-        self._started[spec.id] = time.monotonic()
-        self._notify("debut", spec, None)
-        for required in spec.requires:
-            previous = self.session.results.get(required)
-            if previous is None or not previous.passed:
-                title = previous.spec.title if previous else ""
-                pytest.skip(f"Ignorée : elle suppose que {required} ({title}) réussisse, ce qui n'est pas le cas.")
+        ran = _Ran(_spec(item), time.monotonic())
+        self._running.append(ran)
+        self._tell()
+        for required in ran.spec.requires:
+            passed = self._passed(required)
+            if passed is None:
+                ran.assumed.append(required)
+            elif not passed:
+                pytest.skip(self._not_passed(required))
+
+    def _passed(self, check_id: str) -> bool | None:
+        """Whether the check passed; None while that is not known yet (its last step, or one of a check
+        it required, still runs)."""
+        told = self.session.results.get(check_id)
+        if told is not None:
+            return told.passed
+        ran = next((ran for ran in self._running if ran.spec.id == check_id), None)
+        if ran is None or ran.outcome is None or ran.assumed or (ran.scope is not None and ran.scope.finishing()):
+            return None if ran is not None else False
+        return ran.outcome.status is Status.PASSED
+
+    def _not_passed(self, required: str) -> str:
+        previous = self.session.results.get(required)
+        title = previous.spec.title if previous else ""
+        return f"Ignorée : elle suppose que {required} ({title}) réussisse, ce qui n'est pas le cas."
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self) -> None:
+        self._tell(wait=True)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -99,7 +143,9 @@ class GraderPlugin:
             ended = self._outcomes.pop(spec.id, Outcome(Status.ERROR, INTERNAL_ERROR))
             if report.failed and ended.status is Status.PASSED:
                 ended = Outcome(Status.ERROR, INTERNAL_ERROR)
-            self._finish(spec, ended)
+            ran = next(ran for ran in self._running if ran.spec.id == spec.id)
+            ran.outcome, ran.scope, ran.ended = ended, self._scope(item), time.monotonic()
+            self._tell()
         elif report.skipped:
             self._outcomes[spec.id] = Outcome(Status.SKIPPED, _skip_reason(report))
         elif report.failed:
@@ -112,35 +158,38 @@ class GraderPlugin:
         if excinfo is None:  # pytest gives the exception of every failed phase
             return Outcome(Status.ERROR, INTERNAL_ERROR)
         if isinstance(excinfo.value, CheckFailure):
-            failure = excinfo.value
-            return self._failed(
-                item, failure.french(with_hint=False), printable(failure.hint or ""), printable(failure.expected or "")
-            )
+            return self._failed(excinfo.value, *self._evidence(self._scope(item)))
         if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
             summary = (
                 f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "
                 "votre programme semble bloqué."
             )
-            return self._failed(item, summary)
+            return self._failed(CheckFailure(summary), *self._evidence(self._scope(item)))
         if excinfo.errisinstance(AssertionError):  # a plain `assert` in a check written by a teacher
-            return self._failed(item, str(excinfo.value) or "Assertion non vérifiée.")
+            failure = CheckFailure(str(excinfo.value) or "Assertion non vérifiée.")
+            return self._failed(failure, *self._evidence(self._scope(item)))
         detail = f"({excinfo.typename} : {excinfo.value})"
         if self.session.verbose:
             last = excinfo.traceback[-1]
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
         return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
 
-    def _failed(self, item: pytest.Item, failure: str, hint: str = "", expected: str = "") -> Outcome:
-        """A failure with its evidence (asked of the scope now: the verdict is given, its programs still
-        run). `message`, what the exports show, is the failure, the hint and the end of the evidence."""
-        scope = self._scope(item)
-        evidence = tuple(scope.evidence_sections()) if scope is not None else ()
-        arrows = scope.arrows() if scope is not None else []
+    def _failed(self, failure: CheckFailure, evidence: tuple[Evidence, ...], arrows: tuple[Arrow, ...]) -> Outcome:
+        """A failure with its evidence. `message`, what the exports show, is the failure, the hint and the
+        end of the evidence."""
+        summary, hint = failure.french(with_hint=False), printable(failure.hint or "")
+        expected = printable(failure.expected or "")
         if expected:
-            arrows.append(missing_arrow(failure, expected, arrows))
+            arrows = (*arrows, missing_arrow(summary, expected, list(arrows)))
         text = format_evidence(list(evidence), verbose=self.session.verbose)
-        message = _join(failure, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
-        return Outcome(Status.FAILED, message, failure, hint, evidence, tuple(arrows))
+        message = _join(summary, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
+        return Outcome(Status.FAILED, message, summary, hint, evidence, arrows)
+
+    def _evidence(self, scope: CheckScope | None) -> tuple[tuple[Evidence, ...], tuple[Arrow, ...]]:
+        """What proves a failure, asked of the scope now: the verdict is given, its programs still run."""
+        if scope is None:
+            return (), ()
+        return tuple(scope.evidence_sections()), tuple(scope.arrows())
 
     def _scope(self, item: pytest.Item) -> CheckScope | None:
         return getattr(item, "funcargs", {}).get("scope")
@@ -149,7 +198,37 @@ class GraderPlugin:
         scope = self._scope(item)
         return "\n".join(scope.remarks) if scope is not None else ""
 
-    def _finish(self, spec: CheckSpec, outcome: Outcome) -> None:
+    def _tell(self, *, wait: bool = False) -> None:
+        """Tell the checks that ran, in the order they started, up to the first one still running (whose
+        start is told); `wait`: until the last, waiting for the last steps that still run."""
+        while self._running:
+            ran = self._running[0]
+            if not ran.told_start:
+                ran.told_start = True
+                self._notify("debut", ran.spec, None)
+            if ran.outcome is None or (not wait and ran.scope is not None and ran.scope.finishing()):
+                return
+            self._running.popleft()
+            self._finish(ran.spec, self._final(ran), ran.ended_at() - ran.started)
+
+    def _final(self, ran: _Ran) -> Outcome:
+        """The outcome of a check that ran, once its last step has ended and the checks it required are
+        told: a failure of its last step, or a skip when a check it ran as passed did not pass."""
+        outcome = ran.outcome or Outcome(Status.ERROR, INTERNAL_ERROR)
+        late = ran.scope.late_end() if ran.scope is not None else None
+        if late is not None and late.error is not None and outcome.status is Status.PASSED:
+            error = late.error
+            outcome = (
+                self._failed(error, late.evidence, late.arrows)
+                if isinstance(error, CheckFailure)
+                else Outcome(Status.ERROR, INTERNAL_ERROR)
+            )
+        for required in ran.assumed:
+            if not self._passed(required):
+                return Outcome(Status.SKIPPED, self._not_passed(required))
+        return outcome
+
+    def _finish(self, spec: CheckSpec, outcome: Outcome, duration_s: float) -> None:
         points_max = self.session.points.get(spec.id, spec.points)
         result = CheckResult(
             spec=spec,
@@ -157,7 +236,7 @@ class GraderPlugin:
             points=points_max if outcome.status is Status.PASSED else 0.0,
             points_max=points_max,
             message=outcome.message,
-            duration_s=time.monotonic() - self._started.pop(spec.id, time.monotonic()),
+            duration_s=duration_s,
             failure=outcome.failure,
             hint=outcome.hint,
             evidence=outcome.evidence,

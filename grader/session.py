@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from grader.model import CheckResult, CheckSpec
+
+if TYPE_CHECKING:
+    from grader.harness.scope import CheckScope
 
 Listener = Callable[[str, CheckSpec, CheckResult | None], None]  # ("debut"|"fin", spec, result)
 
@@ -30,6 +34,7 @@ class GradingSession:
     listener: Listener | None = None
     results: dict[str, CheckResult] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    finishing: list[CheckScope] = field(default_factory=list)  # scopes whose last step runs after their check
 
 
 STASH_KEY = pytest.StashKey[GradingSession]()

@@ -27,6 +27,8 @@ def grading(pytestconfig: pytest.Config) -> GradingSession:
 def workspace(grading: GradingSession) -> Iterator[Workspace]:
     snapshot = Workspace(grading.submission)
     yield snapshot
+    for finishing in grading.finishing:  # their programs run in this folder until their last step ends
+        finishing.late_end()
     snapshot.cleanup()
 
 
@@ -35,6 +37,8 @@ def scope(grading: GradingSession) -> Iterator[CheckScope]:
     current = CheckScope(verbose=grading.verbose)
     yield current
     current.close()
+    if current.finishing():
+        grading.finishing.append(current)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from grader.model import Arrow, CheckResult, Evidence
 
+from . import procfs
 from .client_session import ClientSession
 from .connection import LineConnection, ScriptedServer
 from .lines import printable
@@ -20,6 +25,19 @@ TRACEBACK_LINES = 12
 LEGEND = "(→ envoyé par le correcteur, ← reçu par le correcteur)"
 
 
+@dataclass(frozen=True)
+class LateEnd:
+    """How a check's last step ended when it ran after the check function returned (`finish_later`):
+    `error`, its failure (a CheckFailure) or an error of the grader (in the step or at teardown), with the
+    evidence and the arrows of the failure as they were before the scope was closed; `at`, when the
+    scope was closed (time.monotonic())."""
+
+    error: BaseException | None
+    evidence: tuple[Evidence, ...]
+    arrows: tuple[Arrow, ...]
+    at: float
+
+
 class CheckScope:
     """What a check tracked; closed in reverse order at teardown, even when the check failed."""
 
@@ -28,6 +46,9 @@ class CheckScope:
         self.remarks: list[str] = []
         self._things: list[object] = []
         self._closed = False
+        self._last_step: Callable[[], None] | None = None
+        self._finishing: threading.Thread | None = None
+        self._late_end: LateEnd | None = None
 
     def track(self, thing: T) -> T:
         self._things.append(thing)
@@ -93,13 +114,65 @@ class CheckScope:
                 processes.append(thing)
         return _unique(connections), _unique(processes)
 
+    # -- the last step ---------------------------------------------------------------------------------
+    def finish_later(self, step: Callable[[], None], *, now: Callable[[], bool]) -> None:
+        """The check's last step: a wait for what may still come from its programs (a traceback...). Where
+        /proc is read, a rest of the program ends that wait as soon as nothing more can come, and `step`
+        runs now; so it does when `now()` tells that it will not wait (what it waits for has come).
+        Elsewhere only its full deadline ends it: `step` runs after the check function returned, in a
+        thread of its own while the next checks run, and this scope is closed after it (`close`); the
+        plugin fails the check by `late_end()`. Nothing the check does after this call may act on its
+        programs where /proc is not read."""
+        if procfs.available() or now():
+            step()
+        else:
+            self._last_step = step
+
+    def finishing(self) -> bool:
+        """Whether a last step put off by `finish_later` still runs (its scope is not closed yet)."""
+        return self._finishing is not None and self._finishing.is_alive()
+
+    def late_end(self) -> LateEnd | None:
+        """How the last step put off by `finish_later` ended, once it has (waited for: it is bounded by its
+        own deadline and teardown's); None when none was put off."""
+        if self._finishing is not None:
+            self._finishing.join()
+        return self._late_end
+
+    def _finish(self, step: Callable[[], None]) -> None:
+        error: BaseException | None = None
+        evidence: tuple[Evidence, ...] = ()
+        arrows: tuple[Arrow, ...] = ()
+        try:
+            step()
+        except BaseException as exc:
+            error = exc
+            try:  # asked now: its programs still run
+                evidence, arrows = tuple(self.evidence_sections()), tuple(self.arrows())
+            except BaseException as lost:  # the grader's own error: the check ends in an internal error
+                error = lost
+        try:
+            self._close_tracked()
+        except BaseException as exc:
+            error = error or exc
+        self._late_end = LateEnd(error, evidence, arrows, time.monotonic())
+
     # -- teardown ------------------------------------------------------------------------------------
     def close(self) -> None:
         """Close everything tracked, last tracked first (idempotent). Every close is attempted; the
-        first error, if any, is raised after."""
+        first error, if any, is raised after. A last step put off by `finish_later` runs first, and
+        this returns at once: its thread closes the scope after it."""
         if self._closed:
             return
         self._closed = True
+        step, self._last_step = self._last_step, None
+        if step is None:
+            self._close_tracked()
+            return
+        self._finishing = threading.Thread(target=self._finish, args=(step,), name="harness-last-step", daemon=True)
+        self._finishing.start()
+
+    def _close_tracked(self) -> None:
         first_error: BaseException | None = None
         for thing in reversed(self._things):
             close = getattr(thing, "close", None)
