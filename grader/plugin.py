@@ -119,9 +119,13 @@ class GraderPlugin:
         if told is not None:
             return told.passed
         ran = next((ran for ran in self._running if ran.spec.id == check_id), None)
-        if ran is None or ran.outcome is None or ran.assumed or (ran.scope is not None and ran.scope.finishing()):
-            return None if ran is not None else False
-        return ran.outcome.status is Status.PASSED
+        if ran is None:  # not run: not selected
+            return False
+        if ran.outcome is None or (ran.scope is not None and ran.scope.finishing()):
+            return None
+        if any(self._passed(required) is None for required in ran.assumed):
+            return None
+        return self._final(ran).status is Status.PASSED
 
     def _not_passed(self, required: str) -> str:
         previous = self.session.results.get(required)
