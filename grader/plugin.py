@@ -161,22 +161,28 @@ class GraderPlugin:
         excinfo = call.excinfo
         if excinfo is None:  # pytest gives the exception of every failed phase
             return Outcome(Status.ERROR, INTERNAL_ERROR)
-        if isinstance(excinfo.value, CheckFailure):
-            return self._failed(excinfo.value, *self._evidence(self._scope(item)))
-        if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
-            summary = (
-                f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "
-                "votre programme semble bloqué."
-            )
-            return self._failed(CheckFailure(summary), *self._evidence(self._scope(item)))
-        if excinfo.errisinstance(AssertionError):  # a plain `assert` in a check written by a teacher
-            failure = CheckFailure(str(excinfo.value) or "Assertion non vérifiée.")
-            return self._failed(failure, *self._evidence(self._scope(item)))
+        failure = self._as_failure(excinfo)
+        if failure is not None:
+            scope = self._scope(item)
+            return self._failed(failure, *(scope.proof() if scope is not None else ((), ())))
         detail = f"({excinfo.typename} : {excinfo.value})"
         if self.session.verbose:
             last = excinfo.traceback[-1]
             detail += f" à {Path(str(last.path)).name}:{last.lineno + 1}"
         return Outcome(Status.ERROR, f"{INTERNAL_ERROR}\n{detail}")
+
+    def _as_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> CheckFailure | None:
+        """The exception of a failed phase as the student's failure; None for an error of the grader."""
+        if isinstance(excinfo.value, CheckFailure):
+            return excinfo.value
+        if excinfo.errisinstance(pytest.fail.Exception) and "Timeout" in str(excinfo.value):
+            return CheckFailure(
+                f"La vérification a dépassé le délai maximal ({self.session.timeout_s:g} s) : "
+                "votre programme semble bloqué."
+            )
+        if excinfo.errisinstance(AssertionError):  # a plain `assert` in a check written by a teacher
+            return CheckFailure(str(excinfo.value) or "Assertion non vérifiée.")
+        return None
 
     def _failed(self, failure: CheckFailure, evidence: tuple[Evidence, ...], arrows: tuple[Arrow, ...]) -> Outcome:
         """A failure with its evidence. `message`, what the exports show, is the failure, the hint and the
@@ -188,12 +194,6 @@ class GraderPlugin:
         text = format_evidence(list(evidence), verbose=self.session.verbose)
         message = _join(summary, f"Indice : {hint}" if hint else "", printable("\n".join(text)))
         return Outcome(Status.FAILED, message, summary, hint, evidence, arrows)
-
-    def _evidence(self, scope: CheckScope | None) -> tuple[tuple[Evidence, ...], tuple[Arrow, ...]]:
-        """What proves a failure, asked of the scope now: the verdict is given, its programs still run."""
-        if scope is None:
-            return (), ()
-        return tuple(scope.evidence_sections()), tuple(scope.arrows())
 
     def _scope(self, item: pytest.Item) -> CheckScope | None:
         return getattr(item, "funcargs", {}).get("scope")

@@ -660,8 +660,12 @@ def _loses_lines_anyway(room: ChatRoom, sender: ScriptedClient, listeners: list[
 
 def _only_lines_lost(room: ChatRoom, alice: ScriptedClient) -> bool:
     """The server runs, printed no traceback, and Alice is still connected: what failed is a lost line."""
-    process = room.server.process
-    return process.poll() is None and not causes.traceback_seen(process) and not alice.closed
+    return _serves_alice(room, alice) and not causes.traceback_seen(room.server.process)
+
+
+def _serves_alice(room: ChatRoom, alice: ScriptedClient) -> bool:
+    """The server runs, and Alice is still connected."""
+    return room.server.process.poll() is None and not alice.closed
 
 
 def _clients_vanish(
@@ -731,7 +735,7 @@ def _cut_before_accepted(room: ChatRoom, alice: ScriptedClient, charlie: Scripte
         _say(room, gaston, greeting, [alice, charlie], summary=summary, hint=RESET_HINT)
     except CheckFailure:
         relayed = any(causes.arrived(client, greeting, mark) for client, mark in marks.items())
-        if lossy and relayed and room.server.process.poll() is None and not alice.closed:
+        if lossy and relayed and _serves_alice(room, alice):
             return
         _require_healthy(room, situation, RESET_HINT)
         raise

@@ -89,6 +89,10 @@ class CheckScope:
         timed.sort(key=lambda pair: pair[0])
         return [arrow for _, arrow in timed]
 
+    def proof(self) -> tuple[tuple[Evidence, ...], tuple[Arrow, ...]]:
+        """What proves a failure, asked now, while its programs still run: the evidence and the arrows."""
+        return tuple(self.evidence_sections()), tuple(self.arrows())
+
     def evidence(self) -> str:
         """French: each connection's transcript, each process's output and traceback; the last lines
         only, unless verbose."""
@@ -147,8 +151,8 @@ class CheckScope:
             step()
         except BaseException as exc:
             error = exc
-            try:  # asked now: its programs still run
-                evidence, arrows = tuple(self.evidence_sections()), tuple(self.arrows())
+            try:
+                evidence, arrows = self.proof()
             except BaseException as lost:  # the grader's own error: the check ends in an internal error
                 error = lost
         try:
